@@ -1,0 +1,1 @@
+"""AWS access. Clients are injected or created lazily, never at import time."""

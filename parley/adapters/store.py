@@ -1,0 +1,94 @@
+"""DynamoDB access through the PynamoDB models: reads, conditional writes, transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from parley.models.tables import (
+    AliasModel,
+    MessageModel,
+    OrderModel,
+    PairModel,
+    PartyModel,
+    ThreadIdModel,
+    bind_models,
+)
+from parley.settings import Settings
+
+M = TypeVar("M", bound=Model)
+
+__all__ = [
+    "AliasModel",
+    "ConditionFailed",
+    "MessageModel",
+    "OrderModel",
+    "PairModel",
+    "PartyModel",
+    "Store",
+    "ThreadIdModel",
+]
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost: the item is not in the state the writer expected."""
+
+
+def _is_condition_failure(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class Store:
+    """All table access for one deployment."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        bind_models(settings)
+
+    def get(self, model: type[M], key: str) -> M | None:
+        try:
+            return model.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def batch_get(self, model: type[M], keys: Iterable[str]) -> list[M]:
+        unique = list(dict.fromkeys(keys))
+        return list(model.batch_get(unique)) if unique else []
+
+    def create(self, item: Model, key_attribute: Any) -> bool:
+        """Put only if absent; False when the item already exists."""
+        try:
+            item.save(condition=key_attribute.does_not_exist())
+        except PutError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def update(self, item: Model, actions: list[Any], condition: Any = None) -> None:
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _is_condition_failure(exc):
+                raise ConditionFailed(str(exc)) from exc
+            raise
+
+    def transaction(self) -> TransactWrite:
+        connection = Connection(region=self.settings.region, host=self.settings.endpoint_url)
+        return TransactWrite(connection=connection)
+
+    def messages_of_order(self, order_id: str) -> Iterator[MessageModel]:
+        return iter(MessageModel.by_order.query(order_id))
+
+    def messages_in_stage(self, stage: str) -> Iterator[MessageModel]:
+        return iter(MessageModel.by_stage.query(stage))
+
+
+def transaction_conflict(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons)

@@ -1,0 +1,159 @@
+"""The `parley` command: the local stack, registration, history and the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+app = typer.Typer(help="Parley: anonymizing buyer-seller messaging relay.", no_args_is_help=True,
+                  add_completion=False)
+orders_app = typer.Typer(help="Orders, and with them sellers, buyers and their aliases.",
+                         no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+
+EnvFile = Annotated[Path, typer.Option("--env-file", help="Settings written by `parley dev`.")]
+DEFAULT_ENV_FILE = Path("var/dev.env")
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _load_env(env_file: Path) -> None:
+    """Find the stack: the environment wins, else the file `parley dev` wrote."""
+    from parley.local.runtime import read_env_file
+
+    if "PARLEY_RELAY_DOMAIN" in os.environ:
+        return
+    if not env_file.exists():
+        fail(f"{env_file} not found: start `parley dev` first (or set the PARLEY_* environment)")
+    for key, value in read_env_file(env_file).items():
+        os.environ.setdefault(key, value)
+
+
+def _store(env_file: Path):  # type: ignore[no-untyped-def]
+    from parley.adapters.store import Store
+    from parley.settings import SettingsError, get_settings
+
+    _load_env(env_file)
+    try:
+        return Store(get_settings())
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def dev(
+    aws_port: Annotated[int, typer.Option(help="Port of the moto server (AWS APIs).")] = 5055,
+    smtp_host: Annotated[str, typer.Option(help="Address the SMTP server listens on.")] = "127.0.0.1",
+    smtp_port: Annotated[int, typer.Option(help="Port of the SMTP server (plays SES inbound).")] = 2525,
+    outbox: Annotated[Path, typer.Option(help="Maildir that receives what SES sent.")] = Path("var/outbox"),
+    var_dir: Annotated[Path, typer.Option(help="Where dev.env is written.")] = Path("var"),
+    relay_domain: Annotated[str, typer.Option(help="Domain of the aliases.")] = "marketplace.example",
+) -> None:
+    """Run the whole system locally in the foreground until Ctrl-C."""
+    from parley.local.runtime import DevConfig, LocalStack
+
+    config = DevConfig(aws_port=aws_port, smtp_host=smtp_host, smtp_port=smtp_port, outbox=outbox,
+                       var_dir=var_dir, relay_domain=relay_domain)
+    stack = LocalStack(config)
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stack.start()
+    except OSError as exc:
+        fail(f"could not start the local stack: {exc}")
+    typer.echo(f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
+               f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env")
+    typer.echo("Ctrl-C stops it.")
+    sys.stdout.flush()
+    stopped.wait()
+    typer.echo("stopping…")
+    stack.stop()
+
+
+@orders_app.command("add")
+def orders_add(
+    order_id: Annotated[str, typer.Option(help="17 digits as 3-7-7, e.g. 123-1234567-1234567.")],
+    seller_id: Annotated[str, typer.Option()],
+    seller_name: Annotated[str, typer.Option()],
+    seller_email: Annotated[str, typer.Option()],
+    buyer_id: Annotated[str, typer.Option()],
+    buyer_name: Annotated[str, typer.Option()],
+    buyer_email: Annotated[str, typer.Option()],
+    locale: Annotated[str, typer.Option(help="Locale of new parties, e.g. de-DE.")] = "en-US",
+    delivered_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD, when delivered.")] = None,
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Register an order (and its seller and buyer when new); prints the pair's aliases."""
+    from parley.directory import OrderRegistration, PartyInfo, RegistrationError, register_order
+
+    store = _store(env_file)
+    registration = OrderRegistration(
+        order_id=order_id,
+        seller=PartyInfo(seller_id, seller_name, seller_email, locale),
+        buyer=PartyInfo(buyer_id, buyer_name, buyer_email, locale),
+        delivered_on=delivered_on,
+    )
+    try:
+        result = register_order(store, registration)
+    except RegistrationError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(result.as_dict(), indent=2))
+
+
+@app.command()
+def history(
+    order_id: Annotated[str, typer.Option(help="The order whose conversation to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Print a conversation: every message with direction, time, status, verdict, attachments."""
+    from parley.history import conversation
+
+    entries = conversation(_store(env_file), order_id)
+    if as_json:
+        typer.echo(json.dumps([e.as_dict() for e in entries], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Order {order_id}: {len(entries)} message(s)")
+    for column in ("received", "direction", "status", "verdict", "rules / reason", "subject",
+                   "attachments"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(e.received_at, e.direction, e.status, e.verdict or "-",
+                      ", ".join(e.rules) or (e.reason or "-"), e.subject, ", ".join(e.attachments))
+    Console(width=160).print(table)
+
+
+@app.command()
+def demo() -> None:
+    """Run a scripted conversation through the real pipeline on a private local stack."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    from parley.local.demo import print_table, run_demo
+
+    steps = run_demo()
+    print_table(steps)
+    wrong = [s for s in steps if not s.ok]
+    if wrong:
+        fail("; ".join(f"{s.title}: expected {s.expected}, got {s.status}" for s in wrong))
+    typer.echo("demo: every step ended as expected.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

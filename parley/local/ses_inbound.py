@@ -1,0 +1,81 @@
+"""Plays SES inbound: store the raw mail like the S3 action, build the same Lambda event."""
+
+from __future__ import annotations
+
+import secrets
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from typing import Any
+
+from parley.clock import now_iso
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_ses_message_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(32))
+
+
+def _header_list(raw: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    head = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    headers = []
+    for name, value in head.raw_items():
+        headers.append({"name": name, "value": " ".join(str(value).split())})
+    common: dict[str, Any] = {}
+    for key, name in (("from", "From"), ("to", "To"), ("cc", "Cc")):
+        values = head.get_all(name)
+        if values:
+            common[key] = [" ".join(str(v).split()) for v in values]
+    for key, name in (("subject", "Subject"), ("messageId", "Message-ID"), ("date", "Date"),
+                      ("returnPath", "Return-Path")):
+        try:
+            value = head.get(name)
+        except Exception:
+            value = None
+        if value is not None:
+            common[key] = " ".join(str(value).split())
+    return headers, common
+
+
+def ses_receipt_event(
+    *,
+    ses_message_id: str,
+    raw: bytes,
+    mail_from: str,
+    recipients: list[str],
+    verdicts: dict[str, str],
+    function_arn: str,
+    dmarc_policy: str | None = None,
+) -> dict[str, Any]:
+    """The event a receipt rule's Lambda action (invocation type Event) delivers."""
+    headers, common = _header_list(raw)
+    timestamp = now_iso()
+    receipt: dict[str, Any] = {
+        "recipients": recipients,
+        "timestamp": timestamp,
+        "processingTimeMillis": 1,
+        "action": {"type": "Lambda", "invocationType": "Event", "functionArn": function_arn},
+        **{f"{name}Verdict": {"status": status} for name, status in verdicts.items()},
+    }
+    if dmarc_policy:
+        receipt["dmarcPolicy"] = dmarc_policy
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": timestamp,
+                        "source": mail_from,
+                        "messageId": ses_message_id,
+                        "destination": recipients,
+                        "headersTruncated": False,
+                        "headers": headers,
+                        "commonHeaders": common,
+                    },
+                    "receipt": receipt,
+                },
+            }
+        ]
+    }

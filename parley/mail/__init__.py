@@ -1,0 +1,1 @@
+"""MIME parsing, outbound composition and notices (stdlib `email`)."""

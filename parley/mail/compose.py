@@ -1,0 +1,166 @@
+"""Outbound composition: an allowlist of headers, aliases in place of addresses, 7-bit clean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, parsedate_to_datetime
+
+from parley.mail.addresses import formatted
+from parley.mail.parsing import decode_text, header
+
+# CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+
+# Content headers survive on every part; everything else at the top is rebuilt from scratch.
+_CONTENT_HEADERS = ("Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+                    "Content-ID", "Content-Language", "Content-Description")
+_MAX_SUBJECT = 250
+
+
+class ComposeError(ValueError):
+    """The outbound message cannot be produced safely."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who the outbound copy is from and to, as the recipient must see it."""
+
+    from_name: str
+    from_alias: str
+    to_address: str
+    message_id: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    auto_submitted: bool = False
+    # Every real address of either party (lowercase) -> the alias that stands for it,
+    # applied to subject and text.
+    replacements: Mapping[str, str] = field(default_factory=dict)
+    # The sender's real addresses -> the sender's alias, applied to the final bytes too.
+    scrub: Mapping[str, str] = field(default_factory=dict)
+
+
+def _replacer(replacements: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not replacements:
+        return None
+    ordered = sorted(replacements, key=len, reverse=True)
+    return re.compile("|".join(re.escape(a) for a in ordered), re.IGNORECASE)
+
+
+def _apply(text: str, pattern: re.Pattern[str] | None, replacements: Mapping[str, str]) -> str:
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: replacements[m.group(0).lower()], text)
+
+
+def _reencode_leaf(part: EmailMessage, rewrite: re.Pattern[str] | None,
+                   replacements: Mapping[str, str]) -> None:
+    disposition = part.get_content_disposition()
+    filename = part.get_filename()
+    content_id = part.get("Content-ID")
+    maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
+    cte = (part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if maintype == "text":
+        text = _apply(decode_text(part), rewrite, replacements)
+        ascii_short = text.isascii() and all(len(line) <= 900 for line in text.splitlines())
+        part.set_content(
+            text, subtype=subtype, charset="utf-8",
+            cte="7bit" if ascii_short else "quoted-printable",
+            disposition=disposition, filename=filename,
+        )
+    elif cte in {"8bit", "binary"} or cte not in {"7bit", "base64", "quoted-printable"}:
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        part.set_content(data, maintype, subtype, cte="base64",
+                         disposition=disposition, filename=filename)
+    else:
+        return
+    if content_id:
+        part["Content-ID"] = str(content_id)
+
+
+def _strip_part_headers(part: Message) -> None:
+    for name in set(part.keys()):
+        if name.title() not in _CONTENT_HEADERS and name.lower() != "content-id":
+            del part[name]
+
+
+def _walk(message: Message) -> list[Message]:
+    nodes, stack = [], [message]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        payload = node.get_payload()
+        if node.is_multipart() and isinstance(payload, list):
+            stack.extend(payload)
+    return nodes
+
+
+def _date(message: Message) -> str:
+    value = header(message, "Date")
+    if value:
+        try:
+            parsed = parsedate_to_datetime(value)
+            if parsed.tzinfo is not None:
+                return format_datetime(parsed)
+        except (TypeError, ValueError, IndexError):
+            pass
+    return format_datetime(datetime.now(UTC))
+
+
+def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
+    """Rewrite a parsed inbound message into the anonymized outbound copy (mutates it)."""
+    rewrite = _replacer(envelope.replacements)
+    subject = _apply(header(message, "Subject") or "", rewrite, envelope.replacements)
+    date = _date(message)
+    for node in _walk(message):
+        if node is not message:
+            _strip_part_headers(node)
+        if not node.is_multipart():
+            _reencode_leaf(node, rewrite, envelope.replacements)  # type: ignore[arg-type]
+
+    for name in set(message.keys()):
+        if name.title() not in _CONTENT_HEADERS:
+            del message[name]
+    for name in _CONTENT_HEADERS:
+        values = message.get_all(name) or []
+        if len(values) > 1:  # SES rejects duplicated headers: keep the first
+            del message[name]
+            message[name] = str(values[0])
+
+    message["From"] = formatted(envelope.from_name, envelope.from_alias)
+    message["To"] = envelope.to_address
+    message["Reply-To"] = envelope.from_alias
+    message["Subject"] = subject[:_MAX_SUBJECT]
+    message["Date"] = date
+    message["Message-ID"] = f"<{envelope.message_id}>"
+    if envelope.in_reply_to:
+        message["In-Reply-To"] = f"<{envelope.in_reply_to}>"
+    if envelope.references:
+        message["References"] = " ".join(f"<{ref}>" for ref in envelope.references)
+    if envelope.auto_submitted:
+        message["Auto-Submitted"] = "auto-replied"
+    message["MIME-Version"] = "1.0"
+
+    try:
+        data = message.as_bytes(policy=WIRE_POLICY)
+    except Exception as exc:
+        raise ComposeError(f"outbound message could not be serialized: {exc!r}") from exc
+    return _final_scrub(data, envelope.scrub)
+
+
+def _final_scrub(data: bytes, replacements: Mapping[str, str]) -> bytes:
+    """Last line of defence: no real address may survive in the bytes SES receives."""
+    if not data.isascii():
+        raise ComposeError("outbound message is not 7-bit clean")
+    lowered = data.lower()
+    for real, alias in replacements.items():
+        needle = real.encode("ascii", "ignore")
+        if needle and needle in lowered:
+            data = re.sub(re.escape(needle), alias.encode("ascii"), data, flags=re.IGNORECASE)
+            lowered = data.lower()
+    return data

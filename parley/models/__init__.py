@@ -1,0 +1,1 @@
+"""Typed records and the PynamoDB table models."""

@@ -1,0 +1,197 @@
+"""PynamoDB models of the tables. The CDK stack is tested against these (no drift).
+
+Physical table names come from settings at run time (`bind_models`), never at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from parley.settings import Settings
+
+# Statuses a message can end in; anything else is "in flight" and visible to reconcile.
+TERMINAL_STATUSES = frozenset(
+    {"delivered", "delivered_sanitized", "blocked", "rejected", "dead_lettered"}
+)
+
+
+class PartyModel(Model):
+    """A seller or a buyer: who they are and which addresses may write for them."""
+
+    class Meta:
+        table_name = "parley-parties"
+
+    party_key = UnicodeAttribute(hash_key=True)  # "seller:S1" / "buyer:B1"
+    kind = UnicodeAttribute()
+    party_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    locale = UnicodeAttribute(default="en-US")
+    authorized_senders = UnicodeSetAttribute(null=True)
+    notification_email = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class PairModel(Model):
+    """One buyer-seller pair and its two stable aliases."""
+
+    class Meta:
+        table_name = "parley-pairs"
+
+    pair_id = UnicodeAttribute(hash_key=True)
+    seller_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    buyer_alias = UnicodeAttribute()  # the seller writes here to reach the buyer
+    seller_alias = UnicodeAttribute()  # the buyer writes here to reach the seller
+    order_ids = UnicodeSetAttribute(null=True)
+    latest_order_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class AliasModel(Model):
+    """Alias address -> the pair and the party that receives mail sent to it."""
+
+    class Meta:
+        table_name = "parley-aliases"
+
+    alias = UnicodeAttribute(hash_key=True)
+    pair_id = UnicodeAttribute()
+    side = UnicodeAttribute()  # "buyer" or "seller": whose alias this is
+    created_at = UnicodeAttribute()
+
+
+class OrderModel(Model):
+    class Meta:
+        table_name = "parley-orders"
+
+    order_id = UnicodeAttribute(hash_key=True)
+    pair_id = UnicodeAttribute()
+    seller_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    delivered_on = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class AttachmentMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute()
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    removed_by = UnicodeAttribute(null=True)  # rule id when the policy stripped it
+
+
+class ViolationMap(MapAttribute[str, Any]):
+    rule = UnicodeAttribute()
+    action = UnicodeAttribute()
+    evidence = UnicodeAttribute()
+
+
+class OrderIndex(GlobalSecondaryIndex["MessageModel"]):
+    """A conversation's messages in time order (history)."""
+
+    class Meta:
+        index_name = "by_order"
+        projection = AllProjection()
+
+    order_id = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class StageIndex(GlobalSecondaryIndex["MessageModel"]):
+    """Sparse: only messages still in flight carry `stage` (reconcile reads this)."""
+
+    class Meta:
+        index_name = "by_stage"
+        projection = AllProjection()
+
+    stage = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class MessageModel(Model):
+    """One inbound message for one recipient alias, and everything that happened to it."""
+
+    class Meta:
+        table_name = "parley-messages"
+
+    message_id = UnicodeAttribute(hash_key=True)
+    ses_message_id = UnicodeAttribute()
+    recipient_alias = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    stage = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    pair_id = UnicodeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)  # buyer_to_seller / seller_to_buyer
+    sender_name = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    verdict = UnicodeAttribute(null=True)
+    policy_version = UnicodeAttribute(null=True)
+    violations = ListAttribute(of=ViolationMap, null=True)
+    raw_key = UnicodeAttribute()
+    body_key = UnicodeAttribute(null=True)  # sanitized copy written by the filter
+    attachments = ListAttribute(of=AttachmentMap, null=True)
+    rfc_message_id = UnicodeAttribute(null=True)
+    in_reply_to = UnicodeAttribute(null=True)
+    references = ListAttribute(of=UnicodeAttribute, null=True)
+    answers_message_id = UnicodeAttribute(null=True)
+    outbound_message_id = UnicodeAttribute(null=True)
+    ses_outbound_id = UnicodeAttribute(null=True)
+    relay_claimed_at = UnicodeAttribute(null=True)
+    notice_sent = BooleanAttribute(default=False)
+    auto_submitted = BooleanAttribute(default=False)
+
+    by_order = OrderIndex()
+    by_stage = StageIndex()
+
+
+class ThreadIdModel(Model):
+    """A Message-ID as one party knows it -> the id the other party knows (threading)."""
+
+    class Meta:
+        table_name = "parley-thread-ids"
+
+    rfc_id = UnicodeAttribute(hash_key=True)
+    pair_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    known_to = UnicodeAttribute()  # "buyer" or "seller"
+    counterpart_id = UnicodeAttribute()
+    direction = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: dict[str, type[Model]] = {
+    "parties_table": PartyModel,
+    "pairs_table": PairModel,
+    "aliases_table": AliasModel,
+    "orders_table": OrderModel,
+    "messages_table": MessageModel,
+    "thread_ids_table": ThreadIdModel,
+}
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at this deployment's tables, region and endpoint."""
+    for setting_name, model in ALL_MODELS.items():
+        meta: Any = model.Meta
+        meta.table_name = getattr(settings, setting_name)
+        meta.region = settings.region
+        meta.host = settings.endpoint_url
+        meta.billing_mode = "PAY_PER_REQUEST"
+        model._connection = None  # rebuilt lazily with the new binding

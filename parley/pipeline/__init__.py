@@ -1,0 +1,1 @@
+"""The three stages (ingest, filter, relay) as plain functions over injected services."""

@@ -1,0 +1,139 @@
+"""What every stage shares: record transitions, notices, dead-lettering."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from parley.adapters.mailer import PermanentSendError
+from parley.adapters.store import MessageModel, PartyModel
+from parley.clock import now_iso
+from parley.mail.addresses import domain_of
+from parley.notices import NoticeFacts, compose_notice
+from parley.observability import count
+from parley.pipeline.services import Services
+from parley.policy.model import Violation
+
+log = logging.getLogger("parley")
+
+_STATUS_METRICS = {
+    "delivered": "MessagesDelivered",
+    "delivered_sanitized": "MessagesSanitized",
+    "blocked": "MessagesBlocked",
+    "rejected": "MessagesRejected",
+    "dead_lettered": "MessagesDeadLettered",
+}
+
+
+def message_id_for(ses_message_id: str, recipient: str) -> str:
+    """One record per (SES message, recipient): deterministic, so retries find it."""
+    digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:10]
+    return f"{ses_message_id}-{digest}"
+
+
+def finish(
+    svc: Services,
+    record: MessageModel,
+    status: str,
+    *,
+    reason: str | None = None,
+    actions: Sequence[Any] = (),
+) -> None:
+    """Move a record to a terminal status.
+
+    Delivered, blocked and rejected records leave the in-flight index. A dead-lettered one
+    keeps its stage, so that a redrive resumes exactly there.
+    """
+    updates = [
+        MessageModel.status.set(status),
+        MessageModel.updated_at.set(now_iso()),
+        *actions,
+    ]
+    if status != "dead_lettered":
+        updates.append(MessageModel.stage.remove())
+    if reason is not None:
+        updates.append(MessageModel.reason.set(reason))
+    svc.store.update(record, updates)
+    count(_STATUS_METRICS[status], **({"Reason": reason} if status == "rejected" and reason else {}))
+    log.info(
+        "message finished",
+        extra={"message_id": record.message_id, "status": status, "reason": reason},
+    )
+
+
+def may_notify(address: str | None, svc: Services, auto_submitted: bool) -> bool:
+    """Never answer machines, ourselves or nobody: no loops, no backscatter."""
+    if not address or auto_submitted:
+        return False
+    local = address.partition("@")[0].lower()
+    if local in {"mailer-daemon", "postmaster", "no-reply", "noreply"}:
+        return False
+    return domain_of(address) != svc.settings.relay_domain
+
+
+def send_notice(
+    svc: Services,
+    *,
+    to: str,
+    kind: str,
+    record: MessageModel,
+    locale: str | None,
+    reason: str | None = None,
+    violations: Sequence[Violation] = (),
+) -> bool:
+    """Send one notice; a permanent SES refusal is logged, never retried forever."""
+    facts = NoticeFacts(
+        kind=kind,
+        locale=locale,
+        subject=record.subject or "",
+        received_at=record.received_at,
+        order_id=record.order_id,
+        reason=reason,
+        violations=violations,
+    )
+    data = compose_notice(
+        facts,
+        sender=svc.settings.notice_sender,
+        sender_name=f"{svc.settings.marketplace_name} Messaging",
+        to=to,
+    )
+    try:
+        svc.mailer.send_raw(sender=svc.settings.notice_sender, recipient=to, data=data)
+    except PermanentSendError as exc:
+        log.warning("notice refused by SES", extra={"message_id": record.message_id,
+                                                     "code": exc.code})
+        return False
+    return True
+
+
+def in_stage(record: MessageModel | None, stage: str) -> bool:
+    """Whether this stage still owes the record work (duplicates and late retries: no)."""
+    return record is not None and record.stage == stage
+
+
+def party(svc: Services, kind: str, party_id: str) -> PartyModel | None:
+    return svc.store.get(PartyModel, f"{kind}:{party_id}")
+
+
+@contextmanager
+def attempt(svc: Services, message_id: str, receive_count: int) -> Iterator[None]:
+    """Run one delivery attempt; on the last allowed one, record `dead_lettered` first.
+
+    The queue then moves the record to its dead-letter queue, where operators see it and
+    can redrive it; the record says why.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if receive_count >= svc.settings.max_receive_count:
+            record = svc.store.get(MessageModel, message_id)
+            if record is not None and record.stage is not None:
+                try:
+                    finish(svc, record, "dead_lettered", reason="retries-exhausted",
+                           actions=[MessageModel.last_error.set(repr(exc)[:500])])
+                except Exception:  # the original error matters more
+                    log.exception("could not record dead-lettering")
+        raise

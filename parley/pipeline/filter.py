@@ -1,0 +1,111 @@
+"""Filter: classify, apply the communication policy, hand deliverable messages to relay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.adapters.store import MessageModel, PairModel
+from parley.clock import now_iso
+from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.observability import count
+from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
+from parley.pipeline.services import Services
+from parley.pipeline.threads import counterparts, side_of_sender
+from parley.policy import Decision, PolicyContext, Verdict, evaluate
+
+
+@dataclass(frozen=True)
+class FilterOutcome:
+    message_id: str
+    status: str
+    verdict: str | None = None
+
+
+def filter_message(message_id: str, svc: Services, receive_count: int = 1) -> FilterOutcome:
+    with attempt(svc, message_id, receive_count):
+        record = svc.store.get(MessageModel, message_id)
+        if in_stage(record, "relay") and record is not None and not record.relay_claimed_at:
+            svc.relay_queue.send_reference(message_id)  # heal a hand-over lost in a crash
+        if record is None or not in_stage(record, "filter"):
+            return FilterOutcome(message_id, record.status if record else "unknown")
+        return _filter(svc, record)
+
+
+def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
+    assert record.pair_id and record.direction
+    pair = svc.store.get(PairModel, record.pair_id)
+    raw = svc.blobs.get(record.raw_key)
+    try:
+        message = parse_message(raw, svc.settings.max_message_bytes)
+    except UnacceptableMessage as exc:  # ingest parsed it; only a changed object lands here
+        finish(svc, record, "rejected", reason=exc.reason)
+        return FilterOutcome(record.message_id, "rejected")
+
+    sender_side = side_of_sender(record.direction)
+    asked = [i for i in [record.in_reply_to, *(record.references or [])] if i]
+    known = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
+    answered = [m for m in known.values() if m.direction == "buyer_to_seller"]
+    context = PolicyContext(
+        direction=record.direction,
+        is_reply=bool(answered),
+        pair_order_ids=frozenset(pair.order_ids or ()) if pair else frozenset(),
+        config=svc.policy,
+    )
+    decision = evaluate(message, context)
+    for violation in decision.violations:
+        count("PolicyViolations", Rule=violation.rule, Action=str(violation.action))
+    facts = [
+        MessageModel.verdict.set(str(decision.verdict)),
+        MessageModel.category.set(str(decision.category)),
+        MessageModel.policy_version.set(decision.policy_version),
+        MessageModel.violations.set([v.as_dict() for v in decision.violations] or None),
+    ]
+    if answered:
+        facts.append(MessageModel.answers_message_id.set(answered[-1].message_id))
+    if decision.removed_attachments:
+        facts.append(MessageModel.attachments.set(_mark_removed(record, decision)))
+
+    if decision.verdict is Verdict.BLOCK:
+        notified = _notify_sender(svc, record, pair, "blocked", decision)
+        finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
+        return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
+
+    if decision.modified:
+        body_key = f"messages/{record.message_id}/sanitized.eml"
+        svc.blobs.put(body_key, message.as_bytes(), "message/rfc822")
+        facts.append(MessageModel.body_key.set(body_key))
+    notified = False
+    if decision.verdict is Verdict.DELIVER_SANITIZED:
+        notified = _notify_sender(svc, record, pair, "sanitized", decision)
+    svc.store.update(record, [*facts, MessageModel.stage.set("relay"),
+                              MessageModel.updated_at.set(now_iso()),
+                              MessageModel.notice_sent.set(notified)])
+    svc.relay_queue.send_reference(record.message_id)
+    log.info("message filtered", extra={"message_id": record.message_id,
+                                        "verdict": str(decision.verdict),
+                                        "rules": decision.rule_ids})
+    return FilterOutcome(record.message_id, "filtered", str(decision.verdict))
+
+
+def _mark_removed(record: MessageModel, decision: Decision) -> list[dict[str, object]]:
+    removed_rule = {v.evidence.split(":")[0]: v.rule for v in decision.violations}
+    marked = []
+    for item in record.attachments or []:
+        entry = item.as_dict()
+        if item.name in decision.removed_attachments:
+            entry["removed_by"] = removed_rule.get(item.name, "unsafe-attachment")
+        marked.append(entry)
+    return marked
+
+
+def _notify_sender(svc: Services, record: MessageModel, pair: PairModel | None, kind: str,
+                   decision: Decision) -> bool:
+    if record.auto_submitted or pair is None or record.direction is None:
+        return False  # machines are never answered: no loops
+    sender_kind = side_of_sender(record.direction)
+    sender = party(svc, sender_kind, pair.seller_id if sender_kind == "seller" else pair.buyer_id)
+    if sender is None:
+        return False
+    # Notices go to the registered address, never to whatever From the mail claimed.
+    return send_notice(svc, to=sender.email, kind=kind, record=record, locale=sender.locale,
+                       violations=decision.violations)

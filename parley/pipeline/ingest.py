@@ -1,0 +1,231 @@
+"""Ingest: SES has stored the raw mail in S3; turn it into checked, stored message records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from parley.adapters.blobs import BlobNotFound
+from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
+from parley.clock import now_iso
+from parley.mail.addresses import addresses_in, domain_of, normalize
+from parley.mail.parsing import (
+    UnacceptableMessage,
+    attachments,
+    header,
+    is_auto_submitted,
+    message_ids,
+    parse_message,
+)
+from parley.observability import count
+from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
+from parley.pipeline.services import Services
+from parley.policy.rules import order_ids_in
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES's receipt verdicts: PASS, FAIL, GRAY or PROCESSING_FAILED."""
+
+    spf: str = "GRAY"
+    dkim: str = "GRAY"
+    dmarc: str = "GRAY"
+    virus: str = "GRAY"
+    spam: str = "GRAY"
+    dmarc_policy: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        """Only an authenticated sender may get a notice (no backscatter to forged senders)."""
+        return "PASS" in (self.spf, self.dkim) and self.dmarc != "FAIL"
+
+    @property
+    def spoofed(self) -> bool:
+        dmarc_enforced = self.dmarc == "FAIL" and (self.dmarc_policy or "").lower() in {
+            "reject", "quarantine"}
+        return dmarc_enforced or (self.spf == "FAIL" and self.dkim == "FAIL")
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    ses_message_id: str
+    recipients: tuple[str, ...]
+    timestamp: str
+    source: str = ""
+    verdicts: Verdicts = field(default_factory=Verdicts)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    message_id: str
+    recipient: str
+    status: str
+    reason: str | None = None
+
+
+class Rejection(Exception):
+    def __init__(self, reason: str, notify: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.notify = notify
+
+
+def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
+    """Process every envelope recipient of one SES message. Safe to run again."""
+    count("MessagesReceived")
+    outcomes = []
+    raw: bytes | None = None
+    parsed: EmailMessage | None = None
+    parse_error: UnacceptableMessage | BlobNotFound | None = None
+    recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
+    for recipient in recipients:
+        message_id = message_id_for(mail.ses_message_id, recipient)
+        record = _open_record(svc, mail, recipient, message_id)
+        if record.stage == "filter":  # accepted before; the hand-over may not have happened
+            svc.filter_queue.send_reference(message_id)
+        if record.stage != "ingest":
+            outcomes.append(IngestOutcome(message_id, recipient, record.status, record.reason))
+            continue
+        if raw is None and parse_error is None:
+            try:
+                raw = svc.blobs.get(svc.settings.raw_prefix + mail.ses_message_id)
+                parsed = parse_message(raw, svc.settings.max_message_bytes)
+            except (UnacceptableMessage, BlobNotFound) as exc:
+                parse_error = exc
+        outcomes.append(_ingest_one(svc, mail, record, parsed, parse_error))
+    return outcomes
+
+
+def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: str) -> MessageModel:
+    now = now_iso()
+    record = MessageModel(
+        message_id,
+        ses_message_id=mail.ses_message_id,
+        recipient_alias=recipient,
+        received_at=mail.timestamp or now,
+        updated_at=now,
+        status="received",
+        stage="ingest",
+        raw_key=svc.settings.raw_prefix + mail.ses_message_id,
+    )
+    if svc.store.create(record, MessageModel.message_id):
+        return record
+    existing = svc.store.get(MessageModel, message_id)
+    assert existing is not None  # it was there a moment ago and records are never deleted
+    return existing
+
+
+def _ingest_one(
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    parsed: EmailMessage | None,
+    parse_error: Exception | None,
+) -> IngestOutcome:
+    sender = addresses_in([header(parsed, "From") or ""])[:1] if parsed is not None else []
+    sender_address = sender[0] if sender else (normalize(mail.source) if mail.source else None)
+    auto = parsed is not None and is_auto_submitted(parsed)
+    subject = header(parsed, "Subject") if parsed is not None else None
+    try:
+        if isinstance(parse_error, BlobNotFound):
+            raise Rejection("raw-missing", notify=False)
+        if mail.verdicts.virus == "FAIL":
+            raise Rejection("virus")
+        if mail.verdicts.spoofed:
+            raise Rejection("spoofed-sender", notify=False)
+        if isinstance(parse_error, UnacceptableMessage):
+            raise Rejection(parse_error.reason)
+        assert parsed is not None
+        if sender_address is None:
+            raise Rejection("no-sender", notify=False)
+        if domain_of(sender_address) == svc.settings.relay_domain:
+            raise Rejection("loop", notify=False)  # an alias or our own notice writing to us
+        return _accept(svc, mail, record, parsed, sender_address, auto)
+    except Rejection as rejection:
+        return _reject(svc, mail, record, rejection, sender_address, auto, subject)
+
+
+def _accept(
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    parsed: EmailMessage,
+    sender_address: str,
+    auto: bool,
+) -> IngestOutcome:
+    alias = svc.store.get(AliasModel, record.recipient_alias)
+    if alias is None:
+        raise Rejection("unknown-alias")
+    pair = svc.store.get(PairModel, alias.pair_id)
+    if pair is None:
+        raise Rejection("unknown-alias")
+    # The alias belongs to its side; only the other side's registered addresses may use it.
+    sender_kind = "seller" if alias.side == "buyer" else "buyer"
+    sender_id = pair.seller_id if sender_kind == "seller" else pair.buyer_id
+    sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}")
+    allowed = {sender_party.email, *(sender_party.authorized_senders or set())} if sender_party else set()
+    if sender_address not in allowed:
+        raise Rejection("unauthorized-sender")
+
+    subject = header(parsed, "Subject") or ""
+    mentioned = [o for o in order_ids_in(subject) if o in (pair.order_ids or set())]
+    order_id = mentioned[0] if mentioned else pair.latest_order_id
+    stored = []
+    for index, attachment in enumerate(attachments(parsed)):
+        safe = _UNSAFE_NAME.sub("_", attachment.name)[:100] or "attachment"
+        key = f"messages/{record.message_id}/attachments/{index:03d}-{safe}"
+        svc.blobs.put(key, attachment.data, attachment.content_type)
+        stored.append({"name": attachment.name, "key": key,
+                       "content_type": attachment.content_type, "size": len(attachment.data)})
+    own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
+    svc.store.update(record, [
+        MessageModel.status.set("accepted"),
+        MessageModel.pair_id.set(pair.pair_id),
+        MessageModel.order_id.set(order_id),
+        MessageModel.direction.set(f"{sender_kind}_to_{alias.side}"),
+        MessageModel.subject.set(subject[:250]),
+        MessageModel.attachments.set(stored),
+        MessageModel.rfc_message_id.set(own_ids[0] if own_ids else None),
+        MessageModel.in_reply_to.set((message_ids(header(parsed, "In-Reply-To")) or [None])[-1]),
+        MessageModel.references.set(message_ids(header(parsed, "References")) or None),
+        MessageModel.auto_submitted.set(auto),
+        MessageModel.updated_at.set(now_iso()),
+        MessageModel.stage.set("filter"),
+    ])
+    # Recorded first, then handed over: a crash in between is healed by the retry, which
+    # finds the record in the filter stage and sends the reference again.
+    svc.filter_queue.send_reference(record.message_id)
+    log.info("message accepted", extra={"message_id": record.message_id})
+    return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
+
+
+def _reject(
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    rejection: Rejection,
+    sender_address: str | None,
+    auto: bool,
+    subject: str | None,
+) -> IngestOutcome:
+    notify = (
+        rejection.notify
+        and mail.verdicts.authenticated
+        and may_notify(sender_address, svc, auto)
+    )
+    if subject is not None:
+        record.subject = subject[:250]
+    notified = False
+    if notify and sender_address:
+        locale = svc.settings.default_locale  # a rejected sender may be a stranger
+        notified = send_notice(svc, to=sender_address, kind="rejected", record=record,
+                               locale=locale, reason=rejection.reason)
+    actions = [MessageModel.notice_sent.set(notified)]
+    if record.subject is not None:
+        actions.append(MessageModel.subject.set(record.subject))
+    finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
+    return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
+

@@ -1,0 +1,146 @@
+"""Relay: compose the anonymized copy and send it through SES, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from parley.adapters.mailer import PermanentSendError
+from parley.adapters.store import ConditionFailed, MessageModel, PairModel, PartyModel
+from parley.clock import iso, now_iso, utcnow
+from parley.mail.compose import ComposeError, Envelope, compose_relay
+from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
+from parley.pipeline.services import Services
+from parley.pipeline.threads import counterparts, remember, side_of_sender
+
+# A claim older than this belongs to an attempt that died (Lambda timeout is far shorter).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class RelayOutcome:
+    message_id: str
+    status: str
+    ses_message_id: str | None = None
+
+
+def relay_message(message_id: str, svc: Services, receive_count: int = 1) -> RelayOutcome:
+    with attempt(svc, message_id, receive_count):
+        record = svc.store.get(MessageModel, message_id)
+        if record is None or not in_stage(record, "relay"):
+            return RelayOutcome(message_id, record.status if record else "unknown")
+        return _relay(svc, record)
+
+
+def _claim(svc: Services, record: MessageModel) -> bool:
+    """At most one attempt may call SES for a message: a conditional claim decides which.
+
+    A claim left by an attempt that died between SES and the record write cannot tell
+    whether SES sent: rather than risk a second copy, the message goes to the operators.
+    """
+    if record.relay_claimed_at is not None:
+        if record.relay_claimed_at > iso(utcnow() - CLAIM_LEASE):
+            raise RuntimeError("another attempt holds the relay claim; retry later")
+        finish(svc, record, "dead_lettered", reason="send-outcome-unknown")
+        return False
+    try:
+        svc.store.update(
+            record,
+            [MessageModel.relay_claimed_at.set(now_iso())],
+            condition=MessageModel.relay_claimed_at.does_not_exist() & (MessageModel.stage == "relay"),
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def _release(svc: Services, record: MessageModel) -> None:
+    svc.store.update(record, [MessageModel.relay_claimed_at.remove()])
+
+
+def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
+    assert record.pair_id and record.direction
+    pair = svc.store.get(PairModel, record.pair_id)
+    sender_side = side_of_sender(record.direction)
+    recipient_side = "seller" if sender_side == "buyer" else "buyer"
+    if pair is None:
+        finish(svc, record, "rejected", reason="pair-missing")
+        return RelayOutcome(record.message_id, "rejected")
+    sender = party(svc, sender_side, pair.buyer_id if sender_side == "buyer" else pair.seller_id)
+    recipient = party(svc, recipient_side,
+                      pair.buyer_id if recipient_side == "buyer" else pair.seller_id)
+    if sender is None or recipient is None:
+        finish(svc, record, "rejected", reason="party-missing")
+        return RelayOutcome(record.message_id, "rejected")
+
+    sender_alias = pair.buyer_alias if sender_side == "buyer" else pair.seller_alias
+    recipient_alias = pair.seller_alias if sender_side == "buyer" else pair.buyer_alias
+    asked = [i for i in [record.in_reply_to, *(record.references or [])] if i]
+    mapped = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
+    in_order = [*(record.references or []), *([record.in_reply_to] if record.in_reply_to else [])]
+    references = tuple(mapped[i.lower()].counterpart_id for i in in_order if i.lower() in mapped)
+    in_reply_to = mapped[record.in_reply_to.lower()].counterpart_id if (
+        record.in_reply_to and record.in_reply_to.lower() in mapped) else None
+    own_id = f"{record.message_id}@{svc.settings.relay_domain}"
+    envelope = Envelope(
+        from_name=sender.name,
+        from_alias=sender_alias,
+        to_address=recipient.email,
+        message_id=own_id,
+        in_reply_to=in_reply_to,
+        references=tuple(dict.fromkeys(references)),
+        auto_submitted=record.auto_submitted,
+        replacements=_replacements(sender, sender_alias) | _replacements(recipient, recipient_alias),
+        scrub=_replacements(sender, sender_alias),
+    )
+    try:
+        message = parse_message(svc.blobs.get(record.body_key or record.raw_key),
+                                svc.settings.max_message_bytes)
+        data = compose_relay(message, envelope)
+    except (UnacceptableMessage, ComposeError) as exc:
+        log.warning("message could not be composed", extra={"message_id": record.message_id,
+                                                            "error": str(exc)[:200]})
+        return _refused(svc, record, sender, "unencodable", str(exc))
+
+    if not _claim(svc, record):
+        return RelayOutcome(record.message_id, "duplicate")
+    try:
+        sent = svc.mailer.send_raw(sender=sender_alias, recipient=recipient.email, data=data)
+    except PermanentSendError as exc:
+        return _refused(svc, record, sender, "send-rejected", str(exc))
+    except Exception:
+        _release(svc, record)  # SES answered with an error or never got it: safe to retry
+        raise
+
+    ses_visible = f"{sent.ses_message_id}@{svc.settings.outbound_message_id_domain}"
+    visible = [own_id, ses_visible]
+    remember(svc.store, record, sender_side=sender_side, recipient_visible_ids=visible,
+             recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id)
+    status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
+    finish(svc, record, status, actions=[
+        MessageModel.ses_outbound_id.set(sent.ses_message_id),
+        MessageModel.outbound_message_id.set(
+            ses_visible if svc.settings.ses_rewrites_message_id else own_id),
+    ])
+    return RelayOutcome(record.message_id, status, sent.ses_message_id)
+
+
+def _replacements(who: PartyModel, alias: str) -> dict[str, str]:
+    addresses = {who.email, *(who.authorized_senders or set())}
+    if who.notification_email:
+        addresses.add(who.notification_email)
+    return {address.lower(): alias for address in addresses}
+
+
+def _refused(svc: Services, record: MessageModel, sender: PartyModel, reason: str,
+             detail: str) -> RelayOutcome:
+    notified = False
+    if not record.auto_submitted:
+        notified = send_notice(svc, to=sender.email, kind="rejected", record=record,
+                               locale=sender.locale, reason=reason)
+    finish(svc, record, "rejected", reason=reason, actions=[
+        MessageModel.last_error.set(detail[:500]),
+        MessageModel.notice_sent.set(notified),
+    ])
+    return RelayOutcome(record.message_id, "rejected")

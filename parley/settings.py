@@ -1,0 +1,130 @@
+"""Deployment settings, read from the environment on first use (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+MIN_ALIAS_LOCAL_LENGTH = 12
+
+
+class SettingsError(ValueError):
+    """A deployment setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    relay_domain: str
+    bucket: str
+    filter_queue_url: str
+    relay_queue_url: str
+    parties_table: str
+    pairs_table: str
+    aliases_table: str
+    orders_table: str
+    messages_table: str
+    thread_ids_table: str
+    notice_sender: str
+    marketplace_name: str = "Marketplace"
+    default_locale: str = "en-US"
+    raw_prefix: str = "raw/"
+    alias_length: int = 35
+    max_message_bytes: int = 10 * 1024 * 1024
+    max_receive_count: int = 5
+    configuration_set: str | None = None
+    ses_message_id_domain: str = ""
+    # Real SES replaces the Message-ID of what it sends; the local emulation does not.
+    ses_rewrites_message_id: bool = True
+    endpoint_url: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def alias_local_length(self) -> int:
+        return self.alias_length - 1 - len(self.relay_domain)
+
+    @property
+    def outbound_message_id_domain(self) -> str:
+        """The domain of the Message-ID that SES assigns to what it sends."""
+        if self.ses_message_id_domain:
+            return self.ses_message_id_domain
+        if self.region == "us-east-1":
+            return "email.amazonses.com"
+        return f"{self.region}.amazonses.com"
+
+    def validate(self) -> Settings:
+        if self.alias_local_length < MIN_ALIAS_LOCAL_LENGTH:
+            raise SettingsError(
+                f"PARLEY_ALIAS_LENGTH={self.alias_length} leaves {self.alias_local_length} "
+                f"characters for the alias before @{self.relay_domain}; at least "
+                f"{MIN_ALIAS_LOCAL_LENGTH} are needed"
+            )
+        if self.max_message_bytes <= 0:
+            raise SettingsError("PARLEY_MAX_MESSAGE_BYTES must be positive")
+        return self
+
+
+def _require(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is not set")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from exc
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    domain = _require(env, "PARLEY_RELAY_DOMAIN").lower()
+    return Settings(
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1",
+        relay_domain=domain,
+        bucket=_require(env, "PARLEY_BUCKET"),
+        filter_queue_url=_require(env, "PARLEY_FILTER_QUEUE_URL"),
+        relay_queue_url=_require(env, "PARLEY_RELAY_QUEUE_URL"),
+        parties_table=_require(env, "PARLEY_PARTIES_TABLE"),
+        pairs_table=_require(env, "PARLEY_PAIRS_TABLE"),
+        aliases_table=_require(env, "PARLEY_ALIASES_TABLE"),
+        orders_table=_require(env, "PARLEY_ORDERS_TABLE"),
+        messages_table=_require(env, "PARLEY_MESSAGES_TABLE"),
+        thread_ids_table=_require(env, "PARLEY_THREAD_IDS_TABLE"),
+        notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
+        marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
+        default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
+        raw_prefix=env.get("PARLEY_RAW_PREFIX", "raw/"),
+        alias_length=_int(env, "PARLEY_ALIAS_LENGTH", 35),
+        max_message_bytes=_int(env, "PARLEY_MAX_MESSAGE_BYTES", 10 * 1024 * 1024),
+        max_receive_count=_int(env, "PARLEY_MAX_RECEIVE_COUNT", 5),
+        configuration_set=env.get("PARLEY_CONFIGURATION_SET") or None,
+        ses_message_id_domain=env.get("PARLEY_SES_MESSAGE_ID_DOMAIN", ""),
+        ses_rewrites_message_id=env.get("PARLEY_SES_REWRITES_MESSAGE_ID", "true").lower()
+        not in {"false", "0", "no"},
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+    ).validate()
+
+
+def resource_names(prefix: str) -> dict[str, str]:
+    """The physical names that both the CDK stack and the local stack give the resources."""
+    return {
+        "PARLEY_PARTIES_TABLE": f"{prefix}-parties",
+        "PARLEY_PAIRS_TABLE": f"{prefix}-pairs",
+        "PARLEY_ALIASES_TABLE": f"{prefix}-aliases",
+        "PARLEY_ORDERS_TABLE": f"{prefix}-orders",
+        "PARLEY_MESSAGES_TABLE": f"{prefix}-messages",
+        "PARLEY_THREAD_IDS_TABLE": f"{prefix}-thread-ids",
+    }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once on first use."""
+    return settings_from_env(os.environ)
