@@ -11,6 +11,7 @@ from parley.settings import Settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Any] = {}
+_session: Any = None
 
 # Standard retry mode retries throttling and 5xx with backoff; a transient error that
 # outlives it surfaces to the caller, which leaves the message to the queue's retry.
@@ -20,11 +21,14 @@ _CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeou
 def client(service: str, settings: Settings) -> Any:
     key = (service, settings.region, settings.endpoint_url)
     with _lock:
+        global _session
         found = _clients.get(key)
         if found is None:
-            import boto3  # deferred: keeps handler cold imports lean
+            if _session is None:
+                import boto3  # deferred: keeps handler cold imports lean
 
-            found = boto3.session.Session().client(
+                _session = boto3.session.Session()  # one loader cache for every client
+            found = _session.client(
                 service,
                 region_name=settings.region,
                 endpoint_url=settings.endpoint_url,

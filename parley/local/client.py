@@ -8,6 +8,7 @@ import smtplib
 import time
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def send_smtp(host: str, port: int, message: EmailMessage, mail_from: str,
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise RuntimeError(f"RCPT TO {recipient} refused: {code} {reply!r}")
-        code, reply = smtp.data(message.as_bytes())
+        # smtplib sends bytes as they are: SMTP needs CRLF line ends.
+        code, reply = smtp.data(message.as_bytes(policy=SMTP_POLICY))
         if code != 250:
             raise RuntimeError(f"DATA refused: {code} {reply!r}")
     found = _QUEUED.search(reply.decode("ascii", "replace"))

@@ -79,6 +79,8 @@ def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
                 m["To"] == outcome_to and m["Message-ID"] == f"<{record.message_id}@"
                 f"{config.relay_domain}>"))
             outcome = f"to {outcome_to} as {delivered['From']}"
+            if record.violations:
+                outcome += "; removed: " + ", ".join(sorted({v.rule for v in record.violations}))
             if delivered["In-Reply-To"]:
                 outcome += f", in reply to {delivered['In-Reply-To']}"
         elif record.notice_sent:

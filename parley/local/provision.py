@@ -70,6 +70,6 @@ def provision(
     bind_models(settings)
     for model in ALL_MODELS.values():
         if not model.exists():
-            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+            model.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
     ses.create_email_identity(EmailIdentity=relay_domain)
     return env

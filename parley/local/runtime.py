@@ -16,7 +16,7 @@ from typing import Any
 
 from parley.local.lambda_runtime import LocalContext, sqs_lambda_event
 from parley.local.provision import provision
-from parley.local.ses_inbound import new_ses_message_id, ses_receipt_event
+from parley.local.ses_inbound import store_and_describe
 from parley.mail.addresses import domain_of
 
 log = logging.getLogger("parley.local")
@@ -155,18 +155,9 @@ class LocalStack:
     def receive(self, raw: bytes, mail_from: str, recipients: list[str],
                 verdicts: dict[str, str] | None = None) -> str:
         """Store raw at the receipt rule's prefix, then invoke ingest asynchronously (Event)."""
-        from parley.adapters.aws import client
-        from parley.settings import get_settings
-
-        settings = get_settings()
-        ses_id = new_ses_message_id()
-        client("s3", settings).put_object(Bucket=settings.bucket,
-                                          Key=settings.raw_prefix + ses_id, Body=raw)
-        event = ses_receipt_event(
-            ses_message_id=ses_id, raw=raw, mail_from=mail_from, recipients=recipients,
-            verdicts=verdicts or dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS"),
-            function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest",
-        )
+        ses_id, event = store_and_describe(
+            raw, mail_from=mail_from, recipients=recipients, verdicts=verdicts,
+            function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest")
         self._ingest_pool.submit(self._invoke_ingest, event)
         return ses_id
 

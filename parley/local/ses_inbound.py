@@ -79,3 +79,30 @@ def ses_receipt_event(
             }
         ]
     }
+
+
+def store_and_describe(
+    raw: bytes,
+    *,
+    mail_from: str,
+    recipients: list[str],
+    verdicts: dict[str, str] | None = None,
+    dmarc_policy: str | None = None,
+    function_arn: str = "arn:aws:lambda:local:123456789012:function:ingest",
+    store_raw: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """What SES inbound does before invoking ingest: S3 action first, then the event."""
+    from parley.adapters.aws import client
+    from parley.settings import get_settings
+
+    settings = get_settings()
+    ses_id = new_ses_message_id()
+    if store_raw:
+        client("s3", settings).put_object(Bucket=settings.bucket,
+                                          Key=settings.raw_prefix + ses_id, Body=raw)
+    event = ses_receipt_event(
+        ses_message_id=ses_id, raw=raw, mail_from=mail_from, recipients=recipients,
+        verdicts=verdicts or dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS"),
+        function_arn=function_arn, dmarc_policy=dmarc_policy,
+    )
+    return ses_id, event

@@ -5,6 +5,7 @@ Physical table names come from settings at run time (`bind_models`), never at im
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from pynamodb.attributes import (
@@ -186,8 +187,25 @@ ALL_MODELS: dict[str, type[Model]] = {
 }
 
 
+_local = threading.local()
+
+
+def _shared_session() -> Any:
+    """One botocore session per thread: its loader caches the service models, so six table
+    connections cost one model load instead of six (cold starts, tests)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        import botocore.session
+
+        session = _local.session = botocore.session.get_session()
+    return session
+
+
 def bind_models(settings: Settings) -> None:
     """Point every model at this deployment's tables, region and endpoint."""
+    import pynamodb.connection.base as pynamodb_connection
+
+    pynamodb_connection.get_session = _shared_session  # type: ignore[attr-defined]
     for setting_name, model in ALL_MODELS.items():
         meta: Any = model.Meta
         meta.table_name = getattr(settings, setting_name)
