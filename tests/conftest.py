@@ -96,14 +96,17 @@ class Aws:
                     "Attributes"]["QueueArn"]
                 try:
                     result = handler(sqs_lambda_event(messages, arn, REGION), LocalContext("t"))
+                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 except Exception as exc:  # all records failed: SQS keeps them all
-                    results.append({"error": repr(exc)})
-                    continue
+                    result = {"error": repr(exc)}
+                    failed = {m["MessageId"] for m in messages}
                 results.append(result)
-                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 for message in messages:
                     if message["MessageId"] not in failed:
                         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    else:  # let the visibility timeout pass at once: the next round retries
+                        sqs.change_message_visibility(QueueUrl=url, VisibilityTimeout=0,
+                                                      ReceiptHandle=message["ReceiptHandle"])
             if not moved:
                 break
         return results

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
+from email.header import decode_header, make_header
+from email.policy import compat32
 from typing import Any
 
 from parley.clock import now_iso
@@ -16,24 +17,28 @@ def new_ses_message_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(32))
 
 
+def _decoded(value: str) -> str:
+    """Encoded words decoded like SES does; the raw text when they are broken."""
+    try:
+        return " ".join(str(make_header(decode_header(value))).split())
+    except (ValueError, LookupError, UnicodeError):
+        return " ".join(value.split())
+
+
 def _header_list(raw: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    head = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    headers = []
-    for name, value in head.raw_items():
-        headers.append({"name": name, "value": " ".join(str(value).split())})
+    head = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    headers = [{"name": name, "value": " ".join(str(value).split())}
+               for name, value in head.raw_items()]
     common: dict[str, Any] = {}
     for key, name in (("from", "From"), ("to", "To"), ("cc", "Cc")):
         values = head.get_all(name)
         if values:
-            common[key] = [" ".join(str(v).split()) for v in values]
+            common[key] = [_decoded(str(v)) for v in values]
     for key, name in (("subject", "Subject"), ("messageId", "Message-ID"), ("date", "Date"),
                       ("returnPath", "Return-Path")):
-        try:
-            value = head.get(name)
-        except Exception:
-            value = None
+        value = head.get(name)
         if value is not None:
-            common[key] = " ".join(str(value).split())
+            common[key] = _decoded(str(value))
     return headers, common
 
 

@@ -22,11 +22,22 @@ def addresses_in(header_values: list[str]) -> list[str]:
     return found
 
 
-def first_address(header_value: str | None) -> str | None:
-    if not header_value:
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>\s*$")
+
+
+def sender_address(from_value: str | None) -> str | None:
+    """The one address a From header names; None when it names none or several.
+
+    The trailing <addr-spec> wins: display names can hide address-like text
+    (encoded words, quoted strings), the angle-bracketed address cannot.
+    """
+    if not from_value:
         return None
-    found = addresses_in([header_value])
-    return found[0] if found else None
+    angle = _ANGLE_ADDR.search(from_value)
+    if angle:
+        return normalize(angle.group(1))
+    found = addresses_in([from_value])
+    return found[0] if len(found) == 1 else None
 
 
 def domain_of(address: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 
 # cte_type 7bit: anything re-encoded from these objects is 7-bit clean.
 PARSE_POLICY = policy.default.clone(cte_type="7bit", raise_on_defect=False)
@@ -42,6 +42,14 @@ def parse_message(raw: bytes, max_bytes: int) -> EmailMessage:
         raise UnacceptableMessage("unparseable", "no header section")
     _check_shape(message)
     return message
+
+
+def parse_headers(raw: bytes) -> Message:
+    """Only the header section: enough to know who wrote, even when the body is unusable."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    head = raw[: end if 0 <= end < 256 * 1024 else 256 * 1024]
+    return BytesHeaderParser(policy=PARSE_POLICY).parsebytes(head)
 
 
 def _check_shape(message: Message) -> None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
 from parley.clock import now_iso
-from parley.mail.addresses import addresses_in, domain_of, normalize
+from parley.mail.addresses import domain_of, normalize
+from parley.mail.addresses import sender_address as sender_address_of
 from parley.mail.parsing import (
     UnacceptableMessage,
     attachments,
     header,
     is_auto_submitted,
     message_ids,
+    parse_headers,
     parse_message,
 )
 from parley.observability import count
@@ -79,6 +81,7 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
     outcomes = []
     raw: bytes | None = None
     parsed: EmailMessage | None = None
+    headers: Message | None = None
     parse_error: UnacceptableMessage | BlobNotFound | None = None
     recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
     for recipient in recipients:
@@ -92,10 +95,11 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
         if raw is None and parse_error is None:
             try:
                 raw = svc.blobs.get(svc.settings.raw_prefix + mail.ses_message_id)
+                headers = parse_headers(raw)
                 parsed = parse_message(raw, svc.settings.max_message_bytes)
             except (UnacceptableMessage, BlobNotFound) as exc:
                 parse_error = exc
-        outcomes.append(_ingest_one(svc, mail, record, parsed, parse_error))
+        outcomes.append(_ingest_one(svc, mail, record, headers, parsed, parse_error))
     return outcomes
 
 
@@ -122,13 +126,13 @@ def _ingest_one(
     svc: Services,
     mail: InboundMail,
     record: MessageModel,
+    headers: Message | None,
     parsed: EmailMessage | None,
     parse_error: Exception | None,
 ) -> IngestOutcome:
-    sender = addresses_in([header(parsed, "From") or ""])[:1] if parsed is not None else []
-    sender_address = sender[0] if sender else (normalize(mail.source) if mail.source else None)
-    auto = parsed is not None and is_auto_submitted(parsed)
-    subject = header(parsed, "Subject") if parsed is not None else None
+    sender_address = sender_address_of(header(headers, "From")) if headers is not None else None
+    auto = headers is not None and is_auto_submitted(headers)
+    subject = header(headers, "Subject") if headers is not None else None
     try:
         if isinstance(parse_error, BlobNotFound):
             raise Rejection("raw-missing", notify=False)
