@@ -118,19 +118,15 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
     subject = _apply(header(message, "Subject") or "", rewrite, envelope.replacements)
     date = _date(message)
     for node in _walk(message):
-        if node is not message:
-            _strip_part_headers(node)
         if not node.is_multipart():
             _reencode_leaf(node, rewrite, envelope.replacements)  # type: ignore[arg-type]
+        if node is not message:
+            _strip_part_headers(node)
 
+    # Rebuild the top header section: identity first, content headers (first of each) last.
+    content = {name: message.get_all(name) for name in _CONTENT_HEADERS}
     for name in set(message.keys()):
-        if name.title() not in _CONTENT_HEADERS:
-            del message[name]
-    for name in _CONTENT_HEADERS:
-        values = message.get_all(name) or []
-        if len(values) > 1:  # SES rejects duplicated headers: keep the first
-            del message[name]
-            message[name] = str(values[0])
+        del message[name]
 
     message["From"] = formatted(envelope.from_name, envelope.from_alias)
     message["To"] = envelope.to_address
@@ -145,6 +141,9 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
     if envelope.auto_submitted:
         message["Auto-Submitted"] = "auto-replied"
     message["MIME-Version"] = "1.0"
+    for name, values in content.items():
+        if values:  # SES rejects duplicated headers: keep the first
+            message[name] = str(values[0])
 
     try:
         data = message.as_bytes(policy=WIRE_POLICY)

@@ -1,0 +1,133 @@
+"""End to end: `parley dev` in its own process, real SMTP in, the Maildir outbox out."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from parley.local.client import outbox_messages, send_smtp, wait_for_outbox
+from parley.local.demo import free_port
+
+pytestmark = pytest.mark.e2e
+PARLEY = [sys.executable, "-m", "parley.cli"]
+
+
+class DevStack:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.outbox = root / "outbox"
+        self.var = root / "var"
+        self.aws_port, self.smtp_port = free_port(), free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PARLEY_"))}
+        self.process = subprocess.Popen(
+            [*PARLEY, "dev", "--aws-port", str(self.aws_port), "--smtp-port", str(self.smtp_port),
+             "--outbox", str(self.outbox), "--var-dir", str(self.var)],
+            env=env, stdout=(self.root / "dev.log").open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while not (self.var / "dev.env").exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("parley dev did not start:\n" + (self.root / "dev.log").read_text())
+            time.sleep(0.2)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PARLEY_"))}
+        return subprocess.run([*PARLEY, *args, "--env-file", str(self.var / "dev.env")],
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    stack = DevStack(tmp_path_factory.mktemp("dev"))
+    stack.start()
+    yield stack
+    if stack.process and stack.process.poll() is None:
+        stack.stop()
+
+
+def test_mail_over_smtp_comes_out_anonymized_and_threaded(dev: DevStack) -> None:
+    # Given an order registered through the CLI
+    added = dev.cli("orders", "add", "--order-id", "123-1234567-1234567", "--seller-id", "S1",
+                    "--seller-name", "Shop", "--seller-email", "seller@example.org",
+                    "--buyer-id", "B1", "--buyer-name", "Bob", "--buyer-email", "bob@example.net",
+                    "--locale", "de-DE")
+    assert added.returncode == 0, added.stderr
+    aliases = json.loads(added.stdout)
+    # When the buyer writes to the seller's alias over SMTP
+    question = EmailMessage()
+    question["From"] = "Bob <bob@example.net>"
+    question["To"] = aliases["seller_alias"]
+    question["Subject"] = "Farbe?"
+    question["Message-ID"] = "<q-e2e@example.net>"
+    question.set_content("Gibt es das auch in Blau? bob@example.net")
+    send_smtp("127.0.0.1", dev.smtp_port, question, "bob@example.net", [aliases["seller_alias"]])
+    # Then the seller's copy lands in the outbox without Bob's address
+    at_seller = wait_for_outbox(dev.outbox, lambda m: m["To"] == "seller@example.org", timeout=30)
+    assert at_seller["From"].addresses[0].addr_spec == aliases["buyer_alias"]
+    files = list((dev.outbox / "new").iterdir())
+    assert all(b"bob@example.net" not in f.read_bytes() for f in files)
+    # And the seller's reply reaches Bob threaded under his own Message-ID
+    reply = EmailMessage()
+    reply["From"] = "seller@example.org"
+    reply["To"] = aliases["buyer_alias"]
+    reply["Subject"] = "Re: Farbe?"
+    reply["In-Reply-To"] = at_seller["Message-ID"]
+    reply.set_content("Ja, ab morgen.")
+    send_smtp("127.0.0.1", dev.smtp_port, reply, "seller@example.org", [aliases["buyer_alias"]])
+    at_bob = wait_for_outbox(dev.outbox, lambda m: m["To"] == "bob@example.net", timeout=30)
+    assert at_bob["In-Reply-To"] == "<q-e2e@example.net>"
+    assert b"seller@example.org" not in b"".join(f.read_bytes() for f in (dev.outbox / "new").iterdir()
+                                                 if b"To: bob@example.net" in f.read_bytes())
+    # And the history shows both, delivered
+    history = dev.cli("history", "--order-id", "123-1234567-1234567", "--json")
+    assert history.returncode == 0, history.stderr
+    entries = json.loads(history.stdout)
+    assert [(e["direction"], e["status"]) for e in entries] == [
+        ("buyer_to_seller", "delivered"), ("seller_to_buyer", "delivered")]
+
+
+def test_malformed_registration_is_a_one_line_error_with_exit_2(dev: DevStack) -> None:
+    result = dev.cli("orders", "add", "--order-id", "12-3", "--seller-id", "S1", "--seller-name",
+                     "Shop", "--seller-email", "seller@example.org", "--buyer-id", "B1",
+                     "--buyer-name", "Bob", "--buyer-email", "bob@example.net")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "order id" in result.stderr
+
+
+def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
+    aliases = json.loads(dev.cli(
+        "orders", "add", "--order-id", "123-1234567-1234567", "--seller-id", "S1", "--seller-name",
+        "Shop", "--seller-email", "seller@example.org", "--buyer-id", "B1", "--buyer-name", "Bob",
+        "--buyer-email", "bob@example.net", "--locale", "de-DE").stdout)
+    before = len(outbox_messages(dev.outbox))
+    promo = EmailMessage()
+    promo["From"] = "seller@example.org"
+    promo["To"] = aliases["buyer_alias"]
+    promo["Subject"] = "Neue Kollektion"
+    promo.set_content("Schauen Sie mal rein!")
+    send_smtp("127.0.0.1", dev.smtp_port, promo, "seller@example.org", [aliases["buyer_alias"]])
+    notice = wait_for_outbox(dev.outbox, lambda m: "Neue Kollektion" in str(m["Subject"])
+                             and m["To"] == "seller@example.org", timeout=30)
+    assert "order-id-missing" in notice.get_content()
+    assert len(outbox_messages(dev.outbox)) == before + 1  # nothing went to the buyer
+
+
+def test_ctrl_c_stops_cleanly(dev: DevStack) -> None:
+    assert dev.stop() == 0
+    assert not (dev.var / "dev.env").exists()
