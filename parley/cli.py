@@ -12,10 +12,14 @@ from typing import Annotated, NoReturn
 
 import typer
 
-app = typer.Typer(help="Parley: anonymizing buyer-seller messaging relay.", no_args_is_help=True,
-                  add_completion=False)
-orders_app = typer.Typer(help="Orders, and with them sellers, buyers and their aliases.",
-                         no_args_is_help=True)
+app = typer.Typer(
+    help="Parley: anonymizing buyer-seller messaging relay.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+orders_app = typer.Typer(
+    help="Orders, and with them sellers, buyers and their aliases.", no_args_is_help=True
+)
 app.add_typer(orders_app, name="orders")
 
 EnvFile = Annotated[Path, typer.Option("--env-file", help="Settings written by `parley dev`.")]
@@ -53,17 +57,31 @@ def _store(env_file: Path):  # type: ignore[no-untyped-def]
 @app.command()
 def dev(
     aws_port: Annotated[int, typer.Option(help="Port of the moto server (AWS APIs).")] = 5055,
-    smtp_host: Annotated[str, typer.Option(help="Address the SMTP server listens on.")] = "127.0.0.1",
-    smtp_port: Annotated[int, typer.Option(help="Port of the SMTP server (plays SES inbound).")] = 2525,
-    outbox: Annotated[Path, typer.Option(help="Maildir that receives what SES sent.")] = Path("var/outbox"),
+    smtp_host: Annotated[
+        str, typer.Option(help="Address the SMTP server listens on.")
+    ] = "127.0.0.1",
+    smtp_port: Annotated[
+        int, typer.Option(help="Port of the SMTP server (plays SES inbound).")
+    ] = 2525,
+    outbox: Annotated[Path, typer.Option(help="Maildir that receives what SES sent.")] = Path(
+        "var/outbox"
+    ),
     var_dir: Annotated[Path, typer.Option(help="Where dev.env is written.")] = Path("var"),
-    relay_domain: Annotated[str, typer.Option(help="Domain of the aliases.")] = "marketplace.example",
+    relay_domain: Annotated[
+        str, typer.Option(help="Domain of the aliases.")
+    ] = "marketplace.example",
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
     from parley.local.runtime import DevConfig, LocalStack
 
-    config = DevConfig(aws_port=aws_port, smtp_host=smtp_host, smtp_port=smtp_port, outbox=outbox,
-                       var_dir=var_dir, relay_domain=relay_domain)
+    config = DevConfig(
+        aws_port=aws_port,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        outbox=outbox,
+        var_dir=var_dir,
+        relay_domain=relay_domain,
+    )
     stack = LocalStack(config)
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
@@ -72,8 +90,10 @@ def dev(
         stack.start()
     except OSError as exc:
         fail(f"could not start the local stack: {exc}")
-    typer.echo(f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
-               f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env")
+    typer.echo(
+        f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
+        f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env"
+    )
     typer.echo("Ctrl-C stops it.")
     sys.stdout.flush()
     stopped.wait()
@@ -128,12 +148,26 @@ def history(
     from rich.table import Table
 
     table = Table(title=f"Order {order_id}: {len(entries)} message(s)")
-    for column in ("received", "direction", "status", "verdict", "rules / reason", "subject",
-                   "attachments"):
+    for column in (
+        "received",
+        "direction",
+        "status",
+        "verdict",
+        "rules / reason",
+        "subject",
+        "attachments",
+    ):
         table.add_column(column, overflow="fold")
     for e in entries:
-        table.add_row(e.received_at, e.direction, e.status, e.verdict or "-",
-                      ", ".join(e.rules) or (e.reason or "-"), e.subject, ", ".join(e.attachments))
+        table.add_row(
+            e.received_at,
+            e.direction,
+            e.status,
+            e.verdict or "-",
+            ", ".join(e.rules) or (e.reason or "-"),
+            e.subject,
+            ", ".join(e.attachments),
+        )
     Console(width=160).print(table)
 
 

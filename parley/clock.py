@@ -11,7 +11,9 @@ def utcnow() -> datetime:
 
 def iso(moment: datetime) -> str:
     """Sortable UTC timestamp with milliseconds (index range keys compare as strings)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def now_iso() -> str:

@@ -90,9 +90,13 @@ def validate(registration: OrderRegistration, relay_domain: str) -> OrderRegistr
         parties.append(PartyInfo(party.party_id, name, email, party.locale))
     if parties[0].email == parties[1].email:
         raise RegistrationError("seller and buyer cannot share an email address")
-    if registration.delivered_on and not re.match(r"^\d{4}-\d{2}-\d{2}$", registration.delivered_on):
+    if registration.delivered_on and not re.match(
+        r"^\d{4}-\d{2}-\d{2}$", registration.delivered_on
+    ):
         raise RegistrationError("delivered-on must be YYYY-MM-DD")
-    return OrderRegistration(registration.order_id, parties[0], parties[1], registration.delivered_on)
+    return OrderRegistration(
+        registration.order_id, parties[0], parties[1], registration.delivered_on
+    )
 
 
 def _check_party(existing: PartyModel | None, kind: str, wanted: PartyInfo) -> None:
@@ -129,36 +133,75 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
             raise RegistrationError(
                 f"order {reg.order_id} is already registered for another seller or buyer"
             )
-        return RegisteredOrder(reg.order_id, pair_id, seller.party_id, buyer.party_id,
-                               pair.buyer_alias, pair.seller_alias, created=False)
+        return RegisteredOrder(
+            reg.order_id,
+            pair_id,
+            seller.party_id,
+            buyer.party_id,
+            pair.buyer_alias,
+            pair.seller_alias,
+            created=False,
+        )
 
     now = now_iso()
     with store.transaction() as tx:
         for kind, info, existing in (("seller", seller, seller_item), ("buyer", buyer, buyer_item)):
             if existing is None:
                 tx.save(
-                    PartyModel(party_key(kind, info.party_id), kind=kind, party_id=info.party_id,
-                               name=info.name, email=info.email, locale=info.locale,
-                               created_at=now),
+                    PartyModel(
+                        party_key(kind, info.party_id),
+                        kind=kind,
+                        party_id=info.party_id,
+                        name=info.name,
+                        email=info.email,
+                        locale=info.locale,
+                        created_at=now,
+                    ),
                     condition=PartyModel.party_key.does_not_exist(),
                 )
         if pair is None:
-            pair = PairModel(pair_id, seller_id=seller.party_id, buyer_id=buyer.party_id,
-                             buyer_alias=new_alias(store.settings),
-                             seller_alias=new_alias(store.settings),
-                             order_ids={reg.order_id}, latest_order_id=reg.order_id,
-                             created_at=now)
+            pair = PairModel(
+                pair_id,
+                seller_id=seller.party_id,
+                buyer_id=buyer.party_id,
+                buyer_alias=new_alias(store.settings),
+                seller_alias=new_alias(store.settings),
+                order_ids={reg.order_id},
+                latest_order_id=reg.order_id,
+                created_at=now,
+            )
             tx.save(pair, condition=PairModel.pair_id.does_not_exist())
             for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
-                tx.save(AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
-                        condition=AliasModel.alias.does_not_exist())
+                tx.save(
+                    AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
+                    condition=AliasModel.alias.does_not_exist(),
+                )
         else:
-            tx.update(pair, actions=[PairModel.order_ids.add({reg.order_id}),
-                                     PairModel.latest_order_id.set(reg.order_id)],
-                      condition=PairModel.pair_id.exists())
-        tx.save(OrderModel(reg.order_id, pair_id=pair_id, seller_id=seller.party_id,
-                           buyer_id=buyer.party_id, delivered_on=reg.delivered_on,
-                           created_at=now),
-                condition=OrderModel.order_id.does_not_exist())
-    return RegisteredOrder(reg.order_id, pair_id, seller.party_id, buyer.party_id,
-                           pair.buyer_alias, pair.seller_alias, created=True)
+            tx.update(
+                pair,
+                actions=[
+                    PairModel.order_ids.add({reg.order_id}),
+                    PairModel.latest_order_id.set(reg.order_id),
+                ],
+                condition=PairModel.pair_id.exists(),
+            )
+        tx.save(
+            OrderModel(
+                reg.order_id,
+                pair_id=pair_id,
+                seller_id=seller.party_id,
+                buyer_id=buyer.party_id,
+                delivered_on=reg.delivered_on,
+                created_at=now,
+            ),
+            condition=OrderModel.order_id.does_not_exist(),
+        )
+    return RegisteredOrder(
+        reg.order_id,
+        pair_id,
+        seller.party_id,
+        buyer.party_id,
+        pair.buyer_alias,
+        pair.seller_alias,
+        created=True,
+    )

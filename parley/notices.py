@@ -16,12 +16,16 @@ from parley.policy.model import Violation
 _SUBJECTS = {
     "rejected": {"en": "Not delivered: {subject}", "de": "Nicht zugestellt: {subject}"},
     "blocked": {"en": "Not delivered: {subject}", "de": "Nicht zugestellt: {subject}"},
-    "sanitized": {"en": "Delivered with changes: {subject}",
-                  "de": "Mit Änderungen zugestellt: {subject}"},
+    "sanitized": {
+        "en": "Delivered with changes: {subject}",
+        "de": "Mit Änderungen zugestellt: {subject}",
+    },
 }
 _INTRO = {
-    "rejected": {"en": "Your message was not delivered.",
-                 "de": "Ihre Nachricht wurde nicht zugestellt."},
+    "rejected": {
+        "en": "Your message was not delivered.",
+        "de": "Ihre Nachricht wurde nicht zugestellt.",
+    },
     "blocked": {
         "en": "Your message was not delivered because it breaks the marketplace's "
         "communication policy:",
@@ -34,13 +38,24 @@ _INTRO = {
     },
 }
 _LABELS = {
-    "en": {"subject": "Subject", "order": "Order", "received": "Received", "rule": "Rule",
-           "found": "Found", "fix": "How to fix", "footer": "This is an automatic notice; "
-           "replies to it are not read."},
-    "de": {"subject": "Betreff", "order": "Bestellung", "received": "Eingegangen",
-           "rule": "Regel", "found": "Gefunden", "fix": "So beheben Sie es",
-           "footer": "Dies ist eine automatische Nachricht; Antworten darauf werden nicht "
-           "gelesen."},
+    "en": {
+        "subject": "Subject",
+        "order": "Order",
+        "received": "Received",
+        "rule": "Rule",
+        "found": "Found",
+        "fix": "How to fix",
+        "footer": "This is an automatic notice; replies to it are not read.",
+    },
+    "de": {
+        "subject": "Betreff",
+        "order": "Bestellung",
+        "received": "Eingegangen",
+        "rule": "Regel",
+        "found": "Gefunden",
+        "fix": "So beheben Sie es",
+        "footer": "Dies ist eine automatische Nachricht; Antworten darauf werden nicht gelesen.",
+    },
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 NAMESPACE = "Parley"
@@ -26,7 +26,6 @@ def get_logger(service: str) -> Any:
     with _lock:
         if service not in _loggers:
             from aws_lambda_powertools import Logger
-
             from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
             logger = Logger(service=service)
@@ -50,7 +49,7 @@ def detailed_tracing() -> bool:
     return os.environ.get("PARLEY_DETAILED_TRACING", "false").lower() == "true"
 
 
-def count(name: str, value: float = 1, **dimensions: str) -> None:
+def count(name: str, dimensions: Mapping[str, str] | None = None, value: float = 1) -> None:
     """Emit one EMF count; with dimensions it is written at once (its own metric set)."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -58,11 +57,13 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
         get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
         return
     with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as m:
-        for key, val in dimensions.items():
+        for key, val in (dimensions or {}).items():
             m.add_dimension(name=key, value=val)
 
 
-def lambda_entry(service: str, correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
+def lambda_entry(
+    service: str, correlation_id_path: str | None = None
+) -> Callable[[Handler], Handler]:
     """Decorate a handler with logging (correlation id), metrics and optional tracing."""
 
     def decorate(handler: Handler) -> Handler:

@@ -61,15 +61,29 @@ class Aws:
 
         return list(ses_backends["123456789012"][REGION].sent_messages)
 
-    def receive(self, raw: bytes, recipients: list[str], *, verdicts: dict[str, str] | None = None,
-                dmarc_policy: str | None = None, mail_from: str = "sender@example.org",
-                store_raw: bool = True) -> tuple[str, dict[str, Any]]:
+    def receive(
+        self,
+        raw: bytes,
+        recipients: list[str],
+        *,
+        verdicts: dict[str, str] | None = None,
+        dmarc_policy: str | None = None,
+        mail_from: str = "sender@example.org",
+        store_raw: bool = True,
+    ) -> tuple[str, dict[str, Any]]:
         """What SES does: store the raw mail under the prefix, then build the Lambda event."""
-        return store_and_describe(raw, mail_from=mail_from, recipients=recipients,
-                                  verdicts=verdicts or PASS, dmarc_policy=dmarc_policy,
-                                  store_raw=store_raw)
+        return store_and_describe(
+            raw,
+            mail_from=mail_from,
+            recipients=recipients,
+            verdicts=verdicts or PASS,
+            dmarc_policy=dmarc_policy,
+            store_raw=store_raw,
+        )
 
-    def ingest(self, raw: bytes, recipients: list[str], **kwargs: Any) -> tuple[str, dict[str, Any]]:
+    def ingest(
+        self, raw: bytes, recipients: list[str], **kwargs: Any
+    ) -> tuple[str, dict[str, Any]]:
         from functions.ingest.handler import handler
 
         ses_id, event = self.receive(raw, recipients, **kwargs)
@@ -85,15 +99,19 @@ class Aws:
         results = []
         for _ in range(rounds):
             moved = False
-            for url, handler in ((settings.filter_queue_url, filter_handler),
-                                 (settings.relay_queue_url, relay_handler)):
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                               AttributeNames=["All"]).get("Messages", [])
+            for url, handler in (
+                (settings.filter_queue_url, filter_handler),
+                (settings.relay_queue_url, relay_handler),
+            ):
+                messages = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+                ).get("Messages", [])
                 if not messages:
                     continue
                 moved = True
                 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                    "Attributes"]["QueueArn"]
+                    "Attributes"
+                ]["QueueArn"]
                 try:
                     result = handler(sqs_lambda_event(messages, arn, REGION), LocalContext("t"))
                     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
@@ -105,8 +123,11 @@ class Aws:
                     if message["MessageId"] not in failed:
                         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                     else:  # let the visibility timeout pass at once: the next round retries
-                        sqs.change_message_visibility(QueueUrl=url, VisibilityTimeout=0,
-                                                      ReceiptHandle=message["ReceiptHandle"])
+                        sqs.change_message_visibility(
+                            QueueUrl=url,
+                            VisibilityTimeout=0,
+                            ReceiptHandle=message["ReceiptHandle"],
+                        )
             if not moved:
                 break
         return results
@@ -117,9 +138,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     from moto import mock_aws
 
     with mock_aws():
-        env = provision(prefix="parley-test", relay_domain=DOMAIN, region=REGION,
-                        endpoint_url=None,
-                        extra_env={"PARLEY_SES_REWRITES_MESSAGE_ID": "false"})
+        env = provision(
+            prefix="parley-test",
+            relay_domain=DOMAIN,
+            region=REGION,
+            endpoint_url=None,
+            extra_env={"PARLEY_SES_REWRITES_MESSAGE_ID": "false"},
+        )
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         _clear_caches()
@@ -128,6 +153,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 @pytest.fixture
 def order(aws: Aws) -> RegisteredOrder:
-    return register_order(aws.services.store, OrderRegistration(
-        ORDER_ID, PartyInfo("S1", "Shop", SELLER_EMAIL, "en-US"),
-        PartyInfo("B1", "Bob Buyer", BUYER_EMAIL, "de-DE")))
+    return register_order(
+        aws.services.store,
+        OrderRegistration(
+            ORDER_ID,
+            PartyInfo("S1", "Shop", SELLER_EMAIL, "en-US"),
+            PartyInfo("B1", "Bob Buyer", BUYER_EMAIL, "de-DE"),
+        ),
+    )

@@ -6,13 +6,22 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 
-def mail(sender: str, to: str, subject: str, body: str = "Hello", *, name: str | None = None,
-         **headers: str) -> EmailMessage:
+def mail(
+    sender: str,
+    to: str,
+    subject: str,
+    body: str = "Hello",
+    *,
+    name: str | None = None,
+    **headers: str,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = f"{name} <{sender}>" if name else sender
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = headers.pop("message_id", f"<{abs(hash((sender, subject)))}@client.example>")
+    message["Message-ID"] = headers.pop(
+        "message_id", f"<{abs(hash((sender, subject)))}@client.example>"
+    )
     for key, value in headers.items():
         message[key.replace("_", "-")] = value
     message.set_content(body)

@@ -38,7 +38,7 @@ def to_inbound(record: dict[str, Any]) -> InboundMail:
 @lambda_entry("ingest", correlation_id_path="Records[0].ses.mail.messageId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger = get_logger("ingest")
-    outcomes = []
+    outcomes: list[dict[str, str | None]] = []
     for record in event.get("Records") or [{}]:
         try:
             inbound = to_inbound(record)
@@ -48,6 +48,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             outcomes.append({"status": "malformed-event"})
             continue
         for outcome in ingest(inbound, default_services()):
-            outcomes.append({"message_id": outcome.message_id, "status": outcome.status,
-                             "reason": outcome.reason})
+            outcomes.append(
+                {
+                    "message_id": outcome.message_id,
+                    "status": outcome.status,
+                    "reason": outcome.reason,
+                }
+            )
     return {"outcomes": outcomes}

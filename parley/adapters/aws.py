@@ -15,7 +15,9 @@ _session: Any = None
 
 # Standard retry mode retries throttling and 5xx with backoff; a transient error that
 # outlives it surfaces to the caller, which leaves the message to the queue's retry.
-_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+_CONFIG = Config(
+    retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=20
+)
 
 
 def client(service: str, settings: Settings) -> Any:

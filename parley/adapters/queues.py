@@ -12,7 +12,9 @@ class StageQueue:
         self._url = queue_url
 
     def send_reference(self, message_id: str) -> None:
-        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps({"message_id": message_id}))
+        self._sqs.send_message(
+            QueueUrl=self._url, MessageBody=json.dumps({"message_id": message_id})
+        )
 
 
 def parse_reference(body: str) -> str:

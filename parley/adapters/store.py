@@ -91,4 +91,6 @@ class Store:
 
 def transaction_conflict(exc: TransactWriteError) -> bool:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons)
+    return any(
+        r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons
+    )

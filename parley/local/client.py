@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mailbox
 import re
 import smtplib
 import time
@@ -19,8 +18,9 @@ from parley.pipeline.common import message_id_for
 _QUEUED = re.compile(r"queued as (\S+)")
 
 
-def send_smtp(host: str, port: int, message: EmailMessage, mail_from: str,
-              recipients: list[str]) -> str:
+def send_smtp(
+    host: str, port: int, message: EmailMessage, mail_from: str, recipients: list[str]
+) -> str:
     """Send over real SMTP; returns the SES message id the server assigned."""
     with smtplib.SMTP(host, port, timeout=30) as smtp:
         smtp.ehlo()
@@ -41,7 +41,9 @@ def send_smtp(host: str, port: int, message: EmailMessage, mail_from: str,
     return found.group(1)
 
 
-def wait_for_terminal(store: Store, ses_id: str, recipient: str, timeout: float = 30.0) -> MessageModel:
+def wait_for_terminal(
+    store: Store, ses_id: str, recipient: str, timeout: float = 30.0
+) -> MessageModel:
     message_id = message_id_for(ses_id, recipient)
     deadline = time.monotonic() + timeout
     while True:
@@ -55,12 +57,13 @@ def wait_for_terminal(store: Store, ses_id: str, recipient: str, timeout: float 
 
 
 def outbox_messages(outbox: Path) -> list[EmailMessage]:
-    box = mailbox.Maildir(str(outbox), create=False)
-    parsed = []
-    for key in box.keys():
-        with box.get_file(key) as handle:
-            parsed.append(BytesParser(policy=default_policy).parse(handle))  # type: ignore[arg-type]
-    return parsed  # type: ignore[return-value]
+    """Every message in the Maildir (new/ and cur/), oldest first."""
+    files = sorted(
+        (p for sub in ("new", "cur") if (outbox / sub).is_dir() for p in (outbox / sub).iterdir()),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    parser = BytesParser(policy=default_policy)
+    return [parser.parsebytes(p.read_bytes()) for p in files]  # type: ignore[misc]
 
 
 def wait_for_outbox(outbox: Path, predicate: object, timeout: float = 15.0) -> EmailMessage:

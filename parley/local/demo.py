@@ -52,8 +52,13 @@ def _mail(sender: str, to: str, subject: str, body: str, **headers: str) -> Emai
 
 def run_demo(work_dir: Path | None = None) -> list[Step]:
     base = work_dir or Path(tempfile.mkdtemp(prefix="parley-demo-"))
-    config = DevConfig(aws_port=free_port(), smtp_port=free_port(), outbox=base / "outbox",
-                       var_dir=base / "var", prefix="parley-demo")
+    config = DevConfig(
+        aws_port=free_port(),
+        smtp_port=free_port(),
+        outbox=base / "outbox",
+        var_dir=base / "var",
+        prefix="parley-demo",
+    )
     stack = LocalStack(config)
     stack.start()
     try:
@@ -64,20 +69,34 @@ def run_demo(work_dir: Path | None = None) -> list[Step]:
 
 def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
     store = Store(get_settings())
-    order = register_order(store, OrderRegistration(
-        ORDER, PartyInfo("S1", "Shop", SELLER, "en-US"), PartyInfo("B1", "Bob", BUYER, "en-US")))
+    order = register_order(
+        store,
+        OrderRegistration(
+            ORDER, PartyInfo("S1", "Shop", SELLER, "en-US"), PartyInfo("B1", "Bob", BUYER, "en-US")
+        ),
+    )
     steps: list[Step] = []
 
-    def send(title: str, message: EmailMessage, sender: str, alias: str, expected: str,
-             outcome_to: str | None) -> EmailMessage | None:
+    def send(
+        title: str,
+        message: EmailMessage,
+        sender: str,
+        alias: str,
+        expected: str,
+        outcome_to: str | None,
+    ) -> EmailMessage | None:
         ses_id = send_smtp(config.smtp_host, config.smtp_port, message, sender, [alias])
         record = wait_for_terminal(store, ses_id, alias)
         delivered = None
         outcome = record.reason or ", ".join(sorted({v.rule for v in record.violations or []}))
         if outcome_to:
-            delivered = wait_for_outbox(config.outbox, lambda m: (
-                m["To"] == outcome_to and m["Message-ID"] == f"<{record.message_id}@"
-                f"{config.relay_domain}>"))
+            delivered = wait_for_outbox(
+                config.outbox,
+                lambda m: (
+                    m["To"] == outcome_to
+                    and m["Message-ID"] == f"<{record.message_id}@{config.relay_domain}>"
+                ),
+            )
             outcome = f"to {outcome_to} as {delivered['From']}"
             if record.violations:
                 outcome += "; removed: " + ", ".join(sorted({v.rule for v in record.violations}))
@@ -85,31 +104,62 @@ def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
                 outcome += f", in reply to {delivered['In-Reply-To']}"
         elif record.notice_sent:
             outcome += f" (notice sent to {sender})"
-        steps.append(Step(title, sender, alias, record.status, record.verdict or "-",
-                          outcome, expected))
+        steps.append(
+            Step(title, sender, alias, record.status, record.verdict or "-", outcome, expected)
+        )
         return delivered
 
-    question = _mail(BUYER, order.seller_alias, f"Question about order {ORDER}",
-                     "Hello, can you ship the blue one instead of the red one?\nBob",
-                     Message_ID="<question-1@example.net>")
-    at_seller = send("buyer asks a question", question, BUYER, order.seller_alias,
-                     "delivered", SELLER)
+    question = _mail(
+        BUYER,
+        order.seller_alias,
+        f"Question about order {ORDER}",
+        "Hello, can you ship the blue one instead of the red one?\nBob",
+        Message_ID="<question-1@example.net>",
+    )
+    at_seller = send(
+        "buyer asks a question", question, BUYER, order.seller_alias, "delivered", SELLER
+    )
     assert at_seller is not None
-    reply = _mail(SELLER, order.buyer_alias, f"Re: Question about order {ORDER}",
-                  "Yes, the blue one ships tomorrow.\nShop",
-                  In_Reply_To=str(at_seller["Message-ID"]), References=str(at_seller["Message-ID"]))
+    reply = _mail(
+        SELLER,
+        order.buyer_alias,
+        f"Re: Question about order {ORDER}",
+        "Yes, the blue one ships tomorrow.\nShop",
+        In_Reply_To=str(at_seller["Message-ID"]),
+        References=str(at_seller["Message-ID"]),
+    )
     send("seller replies (threaded)", reply, SELLER, order.buyer_alias, "delivered", BUYER)
-    photo = _mail(BUYER, order.seller_alias, f"Photo of the damage, order {ORDER}",
-                  "The box arrived dented, see the attached photo.")
-    photo.add_alternative('<p>The box arrived dented.</p>'
-                          '<img src="https://mailtrack.io/trace/mail/1.png" width="1" height="1">',
-                          subtype="html")
-    photo.add_attachment(b"MZ\x90\x00 not a photo", maintype="application",
-                         subtype="octet-stream", filename="photo.jpg.exe")
-    send("buyer sends a tracked mail with a program", photo, BUYER, order.seller_alias,
-         "delivered_sanitized", SELLER)
-    proactive = _mail(SELLER, order.buyer_alias, "Our autumn collection",
-                      "Dear customer, have a look at our new products!")
+    photo = _mail(
+        BUYER,
+        order.seller_alias,
+        f"Photo of the damage, order {ORDER}",
+        "The box arrived dented, see the attached photo.",
+    )
+    photo.add_alternative(
+        "<p>The box arrived dented.</p>"
+        '<img src="https://mailtrack.io/trace/mail/1.png" width="1" height="1">',
+        subtype="html",
+    )
+    photo.add_attachment(
+        b"MZ\x90\x00 not a photo",
+        maintype="application",
+        subtype="octet-stream",
+        filename="photo.jpg.exe",
+    )
+    send(
+        "buyer sends a tracked mail with a program",
+        photo,
+        BUYER,
+        order.seller_alias,
+        "delivered_sanitized",
+        SELLER,
+    )
+    proactive = _mail(
+        SELLER,
+        order.buyer_alias,
+        "Our autumn collection",
+        "Dear customer, have a look at our new products!",
+    )
     send("seller writes first, no order id", proactive, SELLER, order.buyer_alias, "blocked", None)
     stranger = _mail(STRANGER, order.seller_alias, "Hello", "Who are you?")
     send("unregistered address writes", stranger, STRANGER, order.seller_alias, "rejected", None)
@@ -125,6 +175,13 @@ def print_table(steps: list[Step]) -> None:
         table.add_column(column, overflow="fold")
     for step in steps:
         style = None if step.ok else "bold red"
-        table.add_row(step.title, step.sender, step.alias, step.status, step.verdict,
-                      step.outcome, style=style)
+        table.add_row(
+            step.title,
+            step.sender,
+            step.alias,
+            step.status,
+            step.verdict,
+            step.outcome,
+            style=style,
+        )
     Console(width=160).print(table)

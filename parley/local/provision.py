@@ -53,7 +53,8 @@ def provision(
     for stage, name in queue_names(prefix).items():
         dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+            "Attributes"
+        ]["QueueArn"]
         url = sqs.create_queue(
             QueueName=name,
             Attributes={

@@ -54,8 +54,9 @@ class SesInboundHandler:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if domain_of(address) != self.stack.config.relay_domain:
             return "550 5.1.1 Recipient address rejected: no receipt rule for this domain"
         envelope.rcpt_tos.append(address)
@@ -85,26 +86,33 @@ class LocalStack:
 
         cfg = self.config
         cfg.var_dir.mkdir(parents=True, exist_ok=True)
-        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_SESSION_TOKEN": "testing"}.items():
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }.items():
             os.environ[key] = value
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=cfg.aws_port, verbose=False)
         self._server.start()
         endpoint = f"http://127.0.0.1:{cfg.aws_port}"
         self.env = provision(
-            prefix=cfg.prefix, relay_domain=cfg.relay_domain, region=cfg.region,
+            prefix=cfg.prefix,
+            relay_domain=cfg.relay_domain,
+            region=cfg.region,
             endpoint_url=endpoint,
             extra_env={
-                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_SESSION_TOKEN": "testing",
                 "PARLEY_SES_REWRITES_MESSAGE_ID": "false",
                 "PARLEY_SMTP": f"{cfg.smtp_host}:{cfg.smtp_port}",
                 "PARLEY_OUTBOX": str(cfg.outbox.resolve()),
                 "POWERTOOLS_SERVICE_NAME": "parley-local",
                 "POWERTOOLS_METRICS_NAMESPACE": "Parley",
-                "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED",
-                                                               "true"),
+                "POWERTOOLS_METRICS_DISABLED": os.environ.get(
+                    "POWERTOOLS_METRICS_DISABLED", "true"
+                ),
             },
         )
         os.environ.update(self.env)
@@ -113,8 +121,12 @@ class LocalStack:
 
         from aiosmtpd.controller import Controller
 
-        self._smtp = Controller(SesInboundHandler(self), hostname=cfg.smtp_host, port=cfg.smtp_port,
-                                data_size_limit=SES_INBOUND_LIMIT)
+        self._smtp = Controller(
+            SesInboundHandler(self),
+            hostname=cfg.smtp_host,
+            port=cfg.smtp_port,
+            data_size_limit=SES_INBOUND_LIMIT,
+        )
         self._smtp.start()
         self._spawn("filter-worker", self._worker, "filter")
         self._spawn("relay-worker", self._worker, "relay")
@@ -152,12 +164,21 @@ class LocalStack:
         self._threads.append(thread)
 
     # -- SES inbound -----------------------------------------------------------------------
-    def receive(self, raw: bytes, mail_from: str, recipients: list[str],
-                verdicts: dict[str, str] | None = None) -> str:
+    def receive(
+        self,
+        raw: bytes,
+        mail_from: str,
+        recipients: list[str],
+        verdicts: dict[str, str] | None = None,
+    ) -> str:
         """Store raw at the receipt rule's prefix, then invoke ingest asynchronously (Event)."""
         ses_id, event = store_and_describe(
-            raw, mail_from=mail_from, recipients=recipients, verdicts=verdicts,
-            function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest")
+            raw,
+            mail_from=mail_from,
+            recipients=recipients,
+            verdicts=verdicts,
+            function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest",
+        )
         self._ingest_pool.submit(self._invoke_ingest, event)
         return ses_id
 
@@ -185,13 +206,14 @@ class LocalStack:
         settings = get_settings()
         sqs = client("sqs", settings)
         url = settings.filter_queue_url if stage == "filter" else settings.relay_queue_url
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         while not self._stop.is_set():
             try:
                 messages = sqs.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                    AttributeNames=["All"]).get("Messages", [])
+                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+                ).get("Messages", [])
             except Exception:
                 if self._stop.is_set():
                     return
@@ -209,8 +231,13 @@ class LocalStack:
                 failed = {m["MessageId"] for m in messages}
             done = [m for m in messages if m["MessageId"] not in failed]
             if done:
-                sqs.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
 
     # -- outbox ----------------------------------------------------------------------------
     def _outbox_loop(self) -> None:
@@ -224,7 +251,7 @@ class LocalStack:
 
         with self._outbox_lock:
             backend = ses_backends[LOCAL_ACCOUNT][self.config.region]
-            sent = backend.sent_messages[self._sent_index:]
+            sent = backend.sent_messages[self._sent_index :]
             self._sent_index += len(sent)
             box = mailbox.Maildir(str(self.config.outbox), create=True)
             written = 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from email.parser import BytesHeaderParser
 from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
@@ -27,15 +27,20 @@ def _decoded(value: str) -> str:
 
 def _header_list(raw: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
     head = BytesHeaderParser(policy=compat32).parsebytes(raw)
-    headers = [{"name": name, "value": " ".join(str(value).split())}
-               for name, value in head.raw_items()]
+    headers = [
+        {"name": name, "value": " ".join(str(value).split())} for name, value in head.raw_items()
+    ]
     common: dict[str, Any] = {}
     for key, name in (("from", "From"), ("to", "To"), ("cc", "Cc")):
         values = head.get_all(name)
         if values:
             common[key] = [_decoded(str(v)) for v in values]
-    for key, name in (("subject", "Subject"), ("messageId", "Message-ID"), ("date", "Date"),
-                      ("returnPath", "Return-Path")):
+    for key, name in (
+        ("subject", "Subject"),
+        ("messageId", "Message-ID"),
+        ("date", "Date"),
+        ("returnPath", "Return-Path"),
+    ):
         value = head.get(name)
         if value is not None:
             common[key] = _decoded(str(value))
@@ -103,11 +108,16 @@ def store_and_describe(
     settings = get_settings()
     ses_id = new_ses_message_id()
     if store_raw:
-        client("s3", settings).put_object(Bucket=settings.bucket,
-                                          Key=settings.raw_prefix + ses_id, Body=raw)
+        client("s3", settings).put_object(
+            Bucket=settings.bucket, Key=settings.raw_prefix + ses_id, Body=raw
+        )
     event = ses_receipt_event(
-        ses_message_id=ses_id, raw=raw, mail_from=mail_from, recipients=recipients,
+        ses_message_id=ses_id,
+        raw=raw,
+        mail_from=mail_from,
+        recipients=recipients,
         verdicts=verdicts or dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS"),
-        function_arn=function_arn, dmarc_policy=dmarc_policy,
+        function_arn=function_arn,
+        dmarc_policy=dmarc_policy,
     )
     return ses_id, event

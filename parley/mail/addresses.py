@@ -52,4 +52,6 @@ def clean_display_name(name: str, limit: int = 64) -> str:
 
 def formatted(display_name: str, address: str) -> str:
     local, _, domain = address.partition("@")
-    return str(Address(display_name=clean_display_name(display_name), username=local, domain=domain))
+    return str(
+        Address(display_name=clean_display_name(display_name), username=local, domain=domain)
+    )

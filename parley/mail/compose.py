@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import cast
 
 from parley.mail.addresses import formatted
 from parley.mail.parsing import decode_text, header
@@ -17,8 +18,14 @@ from parley.mail.parsing import decode_text, header
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 # Content headers survive on every part; everything else at the top is rebuilt from scratch.
-_CONTENT_HEADERS = ("Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
-                    "Content-ID", "Content-Language", "Content-Description")
+_CONTENT_HEADERS = (
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-Disposition",
+    "Content-ID",
+    "Content-Language",
+    "Content-Description",
+)
 _MAX_SUBJECT = 250
 
 
@@ -57,8 +64,9 @@ def _apply(text: str, pattern: re.Pattern[str] | None, replacements: Mapping[str
     return pattern.sub(lambda m: replacements[m.group(0).lower()], text)
 
 
-def _reencode_leaf(part: EmailMessage, rewrite: re.Pattern[str] | None,
-                   replacements: Mapping[str, str]) -> None:
+def _reencode_leaf(
+    part: EmailMessage, rewrite: re.Pattern[str] | None, replacements: Mapping[str, str]
+) -> None:
     disposition = part.get_content_disposition()
     filename = part.get_filename()
     content_id = part.get("Content-ID")
@@ -68,15 +76,19 @@ def _reencode_leaf(part: EmailMessage, rewrite: re.Pattern[str] | None,
         text = _apply(decode_text(part), rewrite, replacements)
         ascii_short = text.isascii() and all(len(line) <= 900 for line in text.splitlines())
         part.set_content(
-            text, subtype=subtype, charset="utf-8",
+            text,
+            subtype=subtype,
+            charset="utf-8",
             cte="7bit" if ascii_short else "quoted-printable",
-            disposition=disposition, filename=filename,
+            disposition=disposition,
+            filename=filename,
         )
     elif cte in {"8bit", "binary"} or cte not in {"7bit", "base64", "quoted-printable"}:
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
-        part.set_content(data, maintype, subtype, cte="base64",
-                         disposition=disposition, filename=filename)
+        part.set_content(
+            data, maintype, subtype, cte="base64", disposition=disposition, filename=filename
+        )
     else:
         return
     if content_id:
@@ -96,7 +108,7 @@ def _walk(message: Message) -> list[Message]:
         nodes.append(node)
         payload = node.get_payload()
         if node.is_multipart() and isinstance(payload, list):
-            stack.extend(payload)
+            stack.extend(cast(list[Message], payload))
     return nodes
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
+from typing import cast
 
 # cte_type 7bit: anything re-encoded from these objects is 7-bit clean.
 PARSE_POLICY = policy.default.clone(cte_type="7bit", raise_on_defect=False)
@@ -65,7 +66,7 @@ def _check_shape(message: Message) -> None:
             raise UnacceptableMessage("too-many-parts", f"more than {MAX_PARTS} MIME parts")
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in payload)
+            stack.extend((child, depth + 1) for child in cast(list[Message], payload))
 
 
 def iter_leaves(message: Message) -> Iterator[Message]:
@@ -75,7 +76,7 @@ def iter_leaves(message: Message) -> Iterator[Message]:
         part = stack.pop()
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            stack.extend(reversed(payload))
+            stack.extend(reversed(cast(list[Message], payload)))
         else:
             yield part
 

@@ -161,6 +161,18 @@ class MessageModel(Model):
     by_order = OrderIndex()
     by_stage = StageIndex()
 
+    def thread_refs(self) -> list[str]:
+        """The ids this message refers to: References in order, then In-Reply-To."""
+        refs = [str(ref) for ref in self.references or []]
+        if self.in_reply_to and self.in_reply_to not in refs:
+            refs.append(self.in_reply_to)
+        return refs
+
+
+def set_or_remove(attribute: Any, value: Any) -> Any:
+    """An update action that stores a value, or removes the attribute for None."""
+    return attribute.remove() if value is None else attribute.set(value)
+
 
 class ThreadIdModel(Model):
     """A Message-ID as one party knows it -> the id the other party knows (threading)."""

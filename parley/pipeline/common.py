@@ -57,7 +57,7 @@ def finish(
     if reason is not None:
         updates.append(MessageModel.reason.set(reason))
     svc.store.update(record, updates)
-    count(_STATUS_METRICS[status], **({"Reason": reason} if status == "rejected" and reason else {}))
+    count(_STATUS_METRICS[status], {"Reason": reason} if status == "rejected" and reason else None)
     log.info(
         "message finished",
         extra={"message_id": record.message_id, "status": status, "reason": reason},
@@ -103,8 +103,9 @@ def send_notice(
     try:
         svc.mailer.send_raw(sender=svc.settings.notice_sender, recipient=to, data=data)
     except PermanentSendError as exc:
-        log.warning("notice refused by SES", extra={"message_id": record.message_id,
-                                                     "code": exc.code})
+        log.warning(
+            "notice refused by SES", extra={"message_id": record.message_id, "code": exc.code}
+        )
         return False
     return True
 
@@ -132,8 +133,13 @@ def attempt(svc: Services, message_id: str, receive_count: int) -> Iterator[None
             record = svc.store.get(MessageModel, message_id)
             if record is not None and record.stage is not None:
                 try:
-                    finish(svc, record, "dead_lettered", reason="retries-exhausted",
-                           actions=[MessageModel.last_error.set(repr(exc)[:500])])
+                    finish(
+                        svc,
+                        record,
+                        "dead_lettered",
+                        reason="retries-exhausted",
+                        actions=[MessageModel.last_error.set(repr(exc)[:500])],
+                    )
                 except Exception:  # the original error matters more
                     log.exception("could not record dead-lettering")
         raise

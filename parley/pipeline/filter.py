@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from parley.adapters.store import MessageModel, PairModel
 from parley.clock import now_iso
 from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
 from parley.observability import count
 from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
 from parley.pipeline.services import Services
@@ -42,7 +43,7 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         return FilterOutcome(record.message_id, "rejected")
 
     sender_side = side_of_sender(record.direction)
-    asked = [i for i in [record.in_reply_to, *(record.references or [])] if i]
+    asked = record.thread_refs()
     known = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
     answered = [m for m in known.values() if m.direction == "buyer_to_seller"]
     context = PolicyContext(
@@ -53,12 +54,15 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     )
     decision = evaluate(message, context)
     for violation in decision.violations:
-        count("PolicyViolations", Rule=violation.rule, Action=str(violation.action))
+        count("PolicyViolations", {"Rule": violation.rule, "Action": str(violation.action)})
     facts = [
         MessageModel.verdict.set(str(decision.verdict)),
         MessageModel.category.set(str(decision.category)),
         MessageModel.policy_version.set(decision.policy_version),
-        MessageModel.violations.set([v.as_dict() for v in decision.violations] or None),
+        set_or_remove(
+            MessageModel.violations,
+            [ViolationMap(**v.as_dict()) for v in decision.violations] or None,
+        ),
     ]
     if answered:
         facts.append(MessageModel.answers_message_id.set(answered[-1].message_id))
@@ -77,29 +81,39 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     notified = False
     if decision.verdict is Verdict.DELIVER_SANITIZED:
         notified = _notify_sender(svc, record, pair, "sanitized", decision)
-    svc.store.update(record, [*facts, MessageModel.stage.set("relay"),
-                              MessageModel.updated_at.set(now_iso()),
-                              MessageModel.notice_sent.set(notified)])
+    svc.store.update(
+        record,
+        [
+            *facts,
+            MessageModel.stage.set("relay"),
+            MessageModel.updated_at.set(now_iso()),
+            MessageModel.notice_sent.set(notified),
+        ],
+    )
     svc.relay_queue.send_reference(record.message_id)
-    log.info("message filtered", extra={"message_id": record.message_id,
-                                        "verdict": str(decision.verdict),
-                                        "rules": decision.rule_ids})
+    log.info(
+        "message filtered",
+        extra={
+            "message_id": record.message_id,
+            "verdict": str(decision.verdict),
+            "rules": decision.rule_ids,
+        },
+    )
     return FilterOutcome(record.message_id, "filtered", str(decision.verdict))
 
 
-def _mark_removed(record: MessageModel, decision: Decision) -> list[dict[str, object]]:
+def _mark_removed(record: MessageModel, decision: Decision) -> list[AttachmentMap]:
+    """The stored attachments stay (evidence for disputes); the removed ones say by which rule."""
     removed_rule = {v.evidence.split(":")[0]: v.rule for v in decision.violations}
-    marked = []
     for item in record.attachments or []:
-        entry = item.as_dict()
         if item.name in decision.removed_attachments:
-            entry["removed_by"] = removed_rule.get(item.name, "unsafe-attachment")
-        marked.append(entry)
-    return marked
+            item.removed_by = removed_rule.get(item.name, "unsafe-attachment")
+    return list(record.attachments or [])
 
 
-def _notify_sender(svc: Services, record: MessageModel, pair: PairModel | None, kind: str,
-                   decision: Decision) -> bool:
+def _notify_sender(
+    svc: Services, record: MessageModel, pair: PairModel | None, kind: str, decision: Decision
+) -> bool:
     if record.auto_submitted or pair is None or record.direction is None:
         return False  # machines are never answered: no loops
     sender_kind = side_of_sender(record.direction)
@@ -107,5 +121,11 @@ def _notify_sender(svc: Services, record: MessageModel, pair: PairModel | None, 
     if sender is None:
         return False
     # Notices go to the registered address, never to whatever From the mail claimed.
-    return send_notice(svc, to=sender.email, kind=kind, record=record, locale=sender.locale,
-                       violations=decision.violations)
+    return send_notice(
+        svc,
+        to=sender.email,
+        kind=kind,
+        record=record,
+        locale=sender.locale,
+        violations=decision.violations,
+    )

@@ -20,6 +20,7 @@ from parley.mail.parsing import (
     parse_headers,
     parse_message,
 )
+from parley.models.tables import AttachmentMap, set_or_remove
 from parley.observability import count
 from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
 from parley.pipeline.services import Services
@@ -47,7 +48,9 @@ class Verdicts:
     @property
     def spoofed(self) -> bool:
         dmarc_enforced = self.dmarc == "FAIL" and (self.dmarc_policy or "").lower() in {
-            "reject", "quarantine"}
+            "reject",
+            "quarantine",
+        }
         return dmarc_enforced or (self.spf == "FAIL" and self.dkim == "FAIL")
 
 
@@ -170,7 +173,9 @@ def _accept(
     sender_kind = "seller" if alias.side == "buyer" else "buyer"
     sender_id = pair.seller_id if sender_kind == "seller" else pair.buyer_id
     sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}")
-    allowed = {sender_party.email, *(sender_party.authorized_senders or set())} if sender_party else set()
+    allowed = (
+        {sender_party.email, *(sender_party.authorized_senders or set())} if sender_party else set()
+    )
     if sender_address not in allowed:
         raise Rejection("unauthorized-sender")
 
@@ -182,23 +187,35 @@ def _accept(
         safe = _UNSAFE_NAME.sub("_", attachment.name)[:100] or "attachment"
         key = f"messages/{record.message_id}/attachments/{index:03d}-{safe}"
         svc.blobs.put(key, attachment.data, attachment.content_type)
-        stored.append({"name": attachment.name, "key": key,
-                       "content_type": attachment.content_type, "size": len(attachment.data)})
+        stored.append(
+            AttachmentMap(
+                name=attachment.name,
+                key=key,
+                content_type=attachment.content_type,
+                size=len(attachment.data),
+            )
+        )
     own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
-    svc.store.update(record, [
-        MessageModel.status.set("accepted"),
-        MessageModel.pair_id.set(pair.pair_id),
-        MessageModel.order_id.set(order_id),
-        MessageModel.direction.set(f"{sender_kind}_to_{alias.side}"),
-        MessageModel.subject.set(subject[:250]),
-        MessageModel.attachments.set(stored),
-        MessageModel.rfc_message_id.set(own_ids[0] if own_ids else None),
-        MessageModel.in_reply_to.set((message_ids(header(parsed, "In-Reply-To")) or [None])[-1]),
-        MessageModel.references.set(message_ids(header(parsed, "References")) or None),
-        MessageModel.auto_submitted.set(auto),
-        MessageModel.updated_at.set(now_iso()),
-        MessageModel.stage.set("filter"),
-    ])
+    in_reply_to = message_ids(header(parsed, "In-Reply-To"))
+    svc.store.update(
+        record,
+        [
+            MessageModel.status.set("accepted"),
+            MessageModel.pair_id.set(pair.pair_id),
+            MessageModel.order_id.set(order_id),
+            MessageModel.direction.set(f"{sender_kind}_to_{alias.side}"),
+            MessageModel.subject.set(subject[:250]),
+            MessageModel.attachments.set(stored),
+            set_or_remove(MessageModel.rfc_message_id, own_ids[0] if own_ids else None),
+            set_or_remove(MessageModel.in_reply_to, in_reply_to[-1] if in_reply_to else None),
+            set_or_remove(
+                MessageModel.references, message_ids(header(parsed, "References")) or None
+            ),
+            MessageModel.auto_submitted.set(auto),
+            MessageModel.updated_at.set(now_iso()),
+            MessageModel.stage.set("filter"),
+        ],
+    )
     # Recorded first, then handed over: a crash in between is healed by the retry, which
     # finds the record in the filter stage and sends the reference again.
     svc.filter_queue.send_reference(record.message_id)
@@ -216,20 +233,23 @@ def _reject(
     subject: str | None,
 ) -> IngestOutcome:
     notify = (
-        rejection.notify
-        and mail.verdicts.authenticated
-        and may_notify(sender_address, svc, auto)
+        rejection.notify and mail.verdicts.authenticated and may_notify(sender_address, svc, auto)
     )
     if subject is not None:
         record.subject = subject[:250]
     notified = False
     if notify and sender_address:
         locale = svc.settings.default_locale  # a rejected sender may be a stranger
-        notified = send_notice(svc, to=sender_address, kind="rejected", record=record,
-                               locale=locale, reason=rejection.reason)
+        notified = send_notice(
+            svc,
+            to=sender_address,
+            kind="rejected",
+            record=record,
+            locale=locale,
+            reason=rejection.reason,
+        )
     actions = [MessageModel.notice_sent.set(notified)]
     if record.subject is not None:
         actions.append(MessageModel.subject.set(record.subject))
     finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
     return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
-

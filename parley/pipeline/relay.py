@@ -48,7 +48,8 @@ def _claim(svc: Services, record: MessageModel) -> bool:
         svc.store.update(
             record,
             [MessageModel.relay_claimed_at.set(now_iso())],
-            condition=MessageModel.relay_claimed_at.does_not_exist() & (MessageModel.stage == "relay"),
+            condition=MessageModel.relay_claimed_at.does_not_exist()
+            & (MessageModel.stage == "relay"),
         )
     except ConditionFailed:
         return False
@@ -68,20 +69,22 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         finish(svc, record, "rejected", reason="pair-missing")
         return RelayOutcome(record.message_id, "rejected")
     sender = party(svc, sender_side, pair.buyer_id if sender_side == "buyer" else pair.seller_id)
-    recipient = party(svc, recipient_side,
-                      pair.buyer_id if recipient_side == "buyer" else pair.seller_id)
+    recipient = party(
+        svc, recipient_side, pair.buyer_id if recipient_side == "buyer" else pair.seller_id
+    )
     if sender is None or recipient is None:
         finish(svc, record, "rejected", reason="party-missing")
         return RelayOutcome(record.message_id, "rejected")
 
     sender_alias = pair.buyer_alias if sender_side == "buyer" else pair.seller_alias
     recipient_alias = pair.seller_alias if sender_side == "buyer" else pair.buyer_alias
-    asked = [i for i in [record.in_reply_to, *(record.references or [])] if i]
+    asked = record.thread_refs()
     mapped = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
-    in_order = [*(record.references or []), *([record.in_reply_to] if record.in_reply_to else [])]
-    references = tuple(mapped[i.lower()].counterpart_id for i in in_order if i.lower() in mapped)
-    in_reply_to = mapped[record.in_reply_to.lower()].counterpart_id if (
-        record.in_reply_to and record.in_reply_to.lower() in mapped) else None
+    references = tuple(
+        dict.fromkeys(mapped[i.lower()].counterpart_id for i in asked if i.lower() in mapped)
+    )
+    replied = (record.in_reply_to or "").lower()
+    in_reply_to = mapped[replied].counterpart_id if replied in mapped else None
     own_id = f"{record.message_id}@{svc.settings.relay_domain}"
     envelope = Envelope(
         from_name=sender.name,
@@ -89,18 +92,22 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         to_address=recipient.email,
         message_id=own_id,
         in_reply_to=in_reply_to,
-        references=tuple(dict.fromkeys(references)),
+        references=references,
         auto_submitted=record.auto_submitted,
-        replacements=_replacements(sender, sender_alias) | _replacements(recipient, recipient_alias),
+        replacements=_replacements(sender, sender_alias)
+        | _replacements(recipient, recipient_alias),
         scrub=_replacements(sender, sender_alias),
     )
     try:
-        message = parse_message(svc.blobs.get(record.body_key or record.raw_key),
-                                svc.settings.max_message_bytes)
+        message = parse_message(
+            svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
+        )
         data = compose_relay(message, envelope)
     except (UnacceptableMessage, ComposeError) as exc:
-        log.warning("message could not be composed", extra={"message_id": record.message_id,
-                                                            "error": str(exc)[:200]})
+        log.warning(
+            "message could not be composed",
+            extra={"message_id": record.message_id, "error": str(exc)[:200]},
+        )
         return _refused(svc, record, sender, "unencodable", str(exc))
 
     if not _claim(svc, record):
@@ -115,14 +122,25 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
 
     ses_visible = f"{sent.ses_message_id}@{svc.settings.outbound_message_id_domain}"
     visible = [own_id, ses_visible]
-    remember(svc.store, record, sender_side=sender_side, recipient_visible_ids=visible,
-             recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id)
+    remember(
+        svc.store,
+        record,
+        sender_side=sender_side,
+        recipient_visible_ids=visible,
+        recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id,
+    )
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
-    finish(svc, record, status, actions=[
-        MessageModel.ses_outbound_id.set(sent.ses_message_id),
-        MessageModel.outbound_message_id.set(
-            ses_visible if svc.settings.ses_rewrites_message_id else own_id),
-    ])
+    finish(
+        svc,
+        record,
+        status,
+        actions=[
+            MessageModel.ses_outbound_id.set(sent.ses_message_id),
+            MessageModel.outbound_message_id.set(
+                ses_visible if svc.settings.ses_rewrites_message_id else own_id
+            ),
+        ],
+    )
     return RelayOutcome(record.message_id, status, sent.ses_message_id)
 
 
@@ -133,14 +151,27 @@ def _replacements(who: PartyModel, alias: str) -> dict[str, str]:
     return {address.lower(): alias for address in addresses}
 
 
-def _refused(svc: Services, record: MessageModel, sender: PartyModel, reason: str,
-             detail: str) -> RelayOutcome:
+def _refused(
+    svc: Services, record: MessageModel, sender: PartyModel, reason: str, detail: str
+) -> RelayOutcome:
     notified = False
     if not record.auto_submitted:
-        notified = send_notice(svc, to=sender.email, kind="rejected", record=record,
-                               locale=sender.locale, reason=reason)
-    finish(svc, record, "rejected", reason=reason, actions=[
-        MessageModel.last_error.set(detail[:500]),
-        MessageModel.notice_sent.set(notified),
-    ])
+        notified = send_notice(
+            svc,
+            to=sender.email,
+            kind="rejected",
+            record=record,
+            locale=sender.locale,
+            reason=reason,
+        )
+    finish(
+        svc,
+        record,
+        "rejected",
+        reason=reason,
+        actions=[
+            MessageModel.last_error.set(detail[:500]),
+            MessageModel.notice_sent.set(notified),
+        ],
+    )
     return RelayOutcome(record.message_id, "rejected")

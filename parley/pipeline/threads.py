@@ -20,7 +20,9 @@ def side_of_sender(direction: str) -> str:
     return "buyer" if direction == "buyer_to_seller" else "seller"
 
 
-def counterparts(store: Store, pair_id: str, sender_side: str, ids: Sequence[str]) -> dict[str, ThreadIdModel]:
+def counterparts(
+    store: Store, pair_id: str, sender_side: str, ids: Sequence[str]
+) -> dict[str, ThreadIdModel]:
     """Known ids -> their mapping, limited to this pair and to ids the sender was shown."""
     found = store.batch_get(ThreadIdModel, [thread_key(pair_id, i) for i in ids])
     return {
@@ -44,15 +46,29 @@ def remember(
     recipient_side = "seller" if sender_side == "buyer" else "buyer"
     items = []
     if record.rfc_message_id:
-        items.append(ThreadIdModel(thread_key(record.pair_id, record.rfc_message_id), pair_id=record.pair_id,
-                                   message_id=record.message_id, known_to=sender_side,
-                                   counterpart_id=recipient_primary_id,
-                                   direction=record.direction, expires_at=expires))
+        items.append(
+            ThreadIdModel(
+                thread_key(record.pair_id, record.rfc_message_id),
+                pair_id=record.pair_id,
+                message_id=record.message_id,
+                known_to=sender_side,
+                counterpart_id=recipient_primary_id,
+                direction=record.direction,
+                expires_at=expires,
+            )
+        )
     for visible in recipient_visible_ids:
-        items.append(ThreadIdModel(thread_key(record.pair_id, visible), pair_id=record.pair_id,
-                                   message_id=record.message_id, known_to=recipient_side,
-                                   counterpart_id=record.rfc_message_id or visible,
-                                   direction=record.direction, expires_at=expires))
+        items.append(
+            ThreadIdModel(
+                thread_key(record.pair_id, visible),
+                pair_id=record.pair_id,
+                message_id=record.message_id,
+                known_to=recipient_side,
+                counterpart_id=record.rfc_message_id or visible,
+                direction=record.direction,
+                expires_at=expires,
+            )
+        )
     with ThreadIdModel.batch_write() as batch:
         for item in items:
             batch.save(item)

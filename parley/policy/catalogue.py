@@ -5,26 +5,37 @@ from __future__ import annotations
 # id -> {locale language: (what happened, how to fix it)}
 RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "order-id-missing": {
-        "en": ("A message you start must name the order it is about.",
-               "Put the 17-digit order id (like 123-1234567-1234567) of this buyer's order "
-               "in the subject or the text."),
-        "de": ("Eine Nachricht, die Sie beginnen, muss die betreffende Bestellung nennen.",
-               "Geben Sie die 17-stellige Bestellnummer (z. B. 123-1234567-1234567) dieser "
-               "Bestellung im Betreff oder im Text an."),
+        "en": (
+            "A message you start must name the order it is about.",
+            "Put the 17-digit order id (like 123-1234567-1234567) of this buyer's order "
+            "in the subject or the text.",
+        ),
+        "de": (
+            "Eine Nachricht, die Sie beginnen, muss die betreffende Bestellung nennen.",
+            "Geben Sie die 17-stellige Bestellnummer (z. B. 123-1234567-1234567) dieser "
+            "Bestellung im Betreff oder im Text an.",
+        ),
     },
     "unsafe-attachment": {
-        "en": ("Programs, scripts, macro documents and archives are never delivered.",
-               "Send documents as PDF, images as PNG, JPEG or GIF, or plain text."),
-        "de": ("Programme, Skripte, Dokumente mit Makros und Archive werden nie zugestellt.",
-               "Senden Sie Dokumente als PDF, Bilder als PNG, JPEG oder GIF oder als Text."),
+        "en": (
+            "Programs, scripts, macro documents and archives are never delivered.",
+            "Send documents as PDF, images as PNG, JPEG or GIF, or plain text.",
+        ),
+        "de": (
+            "Programme, Skripte, Dokumente mit Makros und Archive werden nie zugestellt.",
+            "Senden Sie Dokumente als PDF, Bilder als PNG, JPEG oder GIF oder als Text.",
+        ),
     },
     "tracking-pixel": {
-        "en": ("Invisible images that report when a message is read are removed.",
-               "Send the message without tracking images (check your mail tool's tracking "
-               "settings)."),
-        "de": ("Unsichtbare Bilder, die das Lesen einer Nachricht melden, werden entfernt.",
-               "Senden Sie die Nachricht ohne Tracking-Bilder (prüfen Sie die "
-               "Tracking-Einstellungen Ihres Mailprogramms)."),
+        "en": (
+            "Invisible images that report when a message is read are removed.",
+            "Send the message without tracking images (check your mail tool's tracking settings).",
+        ),
+        "de": (
+            "Unsichtbare Bilder, die das Lesen einer Nachricht melden, werden entfernt.",
+            "Senden Sie die Nachricht ohne Tracking-Bilder (prüfen Sie die "
+            "Tracking-Einstellungen Ihres Mailprogramms).",
+        ),
     },
 }
 

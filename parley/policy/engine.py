@@ -42,7 +42,9 @@ def classify(subject: str, ctx: PolicyContext) -> Category:
     return Category.REPLY if ctx.is_reply else Category.PROACTIVE
 
 
-def evaluate(message: EmailMessage, ctx: PolicyContext, rules: tuple[Rule, ...] = RULES) -> Decision:
+def evaluate(
+    message: EmailMessage, ctx: PolicyContext, rules: tuple[Rule, ...] = RULES
+) -> Decision:
     """Apply every rule; sanitizing rules modify `message` in place."""
     category = classify(header(message, "Subject") or "", ctx)
     inspection = Inspection.of(message)

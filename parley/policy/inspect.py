@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
+from typing import cast
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -42,10 +43,12 @@ class Inspection:
             parent, part = stack.pop()
             payload = part.get_payload()
             if part.is_multipart() and isinstance(payload, list):
-                stack.extend((part, child) for child in reversed(payload))
+                stack.extend((part, child) for child in reversed(cast(list[Message], payload)))
             elif is_attachment(part):
                 name = filename_of(part) or f"unnamed.{part.get_content_subtype()}"
-                found.attachments.append(AttachmentPart(parent, part, name, part.get_content_type()))
+                found.attachments.append(
+                    AttachmentPart(parent, part, name, part.get_content_type())
+                )
             elif part.get_content_subtype() == "html":
                 found.html_parts.append(HtmlPart(part, LexborHTMLParser(decode_text(part))))
             else:
@@ -75,5 +78,6 @@ class Inspection:
         """Write changed HTML back into its parts; True when the message was modified."""
         for html in self.html_parts:
             if html.changed:
-                html.part.set_content(html.tree.html or "", subtype="html", charset="utf-8")
+                part = cast(EmailMessage, html.part)
+                part.set_content(html.tree.html or "", subtype="html", charset="utf-8")
         return bool(self.removed) or any(h.changed for h in self.html_parts)

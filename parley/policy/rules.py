@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from parley.policy.config import (
@@ -31,10 +32,13 @@ class RuleContext:
     config: PolicyConfig
 
 
-class Rule(Protocol):
+class Rule(ABC):
+    """A rule: a stable id, its action per category, detection and sanitizing in `apply`."""
+
     id: ClassVar[str]
     actions: ClassVar[Mapping[Category, Action]]
 
+    @abstractmethod
     def apply(self, inspection: Inspection, ctx: RuleContext) -> list[Violation]: ...
 
 
@@ -42,7 +46,7 @@ def order_ids_in(text: str) -> list[str]:
     return ORDER_ID.findall(text)
 
 
-class OrderIdMissing:
+class OrderIdMissing(Rule):
     """Proactive seller messages must name an order of this pair."""
 
     id = "order-id-missing"
@@ -101,7 +105,7 @@ def unsafe_reason(attachment: AttachmentPart) -> str | None:
     return None
 
 
-class UnsafeAttachment:
+class UnsafeAttachment(Rule):
     """Executables, scripts, macro documents and archives never reach anyone."""
 
     id = "unsafe-attachment"
@@ -132,7 +136,7 @@ def _tiny(value: str | None) -> bool:
     if value is None:
         return False
     match = _PX.match(value)
-    return bool(match) and float(match.group(1)) <= 1
+    return match is not None and float(match.group(1)) <= 1
 
 
 def host_of(url: str) -> str:
@@ -147,7 +151,7 @@ def is_tracker_host(host: str, trackers: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in trackers for i in range(len(parts) - 1))
 
 
-class TrackingPixel:
+class TrackingPixel(Rule):
     """Invisible images that report when and where a message is read."""
 
     id = "tracking-pixel"

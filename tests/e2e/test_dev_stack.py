@@ -32,19 +32,39 @@ class DevStack:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PARLEY_"))}
         self.process = subprocess.Popen(
-            [*PARLEY, "dev", "--aws-port", str(self.aws_port), "--smtp-port", str(self.smtp_port),
-             "--outbox", str(self.outbox), "--var-dir", str(self.var)],
-            env=env, stdout=(self.root / "dev.log").open("wb"), stderr=subprocess.STDOUT)
+            [
+                *PARLEY,
+                "dev",
+                "--aws-port",
+                str(self.aws_port),
+                "--smtp-port",
+                str(self.smtp_port),
+                "--outbox",
+                str(self.outbox),
+                "--var-dir",
+                str(self.var),
+            ],
+            env=env,
+            stdout=(self.root / "dev.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while not (self.var / "dev.env").exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("parley dev did not start:\n" + (self.root / "dev.log").read_text())
+                raise RuntimeError(
+                    "parley dev did not start:\n" + (self.root / "dev.log").read_text()
+                )
             time.sleep(0.2)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PARLEY_"))}
-        return subprocess.run([*PARLEY, *args, "--env-file", str(self.var / "dev.env")],
-                              env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [*PARLEY, *args, "--env-file", str(self.var / "dev.env")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def stop(self) -> int:
         assert self.process is not None
@@ -63,10 +83,26 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 def test_mail_over_smtp_comes_out_anonymized_and_threaded(dev: DevStack) -> None:
     # Given an order registered through the CLI
-    added = dev.cli("orders", "add", "--order-id", "123-1234567-1234567", "--seller-id", "S1",
-                    "--seller-name", "Shop", "--seller-email", "seller@example.org",
-                    "--buyer-id", "B1", "--buyer-name", "Bob", "--buyer-email", "bob@example.net",
-                    "--locale", "de-DE")
+    added = dev.cli(
+        "orders",
+        "add",
+        "--order-id",
+        "123-1234567-1234567",
+        "--seller-id",
+        "S1",
+        "--seller-name",
+        "Shop",
+        "--seller-email",
+        "seller@example.org",
+        "--buyer-id",
+        "B1",
+        "--buyer-name",
+        "Bob",
+        "--buyer-email",
+        "bob@example.net",
+        "--locale",
+        "de-DE",
+    )
     assert added.returncode == 0, added.stderr
     aliases = json.loads(added.stdout)
     # When the buyer writes to the seller's alias over SMTP
@@ -92,29 +128,67 @@ def test_mail_over_smtp_comes_out_anonymized_and_threaded(dev: DevStack) -> None
     send_smtp("127.0.0.1", dev.smtp_port, reply, "seller@example.org", [aliases["buyer_alias"]])
     at_bob = wait_for_outbox(dev.outbox, lambda m: m["To"] == "bob@example.net", timeout=30)
     assert at_bob["In-Reply-To"] == "<q-e2e@example.net>"
-    assert b"seller@example.org" not in b"".join(f.read_bytes() for f in (dev.outbox / "new").iterdir()
-                                                 if b"To: bob@example.net" in f.read_bytes())
+    assert b"seller@example.org" not in b"".join(
+        f.read_bytes()
+        for f in (dev.outbox / "new").iterdir()
+        if b"To: bob@example.net" in f.read_bytes()
+    )
     # And the history shows both, delivered
     history = dev.cli("history", "--order-id", "123-1234567-1234567", "--json")
     assert history.returncode == 0, history.stderr
     entries = json.loads(history.stdout)
     assert [(e["direction"], e["status"]) for e in entries] == [
-        ("buyer_to_seller", "delivered"), ("seller_to_buyer", "delivered")]
+        ("buyer_to_seller", "delivered"),
+        ("seller_to_buyer", "delivered"),
+    ]
 
 
 def test_malformed_registration_is_a_one_line_error_with_exit_2(dev: DevStack) -> None:
-    result = dev.cli("orders", "add", "--order-id", "12-3", "--seller-id", "S1", "--seller-name",
-                     "Shop", "--seller-email", "seller@example.org", "--buyer-id", "B1",
-                     "--buyer-name", "Bob", "--buyer-email", "bob@example.net")
+    result = dev.cli(
+        "orders",
+        "add",
+        "--order-id",
+        "12-3",
+        "--seller-id",
+        "S1",
+        "--seller-name",
+        "Shop",
+        "--seller-email",
+        "seller@example.org",
+        "--buyer-id",
+        "B1",
+        "--buyer-name",
+        "Bob",
+        "--buyer-email",
+        "bob@example.net",
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "order id" in result.stderr
 
 
 def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
-    aliases = json.loads(dev.cli(
-        "orders", "add", "--order-id", "123-1234567-1234567", "--seller-id", "S1", "--seller-name",
-        "Shop", "--seller-email", "seller@example.org", "--buyer-id", "B1", "--buyer-name", "Bob",
-        "--buyer-email", "bob@example.net", "--locale", "de-DE").stdout)
+    aliases = json.loads(
+        dev.cli(
+            "orders",
+            "add",
+            "--order-id",
+            "123-1234567-1234567",
+            "--seller-id",
+            "S1",
+            "--seller-name",
+            "Shop",
+            "--seller-email",
+            "seller@example.org",
+            "--buyer-id",
+            "B1",
+            "--buyer-name",
+            "Bob",
+            "--buyer-email",
+            "bob@example.net",
+            "--locale",
+            "de-DE",
+        ).stdout
+    )
     before = len(outbox_messages(dev.outbox))
     promo = EmailMessage()
     promo["From"] = "seller@example.org"
@@ -122,8 +196,11 @@ def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
     promo["Subject"] = "Neue Kollektion"
     promo.set_content("Schauen Sie mal rein!")
     send_smtp("127.0.0.1", dev.smtp_port, promo, "seller@example.org", [aliases["buyer_alias"]])
-    notice = wait_for_outbox(dev.outbox, lambda m: "Neue Kollektion" in str(m["Subject"])
-                             and m["To"] == "seller@example.org", timeout=30)
+    notice = wait_for_outbox(
+        dev.outbox,
+        lambda m: "Neue Kollektion" in str(m["Subject"]) and m["To"] == "seller@example.org",
+        timeout=30,
+    )
     assert "order-id-missing" in notice.get_content()
     assert len(outbox_messages(dev.outbox)) == before + 1  # nothing went to the buyer
 

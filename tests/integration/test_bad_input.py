@@ -21,12 +21,15 @@ def record(ses_id: str, alias: str) -> MessageModel:
     return MessageModel.get(message_id_for(ses_id, alias), consistent_read=True)
 
 
-@pytest.mark.parametrize("event", [
-    {},
-    {"Records": [{"eventSource": "aws:ses"}]},
-    {"Records": [{"ses": {"mail": {}, "receipt": {}}}]},
-    {"Records": [{"ses": {"mail": {"messageId": "../../etc"}, "receipt": {"recipients": []}}}]},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"Records": [{"eventSource": "aws:ses"}]},
+        {"Records": [{"ses": {"mail": {}, "receipt": {}}}]},
+        {"Records": [{"ses": {"mail": {"messageId": "../../etc"}, "receipt": {"recipients": []}}}]},
+    ],
+)
 def test_an_event_of_the_wrong_shape_is_reported_not_raised(aws: Aws, event, caplog) -> None:  # type: ignore[no-untyped-def]
     result = ingest_handler(event, LocalContext("ingest"))
     assert result == {"outcomes": [{"status": "malformed-event"}]}
@@ -38,7 +41,9 @@ def test_missing_raw_object_ends_rejected(aws: Aws, order) -> None:  # type: ign
     assert (stored.status, stored.reason) == ("rejected", "raw-missing")
 
 
-def test_a_message_over_the_size_limit_is_rejected_with_a_notice(aws: Aws, order, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_over_the_size_limit_is_rejected_with_a_notice(
+    aws: Aws, order, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PARLEY_MAX_MESSAGE_BYTES", "2000")
     from tests.conftest import _clear_caches
 
@@ -47,7 +52,10 @@ def test_a_message_over_the_size_limit_is_rejected_with_a_notice(aws: Aws, order
     ses_id, _ = aws.ingest(wire(big), [order.seller_alias])
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.reason, stored.notice_sent) == (
-        "rejected", "message-too-large", True)
+        "rejected",
+        "message-too-large",
+        True,
+    )
 
 
 def test_garbage_bytes_end_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
@@ -58,9 +66,18 @@ def test_garbage_bytes_end_rejected(aws: Aws, order) -> None:  # type: ignore[no
 def test_deep_nesting_is_rejected_without_recursion_errors(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     depth = 1000
     head = b"".join(
-        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
-    raw = (b"From: " + BUYER_EMAIL.encode() + b"\r\nTo: " + order.seller_alias.encode()
-           + b"\r\nSubject: deep\r\nMIME-Version: 1.0\r\n" + head + b"Content-Type: text/plain\r\n\r\nx\r\n")
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(depth)
+    )
+    raw = (
+        b"From: "
+        + BUYER_EMAIL.encode()
+        + b"\r\nTo: "
+        + order.seller_alias.encode()
+        + b"\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+        + head
+        + b"Content-Type: text/plain\r\n\r\nx\r\n"
+    )
     ses_id, _ = aws.ingest(raw, [order.seller_alias])
     stored = record(ses_id, order.seller_alias)
     assert stored.status == "rejected"
@@ -68,9 +85,11 @@ def test_deep_nesting_is_rejected_without_recursion_errors(aws: Aws, order) -> N
 
 
 def test_non_utf8_8bit_body_is_delivered_7bit_clean(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    raw = (f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: Gr\xfc\xdfe\r\n"
-           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
-           "Content-Transfer-Encoding: 8bit\r\n\r\nSch\xf6ne Gr\xfc\xdfe aus K\xf6ln\r\n").encode("latin-1")
+    raw = (
+        f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: Gr\xfc\xdfe\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\nSch\xf6ne Gr\xfc\xdfe aus K\xf6ln\r\n"
+    ).encode("latin-1")
     ses_id, _ = aws.ingest(raw, [order.seller_alias])
     aws.drain()
     assert record(ses_id, order.seller_alias).status == "delivered"
@@ -81,28 +100,34 @@ def test_non_utf8_8bit_body_is_delivered_7bit_clean(aws: Aws, order) -> None:  #
 
 
 def test_wrongly_declared_charset_is_decoded_not_dropped(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    raw = (f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: x\r\n"
-           "Content-Type: text/plain; charset=x-unknown-charset\r\n"
-           "Content-Transfer-Encoding: 8bit\r\n\r\nK\xf6ln\r\n").encode("latin-1")
+    raw = (
+        f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: x\r\n"
+        "Content-Type: text/plain; charset=x-unknown-charset\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\nK\xf6ln\r\n"
+    ).encode("latin-1")
     ses_id, _ = aws.ingest(raw, [order.seller_alias])
     aws.drain()
     assert record(ses_id, order.seller_alias).status == "delivered"
-    assert "Köln" in message_from_bytes(aws.sent()[0].raw_data.encode(), policy=default).get_content()
+    assert (
+        "Köln" in message_from_bytes(aws.sent()[0].raw_data.encode(), policy=default).get_content()
+    )
 
 
 def test_crlf_injection_in_display_name_and_subject_adds_no_header(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     # Encoded words can smuggle CR/LF past the header syntax into the decoded value.
-    raw = (f"From: =?utf-8?q?Bob=0D=0ABcc:_victim@example.com?= <{BUYER_EMAIL}>\r\n"
-           f"To: {order.seller_alias}\r\n"
-           "Subject: =?utf-8?q?hi=0D=0ABcc:_other@example.com=0D=0A=0D=0Abody?=\r\n"
-           "Content-Type: text/plain\r\n\r\nbody\r\n").encode()
+    raw = (
+        f"From: =?utf-8?q?Bob=0D=0ABcc:_victim@example.com?= <{BUYER_EMAIL}>\r\n"
+        f"To: {order.seller_alias}\r\n"
+        "Subject: =?utf-8?q?hi=0D=0ABcc:_other@example.com=0D=0A=0D=0Abody?=\r\n"
+        "Content-Type: text/plain\r\n\r\nbody\r\n"
+    ).encode()
     ses_id, _ = aws.ingest(raw, [order.seller_alias])
     aws.drain()
     assert record(ses_id, order.seller_alias).status == "delivered"
     out = message_from_bytes(aws.sent()[0].raw_data.encode(), policy=default)
     assert "Bcc" not in out
     assert "\n" not in out["Subject"] and "victim@example.com" not in str(out["From"])
-    assert [k for k in out.keys() if k.lower() in {"to", "from", "cc", "bcc"}] == ["From", "To"]
+    assert [k for k in out if k.lower() in {"to", "from", "cc", "bcc"}] == ["From", "To"]
 
 
 def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +139,9 @@ def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order) -> Non
 
 
 def test_auto_replies_never_get_notices(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    auto = mail("robot@example.com", order.seller_alias, "Out of office", Auto_Submitted="auto-replied")
+    auto = mail(
+        "robot@example.com", order.seller_alias, "Out of office", Auto_Submitted="auto-replied"
+    )
     ses_id, _ = aws.ingest(wire(auto), [order.seller_alias])
     assert record(ses_id, order.seller_alias).notice_sent is False
     assert aws.sent() == []
@@ -168,7 +195,10 @@ def test_repeated_failures_end_dead_lettered_with_the_error(aws: Aws, order, mon
     aws.drain(rounds=1)
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.reason, stored.stage) == (
-        "dead_lettered", "retries-exhausted", "relay")
+        "dead_lettered",
+        "retries-exhausted",
+        "relay",
+    )
     assert "ServiceUnavailable" in (stored.last_error or "")
 
 

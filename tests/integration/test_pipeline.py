@@ -24,10 +24,16 @@ def record(ses_id: str, alias: str) -> MessageModel:
 
 def test_buyer_question_reaches_seller_anonymized(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     # Given a buyer writing from the registered address, with identifying headers
-    question = mail(BUYER_EMAIL, order.seller_alias, f"Question on {ORDER_ID}",
-                    "Can I get it in blue?", name="Bob Buyer",
-                    Received="from laptop.bob.example (203.0.113.7) by mx.example.net",
-                    X_Originating_IP="[203.0.113.7]", DKIM_Signature="v=1; d=example.net")
+    question = mail(
+        BUYER_EMAIL,
+        order.seller_alias,
+        f"Question on {ORDER_ID}",
+        "Can I get it in blue?",
+        name="Bob Buyer",
+        Received="from laptop.bob.example (203.0.113.7) by mx.example.net",
+        X_Originating_IP="[203.0.113.7]",
+        DKIM_Signature="v=1; d=example.net",
+    )
     # When SES hands it to ingest and the queues are drained
     ses_id, _ = aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
     aws.drain()
@@ -46,7 +52,10 @@ def test_buyer_question_reaches_seller_anonymized(aws: Aws, order) -> None:  # t
     assert out.get_content().strip() == "Can I get it in blue?"
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.category, stored.direction) == (
-        "delivered", "buyer", "buyer_to_seller")
+        "delivered",
+        "buyer",
+        "buyer_to_seller",
+    )
     assert stored.stage is None
     assert [e.status for e in conversation(aws.services.store, ORDER_ID)] == ["delivered"]
 
@@ -57,9 +66,15 @@ def test_seller_reply_threads_under_the_question_on_both_sides(aws: Aws, order) 
     aws.drain()
     at_seller = parsed(aws.sent()[0])
     # When the seller answers the copy they received
-    reply = mail(SELLER_EMAIL, order.buyer_alias, "Re: Blue?", "Yes, blue is fine.",
-                 message_id="<r1@shop.example>", In_Reply_To=at_seller["Message-ID"],
-                 References=at_seller["Message-ID"])
+    reply = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        "Re: Blue?",
+        "Yes, blue is fine.",
+        message_id="<r1@shop.example>",
+        In_Reply_To=at_seller["Message-ID"],
+        References=at_seller["Message-ID"],
+    )
     ses_id, _ = aws.ingest(wire(reply), [order.buyer_alias], mail_from=SELLER_EMAIL)
     aws.drain()
     # Then the buyer sees it threaded under the id their own client gave the question
@@ -69,11 +84,17 @@ def test_seller_reply_threads_under_the_question_on_both_sides(aws: Aws, order) 
     stored = record(ses_id, order.buyer_alias)
     assert stored.category == "reply"
     assert stored.answers_message_id == message_id_for(
-        MessageModel.get(stored.answers_message_id).ses_message_id, order.seller_alias)
+        MessageModel.get(stored.answers_message_id).ses_message_id, order.seller_alias
+    )
     # And the buyer's follow-up threads under the reply as the seller's client knows it
-    follow = mail(BUYER_EMAIL, order.seller_alias, "Re: Re: Blue?", "Thanks!",
-                  In_Reply_To=at_buyer["Message-ID"], References="<q1@bob.example> "
-                  + at_buyer["Message-ID"])
+    follow = mail(
+        BUYER_EMAIL,
+        order.seller_alias,
+        "Re: Re: Blue?",
+        "Thanks!",
+        In_Reply_To=at_buyer["Message-ID"],
+        References="<q1@bob.example> " + at_buyer["Message-ID"],
+    )
     aws.ingest(wire(follow), [order.seller_alias], mail_from=BUYER_EMAIL)
     aws.drain()
     at_seller_again = parsed(aws.sent()[2])
@@ -99,8 +120,12 @@ def test_proactive_message_without_order_id_is_blocked_with_a_notice(aws: Aws, o
 
 
 def test_proactive_message_naming_the_pairs_order_is_delivered(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    note = mail(SELLER_EMAIL, order.buyer_alias, "About your order",
-                f"Your order {ORDER_ID} needs a delivery date, which day suits you?")
+    note = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        "About your order",
+        f"Your order {ORDER_ID} needs a delivery date, which day suits you?",
+    )
     ses_id, _ = aws.ingest(wire(note), [order.buyer_alias], mail_from=SELLER_EMAIL)
     aws.drain()
     assert record(ses_id, order.buyer_alias).status == "delivered"
@@ -115,8 +140,12 @@ def test_an_order_id_of_another_pair_does_not_count(aws: Aws, order) -> None:  #
 
 
 def test_important_tag_makes_a_message_critical_and_never_blocked(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    urgent = mail(SELLER_EMAIL, order.buyer_alias, "[Important] delivery address",
-                  "The street number of the delivery address is missing.")
+    urgent = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        "[Important] delivery address",
+        "The street number of the delivery address is missing.",
+    )
     ses_id, _ = aws.ingest(wire(urgent), [order.buyer_alias], mail_from=SELLER_EMAIL)
     aws.drain()
     stored = record(ses_id, order.buyer_alias)
@@ -124,18 +153,25 @@ def test_important_tag_makes_a_message_critical_and_never_blocked(aws: Aws, orde
     assert [(v.rule, v.action) for v in stored.violations] == [("order-id-missing", "flag")]
 
 
-@pytest.mark.parametrize("verdicts, notified", [
-    ({"spf": "PASS", "dkim": "PASS", "dmarc": "PASS", "virus": "PASS", "spam": "PASS"}, True),
-    ({"spf": "GRAY", "dkim": "GRAY", "dmarc": "GRAY", "virus": "PASS", "spam": "PASS"}, False),
-])
+@pytest.mark.parametrize(
+    "verdicts, notified",
+    [
+        ({"spf": "PASS", "dkim": "PASS", "dmarc": "PASS", "virus": "PASS", "spam": "PASS"}, True),
+        ({"spf": "GRAY", "dkim": "GRAY", "dmarc": "GRAY", "virus": "PASS", "spam": "PASS"}, False),
+    ],
+)
 def test_unregistered_sender_is_rejected_and_told_only_when_authenticated(
-        aws: Aws, order, verdicts, notified) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order, verdicts, notified
+) -> None:  # type: ignore[no-untyped-def]
     stranger = mail("mallory@example.com", order.seller_alias, "Hi", "Hello there")
     ses_id, _ = aws.ingest(wire(stranger), [order.seller_alias], verdicts=verdicts)
     aws.drain()
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.reason, stored.notice_sent) == (
-        "rejected", "unauthorized-sender", notified)
+        "rejected",
+        "unauthorized-sender",
+        notified,
+    )
     assert [parsed(s)["To"] for s in aws.sent()] == (["mallory@example.com"] if notified else [])
 
 
@@ -155,33 +191,47 @@ def test_unknown_alias_is_rejected(aws: Aws, order) -> None:  # type: ignore[no-
 
 def test_virus_is_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     verdicts = {"spf": "PASS", "dkim": "PASS", "dmarc": "PASS", "virus": "FAIL", "spam": "PASS"}
-    ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "x")),
-                           [order.seller_alias], verdicts=verdicts)
+    ses_id, _ = aws.ingest(
+        wire(mail(BUYER_EMAIL, order.seller_alias, "x")), [order.seller_alias], verdicts=verdicts
+    )
     assert record(ses_id, order.seller_alias).reason == "virus"
 
 
 @pytest.mark.parametrize("policy", ["reject", "quarantine"])
 def test_dmarc_failure_with_enforcing_policy_is_rejected_silently(aws: Aws, order, policy) -> None:  # type: ignore[no-untyped-def]
     verdicts = {"spf": "FAIL", "dkim": "FAIL", "dmarc": "FAIL", "virus": "PASS", "spam": "PASS"}
-    ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "x")),
-                           [order.seller_alias], verdicts=verdicts, dmarc_policy=policy)
+    ses_id, _ = aws.ingest(
+        wire(mail(BUYER_EMAIL, order.seller_alias, "x")),
+        [order.seller_alias],
+        verdicts=verdicts,
+        dmarc_policy=policy,
+    )
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.reason, stored.notice_sent) == (
-        "rejected", "spoofed-sender", False)
+        "rejected",
+        "spoofed-sender",
+        False,
+    )
     assert aws.sent() == []
 
 
 def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     from parley.directory import OrderRegistration, PartyInfo, register_order
 
-    other = register_order(aws.services.store, OrderRegistration(
-        "222-2222222-2222222", PartyInfo("S2", "Other Shop", "other@shop.example"),
-        PartyInfo("B1", "Bob Buyer", BUYER_EMAIL, "de-DE")))
+    other = register_order(
+        aws.services.store,
+        OrderRegistration(
+            "222-2222222-2222222",
+            PartyInfo("S2", "Other Shop", "other@shop.example"),
+            PartyInfo("B1", "Bob Buyer", BUYER_EMAIL, "de-DE"),
+        ),
+    )
     both = mail(BUYER_EMAIL, f"{order.seller_alias}, {other.seller_alias}", "Same question")
     ses_id, _ = aws.ingest(wire(both), [order.seller_alias, other.seller_alias])
     aws.drain()
     assert {record(ses_id, a).status for a in (order.seller_alias, other.seller_alias)} == {
-        "delivered"}
+        "delivered"
+    }
     assert sorted(parsed(s)["To"] for s in aws.sent()) == ["other@shop.example", SELLER_EMAIL]
 
 
@@ -189,8 +239,9 @@ def test_the_same_ses_event_twice_delivers_once(aws: Aws, order) -> None:  # typ
     from functions.ingest.handler import handler
     from parley.local.lambda_runtime import LocalContext
 
-    ses_id, event = aws.receive(wire(mail(BUYER_EMAIL, order.seller_alias, "Once")),
-                                [order.seller_alias])
+    ses_id, event = aws.receive(
+        wire(mail(BUYER_EMAIL, order.seller_alias, "Once")), [order.seller_alias]
+    )
     handler(event, LocalContext("ingest"))
     handler(event, LocalContext("ingest"))
     aws.drain()
@@ -199,8 +250,9 @@ def test_the_same_ses_event_twice_delivers_once(aws: Aws, order) -> None:  # typ
 
 
 def test_the_same_queue_record_twice_delivers_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "Once")),
-                           [order.seller_alias])
+    ses_id, _ = aws.ingest(
+        wire(mail(BUYER_EMAIL, order.seller_alias, "Once")), [order.seller_alias]
+    )
     message_id = message_id_for(ses_id, order.seller_alias)
     aws.services.filter_queue.send_reference(message_id)  # a duplicate delivery by SQS
     aws.drain()
@@ -210,8 +262,12 @@ def test_the_same_queue_record_twice_delivers_once(aws: Aws, order) -> None:  # 
 
 
 def test_seller_quoting_the_buyers_real_address_is_rewritten_to_the_alias(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    note = mail(SELLER_EMAIL, order.buyer_alias, f"Order {ORDER_ID}",
-                f"We have {BUYER_EMAIL.upper()} on file. Write to {SELLER_EMAIL} any time.")
+    note = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        f"Order {ORDER_ID}",
+        f"We have {BUYER_EMAIL.upper()} on file. Write to {SELLER_EMAIL} any time.",
+    )
     aws.ingest(wire(note), [order.buyer_alias])
     aws.drain()
     raw = aws.sent()[0].raw_data
@@ -222,13 +278,17 @@ def test_seller_quoting_the_buyers_real_address_is_rewritten_to_the_alias(aws: A
 
 def test_unsafe_attachment_and_tracking_pixel_are_stripped(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     message = mail(BUYER_EMAIL, order.seller_alias, "Photo", "See attached.")
-    message.add_alternative('<p>See attached.</p><img src="https://t.example/p.gif" width="1" '
-                            'height="1"><img src="https://shop.example/logo.png">',
-                            subtype="html")
-    message.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf",
-                           filename="invoice.pdf")
-    message.add_attachment(b"MZ\x90\x00", maintype="application", subtype="octet-stream",
-                           filename="setup.exe")
+    message.add_alternative(
+        '<p>See attached.</p><img src="https://t.example/p.gif" width="1" '
+        'height="1"><img src="https://shop.example/logo.png">',
+        subtype="html",
+    )
+    message.add_attachment(
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="invoice.pdf"
+    )
+    message.add_attachment(
+        b"MZ\x90\x00", maintype="application", subtype="octet-stream", filename="setup.exe"
+    )
     ses_id, _ = aws.ingest(wire(message), [order.seller_alias])
     aws.drain()
     stored = record(ses_id, order.seller_alias)

@@ -28,7 +28,9 @@ def test_default_alias_is_35_characters_with_at_least_60_bits() -> None:
 
 
 def test_alias_length_follows_the_domain() -> None:
-    settings = settings_from_env(BASE | {"PARLEY_RELAY_DOMAIN": "m.example", "PARLEY_ALIAS_LENGTH": "30"})
+    settings = settings_from_env(
+        BASE | {"PARLEY_RELAY_DOMAIN": "m.example", "PARLEY_ALIAS_LENGTH": "30"}
+    )
     alias = new_alias(settings)
     assert len(alias) == 30 and alias.endswith("@m.example")
 
@@ -47,6 +49,8 @@ def test_a_missing_setting_names_itself() -> None:
 
 def test_ses_message_id_domain_follows_the_region() -> None:
     assert settings_from_env(BASE | {"AWS_REGION": "us-east-1"}).outbound_message_id_domain == (
-        "email.amazonses.com")
+        "email.amazonses.com"
+    )
     assert settings_from_env(BASE | {"AWS_REGION": "eu-west-1"}).outbound_message_id_domain == (
-        "eu-west-1.amazonses.com")
+        "eu-west-1.amazonses.com"
+    )

@@ -19,18 +19,31 @@ SELLER_REAL = {"seller@example.org": SELLER_ALIAS}
 
 ENVELOPES = {
     "plain-buyer-question.eml": Envelope(
-        from_name="Bob Buyer", from_alias=BUYER_ALIAS, to_address="seller@example.org",
-        message_id="m1@marketplace.example", replacements=BUYER_REAL | SELLER_REAL,
-        scrub=BUYER_REAL),
+        from_name="Bob Buyer",
+        from_alias=BUYER_ALIAS,
+        to_address="seller@example.org",
+        message_id="m1@marketplace.example",
+        replacements=BUYER_REAL | SELLER_REAL,
+        scrub=BUYER_REAL,
+    ),
     "seller-reply-8bit-html.eml": Envelope(
-        from_name="Shop", from_alias=SELLER_ALIAS, to_address="bob@example.net",
-        message_id="m2@marketplace.example", in_reply_to="question-1@example.net",
-        references=("question-1@example.net",), replacements=BUYER_REAL | SELLER_REAL,
-        scrub=SELLER_REAL),
+        from_name="Shop",
+        from_alias=SELLER_ALIAS,
+        to_address="bob@example.net",
+        message_id="m2@marketplace.example",
+        in_reply_to="question-1@example.net",
+        references=("question-1@example.net",),
+        replacements=BUYER_REAL | SELLER_REAL,
+        scrub=SELLER_REAL,
+    ),
     "buyer-photo-attachment.eml": Envelope(
-        from_name="Bob Buyer", from_alias=BUYER_ALIAS, to_address="seller@example.org",
-        message_id="m3@marketplace.example", replacements=BUYER_REAL | SELLER_REAL,
-        scrub=BUYER_REAL),
+        from_name="Bob Buyer",
+        from_alias=BUYER_ALIAS,
+        to_address="seller@example.org",
+        message_id="m3@marketplace.example",
+        replacements=BUYER_REAL | SELLER_REAL,
+        scrub=BUYER_REAL,
+    ),
 }
 
 

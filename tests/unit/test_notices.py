@@ -6,14 +6,23 @@ from email.policy import default
 from parley.notices import NoticeFacts, compose_notice
 from parley.policy import Action, Violation
 
-BLOCKED = NoticeFacts(kind="blocked", locale="de-DE", subject="Neue Kollektion",
-                      received_at="2026-11-27T10:00:00.000Z", order_id="123-1234567-1234567",
-                      violations=[Violation("order-id-missing", Action.BLOCK, "no order id")])
+BLOCKED = NoticeFacts(
+    kind="blocked",
+    locale="de-DE",
+    subject="Neue Kollektion",
+    received_at="2026-11-27T10:00:00.000Z",
+    order_id="123-1234567-1234567",
+    violations=[Violation("order-id-missing", Action.BLOCK, "no order id")],
+)
 
 
 def test_a_blocked_notice_names_rule_evidence_and_fix_in_the_senders_language() -> None:
-    data = compose_notice(BLOCKED, sender="no-reply@marketplace.example",
-                          sender_name="Marketplace Messaging", to="seller@example.org")
+    data = compose_notice(
+        BLOCKED,
+        sender="no-reply@marketplace.example",
+        sender_name="Marketplace Messaging",
+        to="seller@example.org",
+    )
     notice = message_from_bytes(data, policy=default)
     assert notice["Subject"] == "Nicht zugestellt: Neue Kollektion"
     assert notice["Auto-Submitted"] == "auto-replied"
@@ -24,8 +33,11 @@ def test_a_blocked_notice_names_rule_evidence_and_fix_in_the_senders_language() 
 
 
 def test_english_is_the_fallback_language() -> None:
-    facts = NoticeFacts(kind="rejected", locale="fr-FR", subject="x", received_at="t",
-                        reason="unknown-alias")
+    facts = NoticeFacts(
+        kind="rejected", locale="fr-FR", subject="x", received_at="t", reason="unknown-alias"
+    )
     data = compose_notice(facts, sender="no-reply@m.example", sender_name="M", to="a@b.example")
-    assert "The address you wrote to does not exist." in message_from_bytes(
-        data, policy=default).get_content()
+    assert (
+        "The address you wrote to does not exist."
+        in message_from_bytes(data, policy=default).get_content()
+    )

@@ -21,21 +21,26 @@ def test_size_limit_is_checked_before_parsing() -> None:
 
 def test_too_many_parts_is_refused() -> None:
     parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(MAX_PARTS + 5))
-    raw = b'Subject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' + parts + b"--b--\r\n"
+    raw = (
+        b'Subject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' + parts + b"--b--\r\n"
+    )
     with pytest.raises(UnacceptableMessage) as caught:
         parse_message(raw, max_bytes=10**7)
     assert caught.value.reason == "too-many-parts"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("Bob <bob@example.net>", "bob@example.net"),
-    ("bob@example.net", "bob@example.net"),
-    ('"mallory@evil.example" <BOB@Example.NET>', "bob@example.net"),
-    ("=?utf-8?q?Bob=0D=0ABcc:_x@evil.example?= <bob@example.net>", "bob@example.net"),
-    ("a@example.net, b@example.net", None),
-    ("no address here", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Bob <bob@example.net>", "bob@example.net"),
+        ("bob@example.net", "bob@example.net"),
+        ('"mallory@evil.example" <BOB@Example.NET>', "bob@example.net"),
+        ("=?utf-8?q?Bob=0D=0ABcc:_x@evil.example?= <bob@example.net>", "bob@example.net"),
+        ("a@example.net, b@example.net", None),
+        ("no address here", None),
+        (None, None),
+    ],
+)
 def test_sender_address_is_the_one_unambiguous_address(value, expected) -> None:  # type: ignore[no-untyped-def]
     assert sender_address(value) == expected
 
@@ -46,22 +51,29 @@ def test_message_ids_are_extracted_and_bounded() -> None:
     assert message_ids("garbage") == []
 
 
-@pytest.mark.parametrize("headers, auto", [
-    ("Auto-Submitted: auto-replied", True),
-    ("Auto-Submitted: no", False),
-    ("Precedence: bulk", True),
-    ("X-Autoreply: yes", True),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "headers, auto",
+    [
+        ("Auto-Submitted: auto-replied", True),
+        ("Auto-Submitted: no", False),
+        ("Precedence: bulk", True),
+        ("X-Autoreply: yes", True),
+        ("", False),
+    ],
+)
 def test_machine_mail_is_recognised(headers, auto) -> None:  # type: ignore[no-untyped-def]
     raw = f"From: a@b.example\r\n{headers}\r\nSubject: x\r\n\r\nbody".encode()
     assert is_auto_submitted(parse_message(raw, 10**6)) is auto
 
 
 def test_attachments_are_listed_with_names_and_bytes() -> None:
-    raw = (b'Subject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
-           b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
-           b'--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; '
-           b'filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n')
+    raw = (
+        b'Subject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+        b'filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n'
+    )
     found = attachments(parse_message(raw, 10**6))
-    assert [(a.name, a.content_type, a.data) for a in found] == [("a.pdf", "application/pdf", b"%PDF")]
+    assert [(a.name, a.content_type, a.data) for a in found] == [
+        ("a.pdf", "application/pdf", b"%PDF")
+    ]

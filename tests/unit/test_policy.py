@@ -29,7 +29,9 @@ def test_proactive_without_order_id_is_blocked() -> None:
 
 def test_order_id_in_the_text_or_subject_satisfies_the_rule() -> None:
     assert evaluate(*seller("Order 123-1234567-1234567", "Shipped")).verdict is Verdict.DELIVER
-    assert evaluate(*seller("Hi", "Your order 123-1234567-1234567 shipped")).verdict is Verdict.DELIVER
+    assert (
+        evaluate(*seller("Hi", "Your order 123-1234567-1234567 shipped")).verdict is Verdict.DELIVER
+    )
 
 
 def test_an_order_id_glued_to_more_digits_does_not_count() -> None:
@@ -54,8 +56,9 @@ def test_without_pair_orders_any_well_formed_order_id_counts() -> None:
     assert evaluate(message, PolicyContext("seller_to_buyer")).verdict is Verdict.DELIVER
 
 
-def _with_attachment(name: str, data: bytes, maintype: str = "application",
-                     subtype: str = "octet-stream") -> EmailMessage:
+def _with_attachment(
+    name: str, data: bytes, maintype: str = "application", subtype: str = "octet-stream"
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = "Order 123-1234567-1234567"
     message.set_content("See attached")
@@ -72,18 +75,21 @@ def _docx(with_macros: bool) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("name, data, stripped", [
-    ("setup.exe", b"MZ\x90\x00", True),
-    ("photo.jpg", b"MZ\x90\x00", True),  # an executable dressed as a photo
-    ("run.sh", b"echo hi", True),
-    ("invoice.pdf.js", b"alert(1)", True),
-    ("archive.zip", b"PK\x03\x04rest", True),
-    ("letter.docx", _docx(with_macros=True), True),
-    ("letter.docm", b"anything", True),
-    ("letter.docx", _docx(with_macros=False), False),
-    ("invoice.pdf", b"%PDF-1.4", False),
-    ("photo.png", b"\x89PNG\r\n", False),
-])
+@pytest.mark.parametrize(
+    "name, data, stripped",
+    [
+        ("setup.exe", b"MZ\x90\x00", True),
+        ("photo.jpg", b"MZ\x90\x00", True),  # an executable dressed as a photo
+        ("run.sh", b"echo hi", True),
+        ("invoice.pdf.js", b"alert(1)", True),
+        ("archive.zip", b"PK\x03\x04rest", True),
+        ("letter.docx", _docx(with_macros=True), True),
+        ("letter.docm", b"anything", True),
+        ("letter.docx", _docx(with_macros=False), False),
+        ("invoice.pdf", b"%PDF-1.4", False),
+        ("photo.png", b"\x89PNG\r\n", False),
+    ],
+)
 def test_unsafe_attachments_are_stripped_in_both_directions(name, data, stripped) -> None:  # type: ignore[no-untyped-def]
     for direction in ("seller_to_buyer", "buyer_to_seller"):
         message = _with_attachment(name, data)
@@ -95,16 +101,19 @@ def test_unsafe_attachments_are_stripped_in_both_directions(name, data, stripped
         assert decision.verdict is (Verdict.DELIVER_SANITIZED if stripped else Verdict.DELIVER)
 
 
-@pytest.mark.parametrize("img, tracked", [
-    ('<img src="https://cdn.example/p.gif" width="1" height="1">', True),
-    ('<img src="https://cdn.example/p.gif" width="0" height="0">', True),
-    ('<img src="https://cdn.example/p.gif" style="display:none">', True),
-    ('<img src="https://cdn.example/p.gif" style="width:1px;height:1px">', True),
-    ('<img src="https://mailtrack.io/trace/x.png" width="600">', True),
-    ('<img src="https://sub.list-manage.com/open.php">', True),
-    ('<img src="https://shop.example/product.jpg" width="300" height="200">', False),
-    ('<img src="cid:logo" width="120">', False),
-])
+@pytest.mark.parametrize(
+    "img, tracked",
+    [
+        ('<img src="https://cdn.example/p.gif" width="1" height="1">', True),
+        ('<img src="https://cdn.example/p.gif" width="0" height="0">', True),
+        ('<img src="https://cdn.example/p.gif" style="display:none">', True),
+        ('<img src="https://cdn.example/p.gif" style="width:1px;height:1px">', True),
+        ('<img src="https://mailtrack.io/trace/x.png" width="600">', True),
+        ('<img src="https://sub.list-manage.com/open.php">', True),
+        ('<img src="https://shop.example/product.jpg" width="300" height="200">', False),
+        ('<img src="cid:logo" width="120">', False),
+    ],
+)
 def test_tracking_pixels_are_stripped(img: str, tracked: bool) -> None:
     message = EmailMessage()
     message["Subject"] = "Order 123-1234567-1234567"
