@@ -35,7 +35,7 @@ class DevConfig:
     var_dir: Path = Path("var")
     relay_domain: str = RELAY_DOMAIN
     region: str = REGION
-    prefix: str = "parley-local"
+    prefix: str = "parley"  # the same physical names as the CDK stack
     poll_seconds: float = 0.2
 
 

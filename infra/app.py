@@ -1,0 +1,45 @@
+"""CDK app entry point: `cdk synth` / `cdk deploy`, or `python infra/app.py` (make synth)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+import aws_cdk as cdk  # noqa: E402
+
+from infra.bundling import build_asset  # noqa: E402
+from infra.config import ConfigError, DeploymentConfig  # noqa: E402
+from infra.stack import ParleyStack  # noqa: E402
+
+
+def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> cdk.App:
+    app = cdk.App(context=context or {}, outdir=outdir)
+    keys = ("relayDomain", "region", "account", "prefix", "marketplaceName", "defaultLocale",
+            "noticeSender", "aliasLength", "maxMessageBytes", "relayMaxConcurrency",
+            "detailedTracing", "bundle", "extraReceivingRegions")
+    values = {k: app.node.try_get_context(k) for k in keys}
+    config = DeploymentConfig.from_context({k: v for k, v in values.items() if v is not None})
+    asset_dir = build_asset(Path(app.outdir) / ".parley-assets") if config.bundle else None
+    ParleyStack(app, f"{config.prefix.title()}Stack", config=config, asset_dir=asset_dir,
+                env=cdk.Environment(account=config.account, region=config.region),
+                description="Parley: anonymizing buyer-seller messaging relay")
+    return app
+
+
+def main() -> None:
+    try:
+        app = build_app()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

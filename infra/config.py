@@ -1,0 +1,77 @@
+"""The deployment's configuration: one context object, validated at synth, no AWS lookups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Regions where SES has long received mail. AWS adds receiving regions over time; a deployer
+# who has checked a newer one lists it under "extraReceivingRegions".
+SES_RECEIVING_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class ConfigError(ValueError):
+    """The deployment context is incomplete or contradicts itself."""
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    relay_domain: str
+    region: str
+    account: str | None = None
+    prefix: str = "parley"
+    marketplace_name: str = "Marketplace"
+    default_locale: str = "en-US"
+    notice_sender: str = ""
+    alias_length: int = 35
+    max_message_bytes: int = 10 * 1024 * 1024
+    relay_max_concurrency: int = 5
+    detailed_tracing: bool = False
+    bundle: bool = True
+    extra_receiving_regions: tuple[str, ...] = field(default=())
+
+    @property
+    def notice_address(self) -> str:
+        return self.notice_sender or f"no-reply@{self.relay_domain}"
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any]) -> DeploymentConfig:
+        def get(name: str, default: Any = None) -> Any:
+            return context.get(name, default)
+
+        domain = str(get("relayDomain", "")).strip().lower()
+        if not _DOMAIN.match(domain):
+            raise ConfigError(f"context relayDomain {domain!r} is not a domain name")
+        region = str(get("region", "")).strip()
+        if not region:
+            raise ConfigError("context region is required (SES receiving is regional)")
+        extra = tuple(get("extraReceivingRegions", ()) or ())
+        if region not in SES_RECEIVING_REGIONS | set(extra):
+            raise ConfigError(
+                f"region {region} does not receive mail with SES; use one of "
+                f"{', '.join(sorted(SES_RECEIVING_REGIONS))} (or list a newer receiving region "
+                "under extraReceivingRegions)"
+            )
+        alias_length = int(get("aliasLength", 35))
+        if alias_length - 1 - len(domain) < 12:
+            raise ConfigError(f"aliasLength {alias_length} leaves fewer than 12 characters")
+        concurrency = int(get("relayMaxConcurrency", 5))
+        if not 2 <= concurrency <= 1000:
+            raise ConfigError("relayMaxConcurrency must be between 2 and 1000 (SQS mapping)")
+        return cls(
+            relay_domain=domain,
+            region=region,
+            account=get("account"),
+            prefix=str(get("prefix", "parley")),
+            marketplace_name=str(get("marketplaceName", "Marketplace")),
+            default_locale=str(get("defaultLocale", "en-US")),
+            notice_sender=str(get("noticeSender", "")),
+            alias_length=alias_length,
+            max_message_bytes=int(get("maxMessageBytes", 10 * 1024 * 1024)),
+            relay_max_concurrency=concurrency,
+            detailed_tracing=str(get("detailedTracing", "false")).lower() == "true",
+            bundle=str(get("bundle", "true")).lower() != "false",
+            extra_receiving_regions=extra,
+        )

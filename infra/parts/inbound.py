@@ -1,0 +1,49 @@
+"""SES receiving: a rule set with one rule per relay domain, activated by a custom resource."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_ses_actions as actions
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+
+class Inbound(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, domains: list[str],
+                 bucket: s3.IBucket, raw_prefix: str, ingest: lambda_.IFunction) -> None:
+        super().__init__(scope, construct_id)
+        rule_set_name = f"{prefix}-inbound"
+        self.rule_set = ses.ReceiptRuleSet(self, "RuleSet", receipt_rule_set_name=rule_set_name)
+        for index, domain in enumerate(domains):
+            # The S3 action writes raw/<messageId> first; then ingest runs asynchronously.
+            # Both actions grant SES its permission and make the rule depend on it.
+            self.rule_set.add_rule(
+                f"Domain{index}",
+                recipients=[domain],
+                scan_enabled=True,
+                tls_policy=ses.TlsPolicy.REQUIRE,
+                actions=[
+                    actions.S3(bucket=bucket, object_key_prefix=raw_prefix),
+                    actions.Lambda(function=ingest,
+                                   invocation_type=actions.LambdaInvocationType.EVENT),
+                ],
+            )
+        # CloudFormation cannot make a rule set the active one; this call can, and undoes it.
+        activate = cr.AwsSdkCall(
+            service="SES", action="setActiveReceiptRuleSet",
+            parameters={"RuleSetName": rule_set_name},
+            physical_resource_id=cr.PhysicalResourceId.of(f"{rule_set_name}-active"),
+        )
+        self.activation = cr.AwsCustomResource(
+            self, "Activate",
+            on_create=activate,
+            on_update=activate,
+            on_delete=cr.AwsSdkCall(service="SES", action="setActiveReceiptRuleSet",
+                                    parameters={}),
+            policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
+                resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
+            install_latest_aws_sdk=False,
+        )
+        self.activation.node.add_dependency(self.rule_set)

@@ -1,0 +1,107 @@
+"""Raw mail, attachments and the tables: declared from the PynamoDB models, so they match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from parley.models.tables import ALL_MODELS
+from parley.settings import resource_names
+
+_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER,
+          "B": dynamodb.AttributeType.BINARY}
+
+
+def model_schema(model: Any) -> dict[str, Any]:
+    """Key schema, indexes and TTL of a PynamoDB model, in plain terms."""
+    attributes = model.get_attributes()
+    hash_key = next(a for a in attributes.values() if a.is_hash_key)
+    range_key = next((a for a in attributes.values() if a.is_range_key), None)
+    indexes = []
+    for index in model._indexes.values():
+        meta = index.Meta
+        index_hash = next(a for a in index.Meta.attributes.values() if a.is_hash_key)
+        index_range = next((a for a in index.Meta.attributes.values() if a.is_range_key), None)
+        indexes.append({
+            "name": meta.index_name,
+            "hash": (index_hash.attr_name, index_hash.attr_type),
+            "range": (index_range.attr_name, index_range.attr_type) if index_range else None,
+            "projection": meta.projection.projection_type,
+        })
+    ttl = next((a.attr_name for a in attributes.values() if type(a).__name__ == "TTLAttribute"), None)
+    return {
+        "hash": (hash_key.attr_name, hash_key.attr_type),
+        "range": (range_key.attr_name, range_key.attr_type) if range_key else None,
+        "indexes": indexes,
+        "ttl": ttl,
+    }
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = s3.Bucket(
+            self, "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+        )
+        self.bucket = s3.Bucket(
+            self, "Mail",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=False,
+            removal_policy=RemovalPolicy.RETAIN,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="mail/",
+            lifecycle_rules=[
+                # Raw mail is evidence for disputes for a while, then goes to cold storage.
+                s3.LifecycleRule(id="raw", prefix="raw/", transitions=[
+                    s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                                  transition_after=Duration.days(30))],
+                    expiration=Duration.days(730)),
+                s3.LifecycleRule(id="messages", prefix="messages/", transitions=[
+                    s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                                  transition_after=Duration.days(30))],
+                    expiration=Duration.days(730)),
+            ],
+        )
+        names = resource_names(prefix)
+        self.tables: dict[str, dynamodb.Table] = {}
+        for setting, model in ALL_MODELS.items():
+            env_name = f"PARLEY_{setting.upper()}"
+            self.tables[setting] = self._table(names[env_name], model)
+
+    def _table(self, name: str, model: Any) -> dynamodb.Table:
+        schema = model_schema(model)
+        key = schema["hash"]
+        table = dynamodb.Table(
+            self, name.split("-", 1)[-1].title().replace("-", ""),
+            table_name=name,
+            partition_key=dynamodb.Attribute(name=key[0], type=_TYPES[key[1]]),
+            sort_key=(dynamodb.Attribute(name=schema["range"][0], type=_TYPES[schema["range"][1]])
+                      if schema["range"] else None),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute=schema["ttl"],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in schema["indexes"]:
+            table.add_global_secondary_index(
+                index_name=index["name"],
+                partition_key=dynamodb.Attribute(name=index["hash"][0],
+                                                 type=_TYPES[index["hash"][1]]),
+                sort_key=(dynamodb.Attribute(name=index["range"][0], type=_TYPES[index["range"][1]])
+                          if index["range"] else None),
+                projection_type=dynamodb.ProjectionType(index["projection"]),
+            )
+        return table

@@ -1,0 +1,99 @@
+"""The Parley stack: storage, inbound, pipeline, sending, each its own construct."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import DeploymentConfig
+from infra.parts.functions import FunctionFactory
+from infra.parts.inbound import Inbound
+from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
+from infra.parts.sending import Sending
+from infra.parts.storage import Storage
+
+RAW_PREFIX = "raw/"
+FUNCTION_TIMEOUT_S = 60
+
+
+class ParleyStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig,
+                 asset_dir: Path | None, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        domains = [config.relay_domain]
+        storage = Storage(self, "Storage", prefix=config.prefix)
+        sending = Sending(self, "Sending", prefix=config.prefix, domains=domains)
+        filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S)
+        relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S)
+        self.dead_letter_queues = {"filter": filter_dlq, "relay": relay_dlq}
+
+        tables = storage.tables
+        environment = {
+            "PARLEY_RELAY_DOMAIN": config.relay_domain,
+            "PARLEY_BUCKET": storage.bucket.bucket_name,
+            "PARLEY_RAW_PREFIX": RAW_PREFIX,
+            "PARLEY_FILTER_QUEUE_URL": filter_queue.queue_url,
+            "PARLEY_RELAY_QUEUE_URL": relay_queue.queue_url,
+            "PARLEY_NOTICE_SENDER": config.notice_address,
+            "PARLEY_MARKETPLACE_NAME": config.marketplace_name,
+            "PARLEY_DEFAULT_LOCALE": config.default_locale,
+            "PARLEY_ALIAS_LENGTH": str(config.alias_length),
+            "PARLEY_MAX_MESSAGE_BYTES": str(config.max_message_bytes),
+            "PARLEY_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "PARLEY_CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
+            **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
+        }
+        factory = FunctionFactory(self, config, environment, asset_dir)
+        ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
+        filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
+        relay = factory.make("relay", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
+        self.functions = {"ingest": ingest, "filter": filter_fn, "relay": relay}
+
+        # Ingest is invoked asynchronously by SES: Lambda retries twice, then parks the event.
+        self.ingest_dlq = sqs.Queue(self, "IngestDeadLetters",
+                                    encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                                    retention_period=Duration.days(14))
+        ingest.configure_async_invoke(retry_attempts=2,
+                                      on_failure=destinations.SqsDestination(self.ingest_dlq))
+        consume(filter_fn, filter_queue, max_concurrency=10)
+        consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
+
+        bucket = storage.bucket
+        bucket.grant_read(ingest, f"{RAW_PREFIX}*")
+        bucket.grant_put(ingest, "messages/*")
+        bucket.grant_read(filter_fn, f"{RAW_PREFIX}*")
+        bucket.grant_read(filter_fn, "messages/*")
+        bucket.grant_put(filter_fn, "messages/*")
+        bucket.grant_read(relay, f"{RAW_PREFIX}*")
+        bucket.grant_read(relay, "messages/*")
+        for name in ("aliases_table", "pairs_table", "parties_table", "orders_table"):
+            tables[name].grant_read_data(ingest)
+        for fn in (filter_fn, relay):
+            tables["pairs_table"].grant_read_data(fn)
+            tables["parties_table"].grant_read_data(fn)
+        tables["thread_ids_table"].grant_read_data(filter_fn)
+        tables["thread_ids_table"].grant_read_write_data(relay)
+        for fn in (ingest, filter_fn, relay):
+            tables["messages_table"].grant_read_write_data(fn)
+            fn.add_to_role_policy(iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    *(self.format_arn(service="ses", resource="identity", resource_name=d)
+                      for d in domains),
+                    self.format_arn(service="ses", resource="configuration-set",
+                                    resource_name=sending.configuration_set.configuration_set_name),
+                ],
+            ))
+        filter_queue.grant_send_messages(ingest)
+        relay_queue.grant_send_messages(filter_fn)
+
+        self.inbound = Inbound(self, "Inbound", prefix=config.prefix, domains=domains,
+                               bucket=bucket, raw_prefix=RAW_PREFIX, ingest=ingest)
+        CfnOutput(self, "MxRecord", value=f"10 inbound-smtp.{config.region}.amazonaws.com",
+                  description=f"MX record for {config.relay_domain}")
+        CfnOutput(self, "MailBucket", value=bucket.bucket_name)

@@ -1,0 +1,143 @@
+"""The CDK stack, synthesized offline (no bundling, no AWS), checked resource by resource."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+
+from aws_cdk.assertions import Match, Template  # noqa: E402
+
+from infra.app import build_app  # noqa: E402
+from infra.config import ConfigError, DeploymentConfig  # noqa: E402
+from infra.parts.storage import model_schema  # noqa: E402
+from parley.models.tables import ALL_MODELS  # noqa: E402
+from parley.settings import resource_names  # noqa: E402
+
+pytestmark = pytest.mark.infra
+CONTEXT = {"relayDomain": "marketplace.example", "region": "eu-west-1", "bundle": "false",
+           "account": "111111111111"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    app = build_app(dict(CONTEXT), outdir=str(tmp_path_factory.mktemp("cdk")))
+    stack = app.node.find_child("ParleyStack")
+    return Template.from_stack(stack)  # type: ignore[arg-type]
+
+
+def test_tables_match_the_pynamodb_models_exactly(template: Template) -> None:
+    tables = template.find_resources("AWS::DynamoDB::Table")
+    by_name = {t["Properties"]["TableName"]: t["Properties"] for t in tables.values()}
+    names = resource_names("parley")
+    assert len(by_name) == len(ALL_MODELS)
+    for setting, model in ALL_MODELS.items():
+        props = by_name[names[f"PARLEY_{setting.upper()}"]]
+        schema = model_schema(model)
+        keys = {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]}
+        assert keys.get("HASH") == schema["hash"][0]
+        assert keys.get("RANGE") == (schema["range"][0] if schema["range"] else None)
+        declared = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
+        indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {i["name"] for i in schema["indexes"]}
+        for index in schema["indexes"]:
+            found = indexes[index["name"]]
+            index_keys = {k["KeyType"]: k["AttributeName"] for k in found["KeySchema"]}
+            assert index_keys == {"HASH": index["hash"][0], "RANGE": index["range"][0]}
+            assert found["Projection"]["ProjectionType"] == index["projection"]
+            assert declared[index["hash"][0]] == index["hash"][1]
+        assert declared[schema["hash"][0]] == schema["hash"][1]
+        ttl = props.get("TimeToLiveSpecification")
+        assert (ttl["AttributeName"] if ttl else None) == schema["ttl"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_receipt_rule_stores_then_invokes_ingest_with_scanning_and_tls(template: Template) -> None:
+    template.has_resource_properties("AWS::SES::ReceiptRule", {
+        "Rule": {
+            "Recipients": ["marketplace.example"],
+            "ScanEnabled": True,
+            "TlsPolicy": "Require",
+            "Enabled": True,
+            "Actions": [
+                {"S3Action": Match.object_like({"ObjectKeyPrefix": "raw/"})},
+                {"LambdaAction": Match.object_like({"InvocationType": "Event"})},
+            ],
+        },
+    })
+    rule = next(iter(template.find_resources("AWS::SES::ReceiptRule").values()))
+    assert rule.get("DependsOn"), "the rule must wait for SES's bucket and invoke permissions"
+
+
+def test_rule_set_is_activated_by_a_custom_resource(template: Template) -> None:
+    resources = template.find_resources("Custom::AWS")
+    assert len(resources) == 1
+    props = next(iter(resources.values()))["Properties"]
+    create = props["Create"]
+    text = create if isinstance(create, str) else str(create)
+    assert "setActiveReceiptRuleSet" in text and "parley-inbound" in text
+    assert props["InstallLatestAwsSdk"] is False
+    assert "setActiveReceiptRuleSet" in str(props["Delete"])
+
+
+def test_stage_queues_have_dead_letter_queues_encryption_and_tls_only(template: Template) -> None:
+    queues = template.find_resources("AWS::SQS::Queue")
+    with_redrive = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    assert len(with_redrive) == 2
+    for queue in with_redrive:
+        assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert all(q["Properties"].get("SqsManagedSseEnabled") for q in queues.values())
+    policies = template.find_resources("AWS::SQS::QueuePolicy")
+    assert len(policies) == len(queues)
+    assert all("aws:SecureTransport" in str(p) for p in policies.values())
+
+
+def test_queue_consumers_report_partial_batch_failures(template: Template) -> None:
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.all_resources_properties("AWS::Lambda::EventSourceMapping", {
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "ScalingConfig": Match.object_like({"MaximumConcurrency": Match.any_value()}),
+    })
+
+
+def test_functions_are_arm64_python312_traced_with_json_logs(template: Template) -> None:
+    functions = {k: v for k, v in template.find_resources("AWS::Lambda::Function").items()
+                 if "functions." in str(v["Properties"].get("Handler", ""))}
+    assert {f["Properties"]["Handler"] for f in functions.values()} == {
+        "functions.ingest.handler.handler", "functions.filter.handler.handler",
+        "functions.relay.handler.handler"}
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == "python3.12"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Environment"]["Variables"]["PARLEY_DETAILED_TRACING"] == "false"
+
+
+def test_ingest_async_failures_are_parked_not_lost(template: Template) -> None:
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {
+        "MaximumRetryAttempts": 2,
+        "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
+    })
+
+
+def test_sending_identity_has_dkim_and_custom_mail_from(template: Template) -> None:
+    template.has_resource_properties("AWS::SES::EmailIdentity", {
+        "EmailIdentity": "marketplace.example",
+        "MailFromAttributes": Match.object_like({"MailFromDomain": "bounce.marketplace.example"}),
+    })
+
+
+def test_a_region_without_ses_receiving_is_refused() -> None:
+    with pytest.raises(ConfigError, match="does not receive mail"):
+        DeploymentConfig.from_context({"relayDomain": "m.example", "region": "eu-central-2"})
+
+
+def test_an_alias_length_leaving_fewer_than_12_characters_is_refused() -> None:
+    with pytest.raises(ConfigError, match="fewer than 12"):
+        DeploymentConfig.from_context({"relayDomain": "a-long-marketplace-name.example",
+                                       "region": "eu-west-1", "aliasLength": 30})
