@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 import aws_cdk as cdk  # noqa: E402
@@ -18,17 +19,42 @@ from infra.config import ConfigError, DeploymentConfig  # noqa: E402
 from infra.stack import ParleyStack  # noqa: E402
 
 
+def cdk_json_context() -> dict[str, object]:
+    """cdk.json's context, for `python infra/app.py` (the cdk CLI passes it on its own)."""
+    if "CDK_CONTEXT_JSON" in os.environ:
+        return {}
+    return dict(json.loads((ROOT / "cdk.json").read_text()).get("context", {}))
+
+
 def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> cdk.App:
-    app = cdk.App(context=context or {}, outdir=outdir)
-    keys = ("relayDomain", "region", "account", "prefix", "marketplaceName", "defaultLocale",
-            "noticeSender", "aliasLength", "maxMessageBytes", "relayMaxConcurrency",
-            "detailedTracing", "bundle", "extraReceivingRegions")
+    outdir = outdir or os.environ.get("CDK_OUTDIR") or str(ROOT / "cdk.out")
+    app = cdk.App(context=context if context is not None else cdk_json_context(), outdir=outdir)
+    keys = (
+        "relayDomain",
+        "region",
+        "account",
+        "prefix",
+        "marketplaceName",
+        "defaultLocale",
+        "noticeSender",
+        "aliasLength",
+        "maxMessageBytes",
+        "relayMaxConcurrency",
+        "detailedTracing",
+        "bundle",
+        "extraReceivingRegions",
+    )
     values = {k: app.node.try_get_context(k) for k in keys}
     config = DeploymentConfig.from_context({k: v for k, v in values.items() if v is not None})
     asset_dir = build_asset(Path(app.outdir) / ".parley-assets") if config.bundle else None
-    ParleyStack(app, f"{config.prefix.title()}Stack", config=config, asset_dir=asset_dir,
-                env=cdk.Environment(account=config.account, region=config.region),
-                description="Parley: anonymizing buyer-seller messaging relay")
+    ParleyStack(
+        app,
+        f"{config.prefix.title()}Stack",
+        config=config,
+        asset_dir=asset_dir,
+        env=cdk.Environment(account=config.account, region=config.region),
+        description="Parley: anonymizing buyer-seller messaging relay",
+    )
     return app
 
 

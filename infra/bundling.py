@@ -45,10 +45,26 @@ def build_asset(out_dir: Path) -> Path:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--target", str(target), "--platform", PLATFORM, "--implementation", "cp",
-         "--python-version", PYTHON_VERSION, "--only-binary=:all:",
-         "--constraint", str(ROOT / "requirements.lock"), *runtime_requirements()],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            "--platform",
+            PLATFORM,
+            "--implementation",
+            "cp",
+            "--python-version",
+            PYTHON_VERSION,
+            "--only-binary=:all:",
+            "--constraint",
+            str(ROOT / "requirements.lock"),
+            *runtime_requirements(),
+        ],
         check=True,
     )
     for directory in CODE_DIRS:

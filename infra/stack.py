@@ -22,8 +22,15 @@ FUNCTION_TIMEOUT_S = 60
 
 
 class ParleyStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig,
-                 asset_dir: Path | None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        asset_dir: Path | None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         domains = [config.relay_domain]
         storage = Storage(self, "Storage", prefix=config.prefix)
@@ -55,11 +62,16 @@ class ParleyStack(Stack):
         self.functions = {"ingest": ingest, "filter": filter_fn, "relay": relay}
 
         # Ingest is invoked asynchronously by SES: Lambda retries twice, then parks the event.
-        self.ingest_dlq = sqs.Queue(self, "IngestDeadLetters",
-                                    encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-                                    retention_period=Duration.days(14))
-        ingest.configure_async_invoke(retry_attempts=2,
-                                      on_failure=destinations.SqsDestination(self.ingest_dlq))
+        self.ingest_dlq = sqs.Queue(
+            self,
+            "IngestDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        ingest.configure_async_invoke(
+            retry_attempts=2, on_failure=destinations.SqsDestination(self.ingest_dlq)
+        )
         consume(filter_fn, filter_queue, max_concurrency=10)
         consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
 
@@ -80,20 +92,38 @@ class ParleyStack(Stack):
         tables["thread_ids_table"].grant_read_write_data(relay)
         for fn in (ingest, filter_fn, relay):
             tables["messages_table"].grant_read_write_data(fn)
-            fn.add_to_role_policy(iam.PolicyStatement(
-                actions=["ses:SendEmail", "ses:SendRawEmail"],
-                resources=[
-                    *(self.format_arn(service="ses", resource="identity", resource_name=d)
-                      for d in domains),
-                    self.format_arn(service="ses", resource="configuration-set",
-                                    resource_name=sending.configuration_set.configuration_set_name),
-                ],
-            ))
+            fn.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    resources=[
+                        *(
+                            self.format_arn(service="ses", resource="identity", resource_name=d)
+                            for d in domains
+                        ),
+                        self.format_arn(
+                            service="ses",
+                            resource="configuration-set",
+                            resource_name=sending.configuration_set.configuration_set_name,
+                        ),
+                    ],
+                )
+            )
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
-        self.inbound = Inbound(self, "Inbound", prefix=config.prefix, domains=domains,
-                               bucket=bucket, raw_prefix=RAW_PREFIX, ingest=ingest)
-        CfnOutput(self, "MxRecord", value=f"10 inbound-smtp.{config.region}.amazonaws.com",
-                  description=f"MX record for {config.relay_domain}")
+        self.inbound = Inbound(
+            self,
+            "Inbound",
+            prefix=config.prefix,
+            domains=domains,
+            bucket=bucket,
+            raw_prefix=RAW_PREFIX,
+            ingest=ingest,
+        )
+        CfnOutput(
+            self,
+            "MxRecord",
+            value=f"10 inbound-smtp.{config.region}.amazonaws.com",
+            description=f"MX record for {config.relay_domain}",
+        )
         CfnOutput(self, "MailBucket", value=bucket.bucket_name)

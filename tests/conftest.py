@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# jsii (the CDK's engine) warns loudly about the Node.js version of this machine on every start.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+
 from parley.adapters.aws import client, reset_clients
 from parley.directory import OrderRegistration, PartyInfo, RegisteredOrder, register_order
 from parley.local.lambda_runtime import LocalContext, sqs_lambda_event

@@ -12,15 +12,33 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_EXCLUDES = [".venv", ".git", "cdk.out", "var", "tests", "infra", "bench", "**/__pycache__",
-                   ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "*.egg-info"]
+SOURCE_EXCLUDES = [
+    ".venv",
+    ".git",
+    "cdk.out",
+    "var",
+    "tests",
+    "infra",
+    "bench",
+    "**/__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+]
 
 
 class FunctionFactory:
     """Runtime, architecture, memory, timeout, JSON logs, tracing, retention: decided once."""
 
-    def __init__(self, scope: Construct, config: DeploymentConfig, environment: dict[str, str],
-                 asset_dir: Path | None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        config: DeploymentConfig,
+        environment: dict[str, str],
+        asset_dir: Path | None,
+    ) -> None:
         self._scope = scope
         self._config = config
         self._environment = environment
@@ -30,15 +48,23 @@ class FunctionFactory:
             exclude=None if asset_dir else SOURCE_EXCLUDES,
         )
 
-    def make(self, name: str, *, memory_mb: int = 512, timeout_s: int = 60,
-             extra_env: dict[str, str] | None = None) -> lambda_.Function:
+    def make(
+        self,
+        name: str,
+        *,
+        memory_mb: int = 512,
+        timeout_s: int = 60,
+        extra_env: dict[str, str] | None = None,
+    ) -> lambda_.Function:
         log_group = logs.LogGroup(
-            self._scope, f"{name.title()}Logs",
+            self._scope,
+            f"{name.title()}Logs",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
         )
         return lambda_.Function(
-            self._scope, f"{name.title()}Function",
+            self._scope,
+            f"{name.title()}Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"functions.{name}.handler.handler",

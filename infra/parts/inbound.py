@@ -11,8 +11,17 @@ from constructs import Construct
 
 
 class Inbound(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, domains: list[str],
-                 bucket: s3.IBucket, raw_prefix: str, ingest: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        domains: list[str],
+        bucket: s3.IBucket,
+        raw_prefix: str,
+        ingest: lambda_.IFunction,
+    ) -> None:
         super().__init__(scope, construct_id)
         rule_set_name = f"{prefix}-inbound"
         self.rule_set = ses.ReceiptRuleSet(self, "RuleSet", receipt_rule_set_name=rule_set_name)
@@ -26,24 +35,27 @@ class Inbound(Construct):
                 tls_policy=ses.TlsPolicy.REQUIRE,
                 actions=[
                     actions.S3(bucket=bucket, object_key_prefix=raw_prefix),
-                    actions.Lambda(function=ingest,
-                                   invocation_type=actions.LambdaInvocationType.EVENT),
+                    actions.Lambda(
+                        function=ingest, invocation_type=actions.LambdaInvocationType.EVENT
+                    ),
                 ],
             )
         # CloudFormation cannot make a rule set the active one; this call can, and undoes it.
         activate = cr.AwsSdkCall(
-            service="SES", action="setActiveReceiptRuleSet",
+            service="SES",
+            action="setActiveReceiptRuleSet",
             parameters={"RuleSetName": rule_set_name},
             physical_resource_id=cr.PhysicalResourceId.of(f"{rule_set_name}-active"),
         )
         self.activation = cr.AwsCustomResource(
-            self, "Activate",
+            self,
+            "Activate",
             on_create=activate,
             on_update=activate,
-            on_delete=cr.AwsSdkCall(service="SES", action="setActiveReceiptRuleSet",
-                                    parameters={}),
+            on_delete=cr.AwsSdkCall(service="SES", action="setActiveReceiptRuleSet", parameters={}),
             policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
-                resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
+                resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE
+            ),
             install_latest_aws_sdk=False,
         )
         self.activation.node.add_dependency(self.rule_set)

@@ -11,32 +11,40 @@ from constructs import Construct
 MAX_RECEIVE_COUNT = 5
 
 
-def stage_queue(scope: Construct, name: str, function_timeout_s: int) -> tuple[sqs.Queue, sqs.Queue]:
+def stage_queue(
+    scope: Construct, name: str, function_timeout_s: int
+) -> tuple[sqs.Queue, sqs.Queue]:
     dead_letters = sqs.Queue(
-        scope, f"{name}DeadLetters",
+        scope,
+        f"{name}DeadLetters",
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
     queue = sqs.Queue(
-        scope, f"{name}Queue",
+        scope,
+        f"{name}Queue",
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
         # AWS's guidance: at least six times the function timeout, so retries never overlap.
         visibility_timeout=Duration.seconds(6 * function_timeout_s),
         retention_period=Duration.days(4),
-        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT,
-                                              queue=dead_letters),
+        dead_letter_queue=sqs.DeadLetterQueue(
+            max_receive_count=MAX_RECEIVE_COUNT, queue=dead_letters
+        ),
     )
     return queue, dead_letters
 
 
-def consume(function: lambda_.Function, queue: sqs.Queue, *, max_concurrency: int,
-            batch_size: int = 10) -> None:
-    function.add_event_source(sources.SqsEventSource(
-        queue,
-        batch_size=batch_size,
-        max_batching_window=Duration.seconds(1),
-        report_batch_item_failures=True,
-        max_concurrency=max_concurrency,
-    ))
+def consume(
+    function: lambda_.Function, queue: sqs.Queue, *, max_concurrency: int, batch_size: int = 10
+) -> None:
+    function.add_event_source(
+        sources.SqsEventSource(
+            queue,
+            batch_size=batch_size,
+            max_batching_window=Duration.seconds(1),
+            report_batch_item_failures=True,
+            max_concurrency=max_concurrency,
+        )
+    )

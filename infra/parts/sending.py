@@ -7,11 +7,13 @@ from constructs import Construct
 
 
 class Sending(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str,
-                 domains: list[str]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, domains: list[str]
+    ) -> None:
         super().__init__(scope, construct_id)
         self.configuration_set = ses.ConfigurationSet(
-            self, "ConfigurationSet",
+            self,
+            "ConfigurationSet",
             configuration_set_name=f"{prefix}-relay",
             reputation_metrics=True,
             sending_enabled=True,
@@ -19,7 +21,8 @@ class Sending(Construct):
         )
         self.identities = [
             ses.EmailIdentity(
-                self, f"Identity{index}",
+                self,
+                f"Identity{index}",
                 identity=ses.Identity.domain(domain),
                 configuration_set=self.configuration_set,
                 mail_from_domain=f"bounce.{domain}",

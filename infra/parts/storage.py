@@ -12,8 +12,11 @@ from constructs import Construct
 from parley.models.tables import ALL_MODELS
 from parley.settings import resource_names
 
-_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER,
-          "B": dynamodb.AttributeType.BINARY}
+_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
 
 
 def model_schema(model: Any) -> dict[str, Any]:
@@ -26,13 +29,17 @@ def model_schema(model: Any) -> dict[str, Any]:
         meta = index.Meta
         index_hash = next(a for a in index.Meta.attributes.values() if a.is_hash_key)
         index_range = next((a for a in index.Meta.attributes.values() if a.is_range_key), None)
-        indexes.append({
-            "name": meta.index_name,
-            "hash": (index_hash.attr_name, index_hash.attr_type),
-            "range": (index_range.attr_name, index_range.attr_type) if index_range else None,
-            "projection": meta.projection.projection_type,
-        })
-    ttl = next((a.attr_name for a in attributes.values() if type(a).__name__ == "TTLAttribute"), None)
+        indexes.append(
+            {
+                "name": meta.index_name,
+                "hash": (index_hash.attr_name, index_hash.attr_type),
+                "range": (index_range.attr_name, index_range.attr_type) if index_range else None,
+                "projection": meta.projection.projection_type,
+            }
+        )
+    ttl = next(
+        (a.attr_name for a in attributes.values() if type(a).__name__ == "TTLAttribute"), None
+    )
     return {
         "hash": (hash_key.attr_name, hash_key.attr_type),
         "range": (range_key.attr_name, range_key.attr_type) if range_key else None,
@@ -45,7 +52,8 @@ class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
-            self, "AccessLogs",
+            self,
+            "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -53,7 +61,8 @@ class Storage(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
         )
         self.bucket = s3.Bucket(
-            self, "Mail",
+            self,
+            "Mail",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -63,14 +72,28 @@ class Storage(Construct):
             server_access_logs_prefix="mail/",
             lifecycle_rules=[
                 # Raw mail is evidence for disputes for a while, then goes to cold storage.
-                s3.LifecycleRule(id="raw", prefix="raw/", transitions=[
-                    s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                                  transition_after=Duration.days(30))],
-                    expiration=Duration.days(730)),
-                s3.LifecycleRule(id="messages", prefix="messages/", transitions=[
-                    s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                                  transition_after=Duration.days(30))],
-                    expiration=Duration.days(730)),
+                s3.LifecycleRule(
+                    id="raw",
+                    prefix="raw/",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(30),
+                        )
+                    ],
+                    expiration=Duration.days(730),
+                ),
+                s3.LifecycleRule(
+                    id="messages",
+                    prefix="messages/",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(30),
+                        )
+                    ],
+                    expiration=Duration.days(730),
+                ),
             ],
         )
         names = resource_names(prefix)
@@ -83,14 +106,19 @@ class Storage(Construct):
         schema = model_schema(model)
         key = schema["hash"]
         table = dynamodb.Table(
-            self, name.split("-", 1)[-1].title().replace("-", ""),
+            self,
+            name.split("-", 1)[-1].title().replace("-", ""),
             table_name=name,
             partition_key=dynamodb.Attribute(name=key[0], type=_TYPES[key[1]]),
-            sort_key=(dynamodb.Attribute(name=schema["range"][0], type=_TYPES[schema["range"][1]])
-                      if schema["range"] else None),
+            sort_key=(
+                dynamodb.Attribute(name=schema["range"][0], type=_TYPES[schema["range"][1]])
+                if schema["range"]
+                else None
+            ),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
+                point_in_time_recovery_enabled=True
+            ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             time_to_live_attribute=schema["ttl"],
             removal_policy=RemovalPolicy.RETAIN,
@@ -98,10 +126,14 @@ class Storage(Construct):
         for index in schema["indexes"]:
             table.add_global_secondary_index(
                 index_name=index["name"],
-                partition_key=dynamodb.Attribute(name=index["hash"][0],
-                                                 type=_TYPES[index["hash"][1]]),
-                sort_key=(dynamodb.Attribute(name=index["range"][0], type=_TYPES[index["range"][1]])
-                          if index["range"] else None),
+                partition_key=dynamodb.Attribute(
+                    name=index["hash"][0], type=_TYPES[index["hash"][1]]
+                ),
+                sort_key=(
+                    dynamodb.Attribute(name=index["range"][0], type=_TYPES[index["range"][1]])
+                    if index["range"]
+                    else None
+                ),
                 projection_type=dynamodb.ProjectionType(index["projection"]),
             )
         return table

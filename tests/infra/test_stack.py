@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from aws_cdk.assertions import Match, Template
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
-
-from aws_cdk.assertions import Match, Template  # noqa: E402
-
-from infra.app import build_app  # noqa: E402
-from infra.config import ConfigError, DeploymentConfig  # noqa: E402
-from infra.parts.storage import model_schema  # noqa: E402
-from parley.models.tables import ALL_MODELS  # noqa: E402
-from parley.settings import resource_names  # noqa: E402
+from infra.app import build_app
+from infra.config import ConfigError, DeploymentConfig
+from infra.parts.storage import model_schema
+from parley.models.tables import ALL_MODELS
+from parley.settings import resource_names
 
 pytestmark = pytest.mark.infra
-CONTEXT = {"relayDomain": "marketplace.example", "region": "eu-west-1", "bundle": "false",
-           "account": "111111111111"}
+CONTEXT = {
+    "relayDomain": "marketplace.example",
+    "region": "eu-west-1",
+    "bundle": "false",
+    "account": "111111111111",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +55,21 @@ def test_tables_match_the_pynamodb_models_exactly(template: Template) -> None:
 
 
 def test_receipt_rule_stores_then_invokes_ingest_with_scanning_and_tls(template: Template) -> None:
-    template.has_resource_properties("AWS::SES::ReceiptRule", {
-        "Rule": {
-            "Recipients": ["marketplace.example"],
-            "ScanEnabled": True,
-            "TlsPolicy": "Require",
-            "Enabled": True,
-            "Actions": [
-                {"S3Action": Match.object_like({"ObjectKeyPrefix": "raw/"})},
-                {"LambdaAction": Match.object_like({"InvocationType": "Event"})},
-            ],
+    template.has_resource_properties(
+        "AWS::SES::ReceiptRule",
+        {
+            "Rule": {
+                "Recipients": ["marketplace.example"],
+                "ScanEnabled": True,
+                "TlsPolicy": "Require",
+                "Enabled": True,
+                "Actions": [
+                    {"S3Action": Match.object_like({"ObjectKeyPrefix": "raw/"})},
+                    {"LambdaAction": Match.object_like({"InvocationType": "Event"})},
+                ],
+            },
         },
-    })
+    )
     rule = next(iter(template.find_resources("AWS::SES::ReceiptRule").values()))
     assert rule.get("DependsOn"), "the rule must wait for SES's bucket and invoke permissions"
 
@@ -97,18 +99,26 @@ def test_stage_queues_have_dead_letter_queues_encryption_and_tls_only(template: 
 
 def test_queue_consumers_report_partial_batch_failures(template: Template) -> None:
     template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
-    template.all_resources_properties("AWS::Lambda::EventSourceMapping", {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "ScalingConfig": Match.object_like({"MaximumConcurrency": Match.any_value()}),
-    })
+    template.all_resources_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": Match.object_like({"MaximumConcurrency": Match.any_value()}),
+        },
+    )
 
 
 def test_functions_are_arm64_python312_traced_with_json_logs(template: Template) -> None:
-    functions = {k: v for k, v in template.find_resources("AWS::Lambda::Function").items()
-                 if "functions." in str(v["Properties"].get("Handler", ""))}
+    functions = {
+        k: v
+        for k, v in template.find_resources("AWS::Lambda::Function").items()
+        if "functions." in str(v["Properties"].get("Handler", ""))
+    }
     assert {f["Properties"]["Handler"] for f in functions.values()} == {
-        "functions.ingest.handler.handler", "functions.filter.handler.handler",
-        "functions.relay.handler.handler"}
+        "functions.ingest.handler.handler",
+        "functions.filter.handler.handler",
+        "functions.relay.handler.handler",
+    }
     for function in functions.values():
         props = function["Properties"]
         assert props["Architectures"] == ["arm64"]
@@ -119,17 +129,25 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
 
 
 def test_ingest_async_failures_are_parked_not_lost(template: Template) -> None:
-    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {
-        "MaximumRetryAttempts": 2,
-        "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
-    })
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
+        },
+    )
 
 
 def test_sending_identity_has_dkim_and_custom_mail_from(template: Template) -> None:
-    template.has_resource_properties("AWS::SES::EmailIdentity", {
-        "EmailIdentity": "marketplace.example",
-        "MailFromAttributes": Match.object_like({"MailFromDomain": "bounce.marketplace.example"}),
-    })
+    template.has_resource_properties(
+        "AWS::SES::EmailIdentity",
+        {
+            "EmailIdentity": "marketplace.example",
+            "MailFromAttributes": Match.object_like(
+                {"MailFromDomain": "bounce.marketplace.example"}
+            ),
+        },
+    )
 
 
 def test_a_region_without_ses_receiving_is_refused() -> None:
@@ -139,5 +157,10 @@ def test_a_region_without_ses_receiving_is_refused() -> None:
 
 def test_an_alias_length_leaving_fewer_than_12_characters_is_refused() -> None:
     with pytest.raises(ConfigError, match="fewer than 12"):
-        DeploymentConfig.from_context({"relayDomain": "a-long-marketplace-name.example",
-                                       "region": "eu-west-1", "aliasLength": 30})
+        DeploymentConfig.from_context(
+            {
+                "relayDomain": "a-long-marketplace-name.example",
+                "region": "eu-west-1",
+                "aliasLength": 30,
+            }
+        )
