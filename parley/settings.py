@@ -30,6 +30,7 @@ class Settings:
     notice_sender: str
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
+    marketplace: str = "default"  # which section of the policy configuration applies
     raw_prefix: str = "raw/"
     alias_length: int = 35
     max_message_bytes: int = 10 * 1024 * 1024
@@ -100,6 +101,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
         default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
+        marketplace=env.get("PARLEY_MARKETPLACE") or "default",
         raw_prefix=env.get("PARLEY_RAW_PREFIX", "raw/"),
         alias_length=_int(env, "PARLEY_ALIAS_LENGTH", 35),
         max_message_bytes=_int(env, "PARLEY_MAX_MESSAGE_BYTES", 10 * 1024 * 1024),

@@ -42,6 +42,8 @@ class PartyModel(Model):
     locale = UnicodeAttribute(default="en-US")
     authorized_senders = UnicodeSetAttribute(null=True)
     notification_email = UnicodeAttribute(null=True)
+    opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
+    link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
     created_at = UnicodeAttribute()
 
 
@@ -82,6 +84,7 @@ class OrderModel(Model):
     seller_id = UnicodeAttribute()
     buyer_id = UnicodeAttribute()
     delivered_on = UnicodeAttribute(null=True)
+    review_requests = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
 
 

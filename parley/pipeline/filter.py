@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from parley.adapters.store import MessageModel, PairModel
-from parley.clock import now_iso
+from parley.adapters.store import MessageModel, OrderModel, PairModel
+from parley.clock import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
 from parley.observability import count
@@ -46,11 +47,24 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     asked = record.thread_refs()
     known = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
     answered = [m for m in known.values() if m.direction == "buyer_to_seller"]
+    order = svc.store.get(OrderModel, record.order_id) if record.order_id else None
+    buyer = party(svc, "buyer", pair.buyer_id) if pair else None
+    seller = party(svc, "seller", pair.seller_id) if pair else None
     context = PolicyContext(
         direction=record.direction,
         is_reply=bool(answered),
         pair_order_ids=frozenset(pair.order_ids or ()) if pair else frozenset(),
         config=svc.policy,
+        delivered_on=date.fromisoformat(order.delivered_on)
+        if order and order.delivered_on
+        else None,
+        now=utcnow(),
+        buyer_opted_out=bool(buyer and buyer.opted_out),
+        buyer_locale=buyer.locale if buyer else None,
+        review_requests_sent=int(order.review_requests or 0) if order else 0,
+        seller_link_hosts=frozenset(seller.link_hosts or ()) if seller else frozenset(),
+        relay_domain=svc.settings.relay_domain,
+        raw_size=len(raw),
     )
     decision = evaluate(message, context)
     for violation in decision.violations:
@@ -74,6 +88,8 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
         return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
 
+    if decision.review_request and order is not None and record.direction == "seller_to_buyer":
+        svc.store.update(order, [OrderModel.review_requests.add(1)])
     if decision.modified:
         body_key = f"messages/{record.message_id}/sanitized.eml"
         svc.blobs.put(body_key, message.as_bytes(), "message/rfc822")

@@ -10,7 +10,7 @@ from parley.adapters.blobs import BlobStore
 from parley.adapters.mailer import Mailer
 from parley.adapters.queues import StageQueue
 from parley.adapters.store import Store
-from parley.policy.config import PolicyConfig
+from parley.policy.config import PolicyConfig, load_policy
 from parley.settings import Settings, get_settings
 
 
@@ -22,7 +22,7 @@ class Services:
     filter_queue: StageQueue
     relay_queue: StageQueue
     mailer: Mailer
-    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    policy: PolicyConfig = field(default_factory=load_policy)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -34,7 +34,7 @@ class Services:
             filter_queue=StageQueue(sqs, settings.filter_queue_url),
             relay_queue=StageQueue(sqs, settings.relay_queue_url),
             mailer=Mailer(client("sesv2", settings), settings.configuration_set),
-            policy=PolicyConfig(max_message_bytes=settings.max_message_bytes),
+            policy=load_policy(settings.marketplace, max_message_bytes=settings.max_message_bytes),
         )
 
 

@@ -1,130 +1,50 @@
-"""Policy configuration: limits, lists and the version every verdict records."""
+"""The versioned policy configuration: limits, allowlists and word lists per marketplace.
+
+Shipped as `data/policy.json`; every verdict records the version that made it.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-
-POLICY_VERSION = "2026.11-1"
+from typing import Any
 
 UNSAFE_EXTENSIONS = frozenset(
-    [
-        "exe",
-        "scr",
-        "bat",
-        "cmd",
-        "com",
-        "pif",
-        "cpl",
-        "msi",
-        "msp",
-        "msc",
-        "dll",
-        "sys",
-        "drv",
-        "ocx",
-        "js",
-        "jse",
-        "vbs",
-        "vbe",
-        "wsf",
-        "wsh",
-        "hta",
-        "ps1",
-        "psm1",
-        "psd1",
-        "sh",
-        "bash",
-        "zsh",
-        "csh",
-        "ksh",
-        "py",
-        "pyw",
-        "pl",
-        "rb",
-        "php",
-        "jar",
-        "class",
-        "apk",
-        "app",
-        "dmg",
-        "pkg",
-        "deb",
-        "rpm",
-        "iso",
-        "img",
-        "vhd",
-        "vhdx",
-        "lnk",
-        "reg",
-        "inf",
-        "scf",
-        "url",
-        "desktop",
-        "docm",
-        "dotm",
-        "xlsm",
-        "xltm",
-        "xlam",
-        "xlsb",
-        "pptm",
-        "potm",
-        "ppam",
-        "sldm",
-        "zip",
-        "rar",
-        "7z",
-        "tar",
-        "gz",
-        "tgz",
-        "bz2",
-        "tbz",
-        "xz",
-        "txz",
-        "z",
-        "lz",
-        "lzh",
-        "lha",
-        "cab",
-        "ace",
-        "arj",
-        "zst",
-    ]
+    """exe scr bat cmd com pif cpl msi msp msc dll sys drv ocx js jse vbs vbe wsf wsh hta ps1
+    psm1 psd1 sh bash zsh csh ksh py pyw pl rb php jar class apk app dmg pkg deb rpm iso img vhd
+    vhdx lnk reg inf scf url desktop docm dotm xlsm xltm xlam xlsb pptm potm ppam sldm zip rar 7z
+    tar gz tgz bz2 tbz xz txz z lz lzh lha cab ace arj zst""".split()
 )
 UNSAFE_CONTENT_TYPES = frozenset(
-    {
-        "application/x-msdownload",
-        "application/x-msdos-program",
-        "application/x-dosexec",
-        "application/x-executable",
-        "application/x-sh",
-        "application/x-shellscript",
-        "application/javascript",
-        "text/javascript",
-        "application/x-javascript",
-        "application/java-archive",
-        "application/vnd.microsoft.portable-executable",
-        "application/zip",
-        "application/x-zip-compressed",
-        "application/x-rar-compressed",
-        "application/vnd.rar",
-        "application/x-7z-compressed",
-        "application/x-tar",
-        "application/gzip",
-        "application/x-gzip",
-        "application/x-bzip2",
-        "application/x-xz",
-        "application/vnd.ms-word.document.macroenabled.12",
-        "application/vnd.ms-excel.sheet.macroenabled.12",
-        "application/vnd.ms-powerpoint.presentation.macroenabled.12",
-        "application/x-ms-shortcut",
-        "application/hta",
-        "text/x-python",
-        "text/x-shellscript",
-    }
+    """application/x-msdownload application/x-msdos-program application/x-dosexec
+    application/x-executable application/x-sh application/x-shellscript application/javascript
+    text/javascript application/x-javascript application/java-archive
+    application/vnd.microsoft.portable-executable application/zip application/x-zip-compressed
+    application/x-rar-compressed application/vnd.rar application/x-7z-compressed
+    application/x-tar application/gzip application/x-gzip application/x-bzip2 application/x-xz
+    application/vnd.ms-word.document.macroenabled.12 application/vnd.ms-excel.sheet.macroenabled.12
+    application/vnd.ms-powerpoint.presentation.macroenabled.12 application/x-ms-shortcut
+    application/hta text/x-python text/x-shellscript""".split()
 )
 OFFICE_ZIP_EXTENSIONS = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
+
+
+class PolicyConfigError(ValueError):
+    """The policy configuration is missing something or names an unknown marketplace."""
+
+
+def phrases(words: list[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern for a phrase list; word boundaries where words end."""
+    parts = []
+    for word in sorted(set(words), key=len, reverse=True):
+        escaped = re.escape(word.lower()).replace(r"\ ", r"\s+")
+        start = r"(?<!\w)" if word[0].isalnum() else ""
+        end = r"(?!\w)" if word[-1].isalnum() else ""
+        parts.append(f"{start}{escaped}{end}")
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -135,9 +55,65 @@ def tracker_hosts() -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    text = resources.files("parley.policy").joinpath("data/policy.json").read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+@lru_cache(maxsize=8)
+def _patterns(marketplace: str) -> dict[str, re.Pattern[str]]:
+    return {name: phrases(words) for name, words in _document()["words"].items()}
+
+
 @dataclass(frozen=True)
 class PolicyConfig:
-    version: str = POLICY_VERSION
+    """One marketplace's policy. Built from data/policy.json by `load_policy`."""
+
+    marketplace: str = "default"
+    version: str = ""
+    language: str = "en"
+    proactive_window_days: int = 30
     max_message_bytes: int = 10 * 1024 * 1024
+    marketplace_hosts: frozenset[str] = frozenset()
+    carrier_hosts: frozenset[str] = frozenset()
+    phone_regions: tuple[str, ...] = ("US",)
     critical_tag: str = "[important]"
+    allowed_attachment_types: frozenset[str] = frozenset()
     tracker_hosts: frozenset[str] = field(default_factory=tracker_hosts)
+    stopwords: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def words(self, name: str) -> re.Pattern[str]:
+        return _patterns(self.marketplace)[name]
+
+
+def load_policy(
+    marketplace: str = "default", *, max_message_bytes: int | None = None
+) -> PolicyConfig:
+    document = _document()
+    section = document["marketplaces"].get(marketplace)
+    if section is None:
+        known = ", ".join(sorted(document["marketplaces"]))
+        raise PolicyConfigError(f"unknown marketplace {marketplace!r}; known: {known}")
+    limit = max_message_bytes or int(section["max_message_bytes"])
+    if limit <= 0 or int(section["proactive_window_days"]) < 0:
+        raise PolicyConfigError("limits and windows must be positive")
+    return PolicyConfig(
+        marketplace=marketplace,
+        version=str(document["version"]),
+        language=str(section["language"]),
+        proactive_window_days=int(section["proactive_window_days"]),
+        max_message_bytes=limit,
+        marketplace_hosts=frozenset(h.lower() for h in section["marketplace_hosts"]),
+        carrier_hosts=frozenset(h.lower() for h in document["carrier_hosts"]),
+        phone_regions=tuple(section["phone_regions"]),
+        critical_tag=str(document["critical_tag"]).lower(),
+        allowed_attachment_types=frozenset(document["allowed_attachment_types"]),
+        stopwords={lang: frozenset(words) for lang, words in document["stopwords"].items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> PolicyConfig:
+    return load_policy()

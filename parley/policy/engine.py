@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from email.message import EmailMessage
 
 from parley.mail.parsing import header
-from parley.policy.config import PolicyConfig
+from parley.policy.config import PolicyConfig, default_policy
 from parley.policy.inspect import Inspection
 from parley.policy.model import SANITIZING_ACTIONS, Action, Category, Verdict, Violation
 from parley.policy.rules import RULES, Rule, RuleContext
@@ -14,10 +15,20 @@ from parley.policy.rules import RULES, Rule, RuleContext
 
 @dataclass(frozen=True)
 class PolicyContext:
+    """What the policy needs to know beyond the message itself."""
+
     direction: str  # "buyer_to_seller" or "seller_to_buyer"
     is_reply: bool = False
     pair_order_ids: frozenset[str] | None = None
-    config: PolicyConfig = field(default_factory=PolicyConfig)
+    config: PolicyConfig = field(default_factory=default_policy)
+    delivered_on: date | None = None
+    now: datetime | None = None
+    buyer_opted_out: bool = False
+    buyer_locale: str | None = None
+    review_requests_sent: int = 0
+    seller_link_hosts: frozenset[str] = frozenset()
+    relay_domain: str | None = None
+    raw_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,19 @@ class Decision:
     policy_version: str
     modified: bool
     removed_attachments: tuple[str, ...] = ()
+    review_request: bool = False  # counts toward the one review request per order
 
     @property
     def rule_ids(self) -> list[str]:
         return sorted({v.rule for v in self.violations})
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "verdict": str(self.verdict),
+            "category": str(self.category),
+            "violations": [v.as_dict() for v in self.violations],
+            "policy_version": self.policy_version,
+        }
 
 
 def classify(subject: str, ctx: PolicyContext) -> Category:
@@ -48,7 +68,22 @@ def evaluate(
     """Apply every rule; sanitizing rules modify `message` in place."""
     category = classify(header(message, "Subject") or "", ctx)
     inspection = Inspection.of(message)
-    rule_ctx = RuleContext(category, ctx.pair_order_ids, ctx.config)
+    language = (ctx.buyer_locale or "").split("-")[0].lower() or None
+    rule_ctx = RuleContext(
+        category=category,
+        config=ctx.config,
+        pair_order_ids=ctx.pair_order_ids,
+        delivered_on=ctx.delivered_on,
+        now=ctx.now,
+        buyer_opted_out=ctx.buyer_opted_out,
+        buyer_language=language,
+        review_requests_sent=ctx.review_requests_sent,
+        seller_link_hosts=ctx.seller_link_hosts,
+        relay_domain=ctx.relay_domain,
+        raw_size=ctx.raw_size,
+        list_unsubscribe=message.get("List-Unsubscribe") is not None,
+    )
+    review_request = bool(ctx.config.words("review_request").search(inspection.text()))
     violations: list[Violation] = []
     for rule in rules:
         violations.extend(rule.apply(inspection, rule_ctx))
@@ -71,4 +106,5 @@ def evaluate(
         policy_version=ctx.config.version,
         modified=modified,
         removed_attachments=tuple(inspection.removed),
+        review_request=review_request and verdict is not Verdict.BLOCK,
     )
