@@ -12,23 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-UNSAFE_EXTENSIONS = frozenset(
-    """exe scr bat cmd com pif cpl msi msp msc dll sys drv ocx js jse vbs vbe wsf wsh hta ps1
-    psm1 psd1 sh bash zsh csh ksh py pyw pl rb php jar class apk app dmg pkg deb rpm iso img vhd
-    vhdx lnk reg inf scf url desktop docm dotm xlsm xltm xlam xlsb pptm potm ppam sldm zip rar 7z
-    tar gz tgz bz2 tbz xz txz z lz lzh lha cab ace arj zst""".split()
-)
-UNSAFE_CONTENT_TYPES = frozenset(
-    """application/x-msdownload application/x-msdos-program application/x-dosexec
-    application/x-executable application/x-sh application/x-shellscript application/javascript
-    text/javascript application/x-javascript application/java-archive
-    application/vnd.microsoft.portable-executable application/zip application/x-zip-compressed
-    application/x-rar-compressed application/vnd.rar application/x-7z-compressed
-    application/x-tar application/gzip application/x-gzip application/x-bzip2 application/x-xz
-    application/vnd.ms-word.document.macroenabled.12 application/vnd.ms-excel.sheet.macroenabled.12
-    application/vnd.ms-powerpoint.presentation.macroenabled.12 application/x-ms-shortcut
-    application/hta text/x-python text/x-shellscript""".split()
-)
 OFFICE_ZIP_EXTENSIONS = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
 
 
@@ -81,6 +64,8 @@ class PolicyConfig:
     phone_regions: tuple[str, ...] = ("US",)
     critical_tag: str = "[important]"
     allowed_attachment_types: frozenset[str] = frozenset()
+    unsafe_extensions: frozenset[str] = frozenset()
+    unsafe_content_types: frozenset[str] = frozenset()
     tracker_hosts: frozenset[str] = field(default_factory=tracker_hosts)
     stopwords: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -110,6 +95,8 @@ def load_policy(
         phone_regions=tuple(section["phone_regions"]),
         critical_tag=str(document["critical_tag"]).lower(),
         allowed_attachment_types=frozenset(document["allowed_attachment_types"]),
+        unsafe_extensions=frozenset(document["unsafe_extensions"]),
+        unsafe_content_types=frozenset(document["unsafe_content_types"]),
         stopwords={lang: frozenset(words) for lang, words in document["stopwords"].items()},
     )
 

@@ -15,12 +15,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from parley.policy.config import (
-    OFFICE_ZIP_EXTENSIONS,
-    UNSAFE_CONTENT_TYPES,
-    UNSAFE_EXTENSIONS,
-    PolicyConfig,
-)
+from parley.policy.config import OFFICE_ZIP_EXTENSIONS, PolicyConfig
 from parley.policy.inspect import AttachmentPart, Inspection
 from parley.policy.model import Action, Category, Violation, excerpt
 
@@ -459,7 +454,7 @@ class _OnlyRule(Rule):
                     break
             else:
                 greeting = ctx.config.words("greetings").search(sentence)
-                if greeting and len(words) <= 6 or len(words) <= 2:
+                if (greeting and len(words) <= 6) or len(words) <= 2:
                     kind = "greeting"
             kinds.append(kind)
         return kinds
@@ -522,13 +517,13 @@ def _extension(name: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def unsafe_reason(attachment: AttachmentPart) -> str | None:
+def unsafe_reason(attachment: AttachmentPart, config: PolicyConfig) -> str | None:
     """Why an attachment may carry code, or None."""
     name = attachment.name.lower()
     extensions = [piece for piece in name.split(".")[1:] if piece]
-    if any(ext in UNSAFE_EXTENSIONS for ext in extensions[-2:]):
+    if any(ext in config.unsafe_extensions for ext in extensions[-2:]):
         return f"{attachment.name}: file type .{extensions[-1]} is not allowed"
-    if attachment.content_type.lower() in UNSAFE_CONTENT_TYPES:
+    if attachment.content_type.lower() in config.unsafe_content_types:
         return f"{attachment.name}: content type {attachment.content_type} is not allowed"
     data = attachment.payload()
     head = data[:8]
@@ -558,7 +553,7 @@ class UnsafeAttachment(Rule):
             return []
         violations = []
         for attachment in list(inspection.attachments):
-            reason = unsafe_reason(attachment)
+            reason = unsafe_reason(attachment, ctx.config)
             if reason:
                 inspection.remove_attachment(attachment)
                 violations.append(self.violation(action, reason))
