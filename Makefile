@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit integration e2e synth dev lock clean
+.PHONY: install demo test lint typecheck unit integration e2e synth dev lock clean policy-report
 
 install: $(STAMP)
 
@@ -52,3 +52,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) cdk.out var .pytest_cache .mypy_cache .ruff_cache
+
+# Precision and recall per rule on the labeled corpus (tests/policy/corpus.jsonl).
+policy-report: install
+	$(BIN)/python -m tests.policy.report

@@ -16,6 +16,170 @@ RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "Bestellung im Betreff oder im Text an.",
         ),
     },
+    "order-id-foreign": {
+        "en": (
+            "The message names an order that is not this buyer's.",
+            "Mention only this buyer's order ids.",
+        ),
+        "de": (
+            "Die Nachricht nennt eine Bestellung, die nicht zu diesem Käufer gehört.",
+            "Nennen Sie nur Bestellnummern dieses Käufers.",
+        ),
+    },
+    "proactive-window": {
+        "en": (
+            "Messages you start are allowed only up to 30 days after delivery.",
+            "Answer the buyer's questions instead, or mark urgent order matters [Important].",
+        ),
+        "de": (
+            "Selbst begonnene Nachrichten sind nur bis 30 Tage nach der Zustellung erlaubt.",
+            "Beantworten Sie stattdessen Fragen des Käufers oder markieren Sie dringende "
+            "Bestellangelegenheiten mit [Important].",
+        ),
+    },
+    "buyer-opted-out": {
+        "en": (
+            "The buyer does not want unsolicited messages.",
+            "Write only to answer the buyer, or about what the order needs ([Important]).",
+        ),
+        "de": (
+            "Der Käufer möchte keine unaufgeforderten Nachrichten.",
+            "Schreiben Sie nur als Antwort oder wenn die Bestellung es erfordert ([Important]).",
+        ),
+    },
+    "review-request-limit": {
+        "en": (
+            "You may ask for a review only once per order.",
+            "Remove the request for a review or feedback.",
+        ),
+        "de": (
+            "Sie dürfen pro Bestellung nur einmal um eine Bewertung bitten.",
+            "Entfernen Sie die Bitte um eine Bewertung.",
+        ),
+    },
+    "review-manipulation": {
+        "en": (
+            "Asking for a positive review, offering anything for one, or asking to change or "
+            "remove a review is not allowed.",
+            "Ask neutrally, once, or not at all; never offer anything in return.",
+        ),
+        "de": (
+            "Die Bitte um eine positive Bewertung, eine Gegenleistung dafür oder die Bitte, "
+            "eine Bewertung zu ändern oder zu löschen, ist nicht erlaubt.",
+            "Bitten Sie neutral und nur einmal, und bieten Sie nie etwas dafür an.",
+        ),
+    },
+    "promotion": {
+        "en": (
+            "Coupons, discounts, marketing and links to other products are not allowed.",
+            "Remove the offer; write only about this order.",
+        ),
+        "de": (
+            "Gutscheine, Rabatte, Werbung und Links zu anderen Produkten sind nicht erlaubt.",
+            "Entfernen Sie das Angebot; schreiben Sie nur über diese Bestellung.",
+        ),
+    },
+    "confirmation-only": {
+        "en": (
+            "A message that only confirms the order or its shipping is not needed: the "
+            "marketplace already sends it.",
+            "Send it only with information the buyer needs and does not have yet.",
+        ),
+        "de": (
+            "Eine reine Bestell- oder Versandbestätigung ist unnötig: der Marktplatz "
+            "verschickt sie bereits.",
+            "Senden Sie nur Informationen, die der Käufer braucht und noch nicht hat.",
+        ),
+    },
+    "thank-you-only": {
+        "en": (
+            "A message that only says thank you is not allowed.",
+            "Write when there is something the order needs.",
+        ),
+        "de": (
+            "Eine Nachricht, die nur Danke sagt, ist nicht erlaubt.",
+            "Schreiben Sie, wenn die Bestellung etwas erfordert.",
+        ),
+    },
+    "help-offer-only": {
+        "en": (
+            "A message that only offers help if there is a problem is not allowed.",
+            "The buyer can always write to you; no need to announce it.",
+        ),
+        "de": (
+            "Eine Nachricht, die nur Hilfe bei Problemen anbietet, ist nicht erlaubt.",
+            "Der Käufer kann Ihnen jederzeit schreiben; das muss nicht angekündigt werden.",
+        ),
+    },
+    "contact-info": {
+        "en": (
+            "Email addresses, phone numbers, messenger or social media contacts, or asking "
+            "for the buyer's, are not allowed.",
+            "Keep the conversation here; remove the contact details.",
+        ),
+        "de": (
+            "E-Mail-Adressen, Telefonnummern, Messenger- oder Social-Media-Kontakte oder die "
+            "Frage nach denen des Käufers sind nicht erlaubt.",
+            "Führen Sie die Unterhaltung hier; entfernen Sie die Kontaktdaten.",
+        ),
+    },
+    "external-link": {
+        "en": (
+            "Links are allowed only to the marketplace, carriers' tracking pages and the "
+            "hosts you registered for instructions or warranty.",
+            "Remove the link, or register the host for instructions or warranty.",
+        ),
+        "de": (
+            "Links sind nur zum Marktplatz, zu Sendungsverfolgungen der Versanddienste und zu "
+            "Ihren registrierten Seiten für Anleitungen oder Garantie erlaubt.",
+            "Entfernen Sie den Link oder registrieren Sie die Seite für Anleitung/Garantie.",
+        ),
+    },
+    "opt-out-request": {
+        "en": (
+            "Asking the buyer to unsubscribe or opt out, or unsubscribe links, are not allowed.",
+            "Remove the unsubscribe text or link (and any List-Unsubscribe header).",
+        ),
+        "de": (
+            "Aufforderungen zum Abmelden und Abmeldelinks sind nicht erlaubt.",
+            "Entfernen Sie den Abmeldetext oder -link.",
+        ),
+    },
+    "logo-link": {
+        "en": (
+            "Images that link off the marketplace (such as a linked logo) are not allowed.",
+            "Remove the link around the image.",
+        ),
+        "de": (
+            "Bilder, die aus dem Marktplatz hinaus verlinken (etwa ein verlinktes Logo), sind "
+            "nicht erlaubt.",
+            "Entfernen Sie den Link um das Bild.",
+        ),
+    },
+    "sensitive-content": {
+        "en": (
+            "Profanity, insults, threats and adult content are not allowed.",
+            "Rewrite the message in a neutral tone.",
+        ),
+        "de": (
+            "Schimpfwörter, Beleidigungen, Drohungen und Inhalte für Erwachsene sind nicht "
+            "erlaubt.",
+            "Formulieren Sie die Nachricht sachlich.",
+        ),
+    },
+    "attachment-type": {
+        "en": (
+            "Only invoices, manuals or instructions, warranty documents and customization "
+            "proofs are allowed, as PDF, PNG, JPEG, GIF or plain text.",
+            "Attach only such documents, and say in the text or file name what they are.",
+        ),
+        "de": (
+            "Erlaubt sind nur Rechnungen, Anleitungen, Garantieunterlagen und Entwürfe zur "
+            "Personalisierung, als PDF, PNG, JPEG, GIF oder Text.",
+            "Hängen Sie nur solche Dokumente an und nennen Sie im Text oder Dateinamen, was "
+            "sie sind.",
+        ),
+    },
     "unsafe-attachment": {
         "en": (
             "Programs, scripts, macro documents and archives are never delivered.",
@@ -35,6 +199,26 @@ RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "Unsichtbare Bilder, die das Lesen einer Nachricht melden, werden entfernt.",
             "Senden Sie die Nachricht ohne Tracking-Bilder (prüfen Sie die "
             "Tracking-Einstellungen Ihres Mailprogramms).",
+        ),
+    },
+    "message-too-large": {
+        "en": (
+            "The message is larger than the limit (10 MB).",
+            "Send fewer or smaller attachments.",
+        ),
+        "de": (
+            "Die Nachricht ist größer als erlaubt (10 MB).",
+            "Senden Sie weniger oder kleinere Anhänge.",
+        ),
+    },
+    "language-mismatch": {
+        "en": (
+            "The message is not in the buyer's language.",
+            "Write in the language of the buyer's marketplace.",
+        ),
+        "de": (
+            "Die Nachricht ist nicht in der Sprache des Käufers.",
+            "Schreiben Sie in der Sprache des Marktplatzes des Käufers.",
         ),
     },
 }

@@ -27,8 +27,10 @@ class HtmlPart:
         chunks = []
         for node in self.tree.css("[href], [src], [alt], [title], [style], style"):
             attrs = node.attributes
+            # A link around an image is judged as such (logo-link), not as a text link.
+            wraps_image = node.tag == "a" and node.css_first("img") is not None
             for name in ("href", "alt", "title", "style"):
-                if attrs.get(name):
+                if attrs.get(name) and not (name == "href" and wraps_image):
                     chunks.append(str(attrs[name]))
             if node.tag == "style":
                 chunks.append(node.text() or "")

@@ -41,7 +41,7 @@ class Violation:
         return {"rule": self.rule, "action": str(self.action), "evidence": self.evidence}
 
 
-def excerpt(text: str, limit: int = 80) -> str:
+def excerpt(text: str, limit: int = 100) -> str:
     """A short, single-line piece of evidence."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

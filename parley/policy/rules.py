@@ -76,6 +76,19 @@ def host_in(host: str, hosts: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in hosts for i in range(len(parts) - 1))
 
 
+def in_context(text: str, found: str, margin: int = 25) -> str:
+    """The finding with a little of the text around it, so the sender recognises the spot."""
+    at = text.lower().find(found.lower())
+    if at < 0:
+        return found
+    start, end = max(0, at - margin), min(len(text), at + len(found) + margin)
+    return (
+        ("…" if start else "")
+        + " ".join(text[start:end].split())
+        + ("…" if end < len(text) else "")
+    )
+
+
 class TextRule(Rule):
     """A rule over visible text: finds spans, blocks or redacts them.
 
@@ -100,9 +113,10 @@ class TextRule(Rule):
         found = self.find(inspection.text(), ctx)
         if not found:
             return []
+        evidence = in_context(inspection.text(), found[0])
         if action is Action.REDACT:
             inspection.rewrite_text(lambda text: self.redact(text, ctx))
-        return [self.violation(action, "; ".join(dict.fromkeys(found)))]
+        return [self.violation(action, evidence)]
 
 
 # -- order ---------------------------------------------------------------------------------
@@ -379,6 +393,8 @@ class ExternalLink(TextRule):
         allowed = self.allowed(ctx)
         bad_anchors = []
         for html, anchor in inspection.links():
+            if anchor.css_first("img") is not None:
+                continue  # a linked image is the logo-link rule's
             href = str(anchor.attributes.get("href") or "")
             host = host_of(href)
             if (
@@ -437,26 +453,34 @@ class _OnlyRule(Rule):
 
     kind: ClassVar[str]
     actions: ClassVar[Mapping[Category, Action]] = {P: Action.BLOCK}
+    KINDS: ClassVar[tuple[str, ...]] = ("confirmation", "help_offer", "thanks")
+    RESIDUE_WORDS: ClassVar[int] = 3
 
     @staticmethod
     def sentence_kinds(inspection: Inspection, ctx: RuleContext) -> list[str]:
         body = ORDER_ID.sub(" ", inspection.body_text())
         lines = [ln for ln in body.splitlines() if not ln.lstrip().startswith(">")]
+        patterns = {name: ctx.config.words(name) for name in _OnlyRule.KINDS}
+        greetings = ctx.config.words("greetings")
+        filler = ctx.config.words("filler")
         kinds = []
         for sentence in _SENTENCE.findall("\n".join(lines)):
-            words = re.findall(r"\w+", sentence)
-            if not words:
+            if not re.search(r"\w", sentence):
                 continue
-            kind = "other"
-            for name in ("confirmation", "help_offer", "thanks"):
-                if ctx.config.words(name).search(sentence):
-                    kind = name
-                    break
+            found = [name for name, pattern in patterns.items() if pattern.search(sentence)]
+            # What is left once the stock phrases and greetings are gone: more than a few
+            # words means the sentence carries information of its own.
+            residue = greetings.sub(" ", sentence)
+            for pattern in patterns.values():
+                residue = pattern.sub(" ", residue)
+            residue = filler.sub(" ", residue)
+            substantive = len(re.findall(r"\w+", residue)) > _OnlyRule.RESIDUE_WORDS
+            if found and not substantive:
+                kinds.append(found[0])
+            elif not found and not substantive:
+                kinds.append("greeting")
             else:
-                greeting = ctx.config.words("greetings").search(sentence)
-                if (greeting and len(words) <= 6) or len(words) <= 2:
-                    kind = "greeting"
-            kinds.append(kind)
+                kinds.append("other")
         return kinds
 
     def apply(self, inspection: Inspection, ctx: RuleContext) -> list[Violation]:

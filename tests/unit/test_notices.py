@@ -41,3 +41,12 @@ def test_english_is_the_fallback_language() -> None:
         "The address you wrote to does not exist."
         in message_from_bytes(data, policy=default).get_content()
     )
+
+
+def test_every_rule_has_plain_words_in_english_and_german() -> None:
+    from parley.policy.catalogue import RULE_TEXT
+    from parley.policy.rules import RULE_IDS
+
+    assert set(RULE_TEXT) == set(RULE_IDS)
+    for texts in RULE_TEXT.values():
+        assert set(texts) == {"en", "de"} and all(what and fix for what, fix in texts.values())
