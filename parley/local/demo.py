@@ -161,10 +161,20 @@ def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
         "Dear customer, have a look at our new products!",
     )
     send("seller writes first, no order id", proactive, SELLER, order.buyer_alias, "blocked", None)
-    urgent = _mail(SELLER, order.buyer_alias, f"[Important] delivery address, order {ORDER}",
-                   "The house number is missing. Call me on +49 151 23456789 to sort it out.")
-    send("seller's critical message with a phone number", urgent, SELLER, order.buyer_alias,
-         "delivered_sanitized", BUYER)
+    urgent = _mail(
+        SELLER,
+        order.buyer_alias,
+        f"[Important] delivery address, order {ORDER}",
+        "The house number is missing. Call me on +49 151 23456789 to sort it out.",
+    )
+    send(
+        "seller's critical message with a phone number",
+        urgent,
+        SELLER,
+        order.buyer_alias,
+        "delivered_sanitized",
+        BUYER,
+    )
     stranger = _mail(STRANGER, order.seller_alias, "Hello", "Who are you?")
     send("unregistered address writes", stranger, STRANGER, order.seller_alias, "rejected", None)
     return steps

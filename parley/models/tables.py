@@ -44,6 +44,7 @@ class PartyModel(Model):
     notification_email = UnicodeAttribute(null=True)
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
+    sanitized_critical = NumberAttribute(default=0)  # sellers: critical messages we cleaned
     created_at = UnicodeAttribute()
 
 

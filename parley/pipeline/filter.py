@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from parley.adapters.store import MessageModel, OrderModel, PairModel
+from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.clock import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
@@ -88,6 +88,8 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
         return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
 
+    if decision.category == "critical" and decision.modified and seller is not None:
+        svc.store.update(seller, [PartyModel.sanitized_critical.add(1)])
     if decision.review_request and order is not None and record.direction == "seller_to_buyer":
         svc.store.update(order, [OrderModel.review_requests.add(1)])
     if decision.modified:

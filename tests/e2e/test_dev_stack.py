@@ -206,22 +206,46 @@ def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
 
 
 def test_a_critical_message_is_delivered_without_the_offending_parts(dev: DevStack) -> None:
-    aliases = json.loads(dev.cli(
-        "orders", "add", "--order-id", "123-1234567-1234567", "--seller-id", "S1", "--seller-name",
-        "Shop", "--seller-email", "seller@example.org", "--buyer-id", "B1", "--buyer-name", "Bob",
-        "--buyer-email", "bob@example.net", "--locale", "de-DE").stdout)
+    aliases = json.loads(
+        dev.cli(
+            "orders",
+            "add",
+            "--order-id",
+            "123-1234567-1234567",
+            "--seller-id",
+            "S1",
+            "--seller-name",
+            "Shop",
+            "--seller-email",
+            "seller@example.org",
+            "--buyer-id",
+            "B1",
+            "--buyer-name",
+            "Bob",
+            "--buyer-email",
+            "bob@example.net",
+            "--locale",
+            "de-DE",
+        ).stdout
+    )
     urgent = EmailMessage()
     urgent["From"] = "seller@example.org"
     urgent["To"] = aliases["buyer_alias"]
     urgent["Subject"] = "[Important] Lieferadresse 123-1234567-1234567"
     urgent.set_content("Die Hausnummer fehlt. Rufen Sie mich an: 0151 23456789. Welche Nummer?")
     send_smtp("127.0.0.1", dev.smtp_port, urgent, "seller@example.org", [aliases["buyer_alias"]])
-    at_bob = wait_for_outbox(dev.outbox, lambda m: m["To"] == "bob@example.net"
-                             and "Lieferadresse" in str(m["Subject"]), timeout=30)
+    at_bob = wait_for_outbox(
+        dev.outbox,
+        lambda m: m["To"] == "bob@example.net" and "Lieferadresse" in str(m["Subject"]),
+        timeout=30,
+    )
     text = at_bob.get_content()
     assert "23456789" not in text and "[removed]" in text and "Welche Nummer?" in text
-    notice = wait_for_outbox(dev.outbox, lambda m: m["To"] == "seller@example.org"
-                             and "Änderungen" in str(m["Subject"]), timeout=30)
+    notice = wait_for_outbox(
+        dev.outbox,
+        lambda m: m["To"] == "seller@example.org" and "Änderungen" in str(m["Subject"]),
+        timeout=30,
+    )
     assert "contact-info" in notice.get_content()
 
 

@@ -153,6 +153,53 @@ def test_important_tag_makes_a_message_critical_and_never_blocked(aws: Aws, orde
     assert [(v.rule, v.action) for v in stored.violations] == [("order-id-missing", "flag")]
 
 
+def test_a_sanitized_critical_message_is_counted_for_the_seller(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    from parley.adapters.store import PartyModel
+
+    urgent = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        f"[Important] address for {ORDER_ID}",
+        "The house number is missing; call me on +49 151 23456789.",
+    )
+    ses_id, _ = aws.ingest(wire(urgent), [order.buyer_alias])
+    aws.drain()
+    assert record(ses_id, order.buyer_alias).status == "delivered_sanitized"
+    assert (
+        "23456789"
+        not in parsed(
+            next(s for s in aws.sent() if BUYER_EMAIL in s.raw_data and "address for" in s.raw_data)
+        ).get_content()
+    )
+    assert PartyModel.get("seller:S1").sanitized_critical == 1
+
+
+def test_a_second_review_request_for_the_same_order_is_blocked(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    first = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        f"Order {ORDER_ID}",
+        "We hope you like it. If you have a moment, please leave a review.",
+    )
+    ses_first, _ = aws.ingest(wire(first), [order.buyer_alias])
+    aws.drain()
+    second = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        f"Again, order {ORDER_ID}",
+        "Did you have time to leave a review yet?",
+    )
+    ses_second, _ = aws.ingest(wire(second), [order.buyer_alias])
+    aws.drain()
+    assert record(ses_first, order.buyer_alias).status == "delivered"
+    stored = record(ses_second, order.buyer_alias)
+    # (Bob reads German: an English message he did not ask for is also flagged)
+    assert (stored.status, sorted(v.rule for v in stored.violations)) == (
+        "blocked",
+        ["language-mismatch", "review-request-limit"],
+    )
+
+
 @pytest.mark.parametrize(
     "verdicts, notified",
     [
