@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -22,6 +23,12 @@ orders_app = typer.Typer(
     help="Orders, and with them sellers, buyers and their aliases.", no_args_is_help=True
 )
 app.add_typer(orders_app, name="orders")
+messages_app = typer.Typer(help="Single messages.", no_args_is_help=True)
+app.add_typer(messages_app, name="messages")
+reminders_app = typer.Typer(help="The response-deadline reminders.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+sellers_app = typer.Typer(help="Sellers' figures.", no_args_is_help=True)
+app.add_typer(sellers_app, name="sellers")
 
 EnvFile = Annotated[Path, typer.Option("--env-file", help="Settings written by `parley dev`.")]
 DEFAULT_ENV_FILE = Path("var/dev.env")
@@ -71,6 +78,9 @@ def dev(
     relay_domain: Annotated[
         str, typer.Option(help="Domain of the aliases.")
     ] = "marketplace.example",
+    reminder_seconds: Annotated[
+        float, typer.Option(help="Seconds between reminder sweeps (0: none).")
+    ] = 60.0,
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
     from parley.local.runtime import DevConfig, LocalStack
@@ -82,6 +92,7 @@ def dev(
         outbox=outbox,
         var_dir=var_dir,
         relay_domain=relay_domain,
+        reminder_seconds=reminder_seconds,
     )
     stack = LocalStack(config)
     stopped = threading.Event()
@@ -170,6 +181,88 @@ def history(
             ", ".join(e.attachments),
         )
     Console(width=160).print(table)
+
+
+def _instant(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{value!r} is not an ISO-8601 time (like 2026-12-01T09:00:00Z)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@reminders_app.command("run")
+def reminders_run(
+    now: Annotated[
+        str | None, typer.Option(help="Sweep as if it were this instant (ISO-8601).")
+    ] = None,
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Run one reminder sweep against the stack; digests land in the outbox like any mail."""
+    from parley.pipeline.services import default_services
+    from parley.reminders import sweep
+
+    _store(env_file)
+    result = sweep(default_services(), _instant(now))
+    typer.echo(json.dumps(result.as_dict()))
+
+
+@messages_app.command("no-response-needed")
+def no_response_needed(
+    message_id: Annotated[str, typer.Argument(help="The buyer message (see parley history).")],
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Mark a buyer message as needing no answer: its clock stops, nothing goes to the buyer."""
+    from parley import clocks
+    from parley.adapters.store import MessageModel
+
+    store = _store(env_file)
+    record = store.get(MessageModel, message_id)
+    if record is None:
+        fail(f"no message {message_id}")
+    if record.direction != "buyer_to_seller":
+        fail(f"{message_id} is not a buyer message")
+    stopped = clocks.stop(store, record.order_id, datetime.now(UTC), "no_response_needed")
+    typer.echo(
+        json.dumps(
+            {
+                "message_id": message_id,
+                "order_id": record.order_id,
+                "clock_stopped": stopped is not None,
+            }
+        )
+    )
+
+
+@sellers_app.command("stats")
+def sellers_stats(
+    seller_id: Annotated[str, typer.Argument()],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Late-response rate, median and 90th percentile response time (7/30/90 days), open clocks."""
+    from parley.stats import seller_stats
+
+    _store(env_file)
+    figures = seller_stats(seller_id, datetime.now(UTC))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    typer.echo(f"Seller {seller_id}")
+    for window, row in figures["windows"].items():  # type: ignore[attr-defined]
+        rate = "-" if row["late_rate"] is None else f"{row['late_rate']:.1%}"
+        median = "-" if row["median_seconds"] is None else f"{row['median_seconds'] / 3600:.1f} h"
+        p90 = "-" if row["p90_seconds"] is None else f"{row['p90_seconds'] / 3600:.1f} h"
+        typer.echo(
+            f"  {window:>4}: {row['answered']} answered, late {rate}, median {median}, p90 {p90}"
+        )
+    for clock in figures["open"]:  # type: ignore[attr-defined]
+        typer.echo(
+            f"  open: order {clock['order_id']} due {clock['deadline_at']} "
+            f"({clock['seconds_left'] / 3600:.1f} h left)"
+        )
 
 
 class Direction(StrEnum):

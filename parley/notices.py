@@ -20,6 +20,14 @@ _SUBJECTS = {
         "en": "Delivered with changes: {subject}",
         "de": "Mit Änderungen zugestellt: {subject}",
     },
+    "no_response": {
+        "en": "Marked as needing no response: {subject}",
+        "de": "Als „keine Antwort nötig“ markiert: {subject}",
+    },
+    "no_response_none": {
+        "en": "Nothing was waiting for an answer: {subject}",
+        "de": "Keine offene Käufernachricht: {subject}",
+    },
 }
 _INTRO = {
     "rejected": {
@@ -35,6 +43,18 @@ _INTRO = {
     "sanitized": {
         "en": "Your message was delivered, but parts of it were removed or changed:",
         "de": "Ihre Nachricht wurde zugestellt, aber Teile davon wurden entfernt oder geändert:",
+    },
+    "no_response": {
+        "en": "The buyer's message in this conversation no longer waits for your answer. "
+        "Nothing was sent to the buyer, and no more reminders will come for it.",
+        "de": "Die Nachricht des Käufers in dieser Unterhaltung wartet nicht mehr auf Ihre "
+        "Antwort. An den Käufer wurde nichts gesendet, Erinnerungen dazu entfallen.",
+    },
+    "no_response_none": {
+        "en": "No buyer message in this conversation was waiting for an answer. Nothing was "
+        "sent to the buyer.",
+        "de": "In dieser Unterhaltung wartete keine Käufernachricht auf eine Antwort. An den "
+        "Käufer wurde nichts gesendet.",
     },
 }
 _LABELS = {

@@ -49,14 +49,17 @@ def detailed_tracing() -> bool:
     return os.environ.get("PARLEY_DETAILED_TRACING", "false").lower() == "true"
 
 
-def count(name: str, dimensions: Mapping[str, str] | None = None, value: float = 1) -> None:
-    """Emit one EMF count; with dimensions it is written at once (its own metric set)."""
+def count(
+    name: str, dimensions: Mapping[str, str] | None = None, value: float = 1, unit: str = "Count"
+) -> None:
+    """Emit one EMF metric; with dimensions it is written at once (its own metric set)."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+    metric_unit = MetricUnit(unit)
     if not dimensions:
-        get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+        get_metrics().add_metric(name=name, unit=metric_unit, value=value)
         return
-    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as m:
+    with single_metric(name=name, unit=metric_unit, value=value, namespace=NAMESPACE) as m:
         for key, val in (dimensions or {}).items():
             m.add_dimension(name=key, value=val)
 

@@ -27,6 +27,7 @@ class Settings:
     orders_table: str
     messages_table: str
     thread_ids_table: str
+    clocks_table: str
     notice_sender: str
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
@@ -98,6 +99,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         orders_table=_require(env, "PARLEY_ORDERS_TABLE"),
         messages_table=_require(env, "PARLEY_MESSAGES_TABLE"),
         thread_ids_table=_require(env, "PARLEY_THREAD_IDS_TABLE"),
+        clocks_table=_require(env, "PARLEY_CLOCKS_TABLE"),
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
         default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
@@ -123,6 +125,7 @@ def resource_names(prefix: str) -> dict[str, str]:
         "PARLEY_ORDERS_TABLE": f"{prefix}-orders",
         "PARLEY_MESSAGES_TABLE": f"{prefix}-messages",
         "PARLEY_THREAD_IDS_TABLE": f"{prefix}-thread-ids",
+        "PARLEY_CLOCKS_TABLE": f"{prefix}-clocks",
     }
 
 

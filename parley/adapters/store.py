@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from parley.models.tables import (
     AliasModel,
+    ClockModel,
     MessageModel,
     OrderModel,
     PairModel,
@@ -25,6 +26,7 @@ M = TypeVar("M", bound=Model)
 
 __all__ = [
     "AliasModel",
+    "ClockModel",
     "ConditionFailed",
     "MessageModel",
     "OrderModel",

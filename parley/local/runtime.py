@@ -37,6 +37,7 @@ class DevConfig:
     region: str = REGION
     prefix: str = "parley"  # the same physical names as the CDK stack
     poll_seconds: float = 0.2
+    reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -131,6 +132,8 @@ class LocalStack:
         self._spawn("filter-worker", self._worker, "filter")
         self._spawn("relay-worker", self._worker, "relay")
         self._spawn("outbox", self._outbox_loop)
+        if cfg.reminder_seconds > 0:
+            self._spawn("reminders", self._reminder_loop)
         env_file = cfg.var_dir / "dev.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.env.items())))
 
@@ -238,6 +241,17 @@ class LocalStack:
                         for i, m in enumerate(done)
                     ],
                 )
+
+    # -- reminders (the EventBridge schedule) ------------------------------------------------
+    def _reminder_loop(self) -> None:
+        from functions.reminders.handler import handler
+        from parley.clock import iso, utcnow
+
+        while not self._stop.wait(self.config.reminder_seconds):
+            try:
+                handler({"scheduledTime": iso(utcnow())}, LocalContext("reminders"))
+            except Exception:
+                log.exception("reminder sweep failed")
 
     # -- outbox ----------------------------------------------------------------------------
     def _outbox_loop(self) -> None:

@@ -18,6 +18,11 @@ MAX_PARTS = 500
 _BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,250})>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_AUTO_SUBJECT = re.compile(
+    r"out of (the )?office|abwesenheitsnotiz|automatische antwort|auto-?reply|autoreply"
+    r"|automatic reply|abwesend",
+    re.IGNORECASE,
+)
 
 
 class UnacceptableMessage(ValueError):
@@ -164,4 +169,6 @@ def is_auto_submitted(message: Message) -> bool:
     precedence = (header(message, "Precedence") or "").lower()
     if precedence in {"auto_reply", "bulk", "junk", "list"}:
         return True
-    return any(header(message, name) for name in ("X-Autoreply", "X-Autorespond"))
+    if any(header(message, name) for name in ("X-Autoreply", "X-Autorespond")):
+        return True
+    return bool(_AUTO_SUBJECT.search(header(message, "Subject") or ""))

@@ -86,6 +86,7 @@ class OrderModel(Model):
     buyer_id = UnicodeAttribute()
     delivered_on = UnicodeAttribute(null=True)
     review_requests = NumberAttribute(default=0)
+    open_clock_id = UnicodeAttribute(null=True)  # the conversation's running response clock
     created_at = UnicodeAttribute()
 
 
@@ -193,6 +194,54 @@ class ThreadIdModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class DueIndex(GlobalSecondaryIndex["ClockModel"]):
+    """Sparse: only running clocks carry `shard`; the sweep reads what is due, nothing else."""
+
+    class Meta:
+        index_name = "by_due"
+        projection = AllProjection()
+
+    shard = UnicodeAttribute(hash_key=True)
+    next_due_at = UnicodeAttribute(range_key=True)
+
+
+class SellerIndex(GlobalSecondaryIndex["ClockModel"]):
+    class Meta:
+        index_name = "by_seller"
+        projection = AllProjection()
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class ClockModel(Model):
+    """One response clock: a conversation waiting for the seller's answer, and its outcome."""
+
+    class Meta:
+        table_name = "parley-clocks"
+
+    clock_id = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute()
+    pair_id = UnicodeAttribute()
+    seller_id = UnicodeAttribute()
+    buyer_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # open, answered, no_response_needed
+    received_at = UnicodeAttribute()
+    deadline_at = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    message_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    stages_sent = UnicodeSetAttribute(null=True)
+    undeliverable = UnicodeSetAttribute(null=True)
+    shard = UnicodeAttribute(null=True)
+    next_due_at = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(null=True)
+    response_seconds = NumberAttribute(null=True)
+    late = BooleanAttribute(null=True)
+
+    by_due = DueIndex()
+    by_seller = SellerIndex()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "parties_table": PartyModel,
     "pairs_table": PairModel,
@@ -200,6 +249,7 @@ ALL_MODELS: dict[str, type[Model]] = {
     "orders_table": OrderModel,
     "messages_table": MessageModel,
     "thread_ids_table": ThreadIdModel,
+    "clocks_table": ClockModel,
 }
 
 

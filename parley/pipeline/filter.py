@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from parley import clocks
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.clock import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
@@ -14,6 +15,8 @@ from parley.pipeline.common import attempt, finish, in_stage, log, party, send_n
 from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
+
+NO_RESPONSE_TAG = "[no response needed]"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         finish(svc, record, "rejected", reason=exc.reason)
         return FilterOutcome(record.message_id, "rejected")
 
+    if record.direction == "seller_to_buyer" and NO_RESPONSE_TAG in (record.subject or "").lower():
+        return _no_response_needed(svc, record, pair)
     sender_side = side_of_sender(record.direction)
     asked = record.thread_refs()
     known = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
@@ -118,6 +123,30 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         },
     )
     return FilterOutcome(record.message_id, "filtered", str(decision.verdict))
+
+
+def _no_response_needed(
+    svc: Services, record: MessageModel, pair: PairModel | None
+) -> FilterOutcome:
+    """The seller's "[No response needed]" mail: stop the clock, tell the seller, relay nothing."""
+    stopped = clocks.stop(svc.store, record.order_id, utcnow(), "no_response_needed")
+    seller = party(svc, "seller", pair.seller_id) if pair else None
+    notified = False
+    if seller is not None and not record.auto_submitted:
+        kind = "no_response" if stopped else "no_response_none"
+        notified = send_notice(svc, to=seller.email, kind=kind, record=record, locale=seller.locale)
+    finish(
+        svc,
+        record,
+        "blocked",
+        reason="no-response-needed",
+        actions=[
+            MessageModel.verdict.set("no_response_needed"),
+            MessageModel.category.set("control"),
+            MessageModel.notice_sent.set(notified),
+        ],
+    )
+    return FilterOutcome(record.message_id, "blocked", "no_response_needed")
 
 
 def _mark_removed(record: MessageModel, decision: Decision) -> list[AttachmentMap]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from parley import clocks
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import ConditionFailed, MessageModel, PairModel, PartyModel
 from parley.clock import iso, now_iso, utcnow
+from parley.clocks import parse_iso
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
@@ -130,6 +132,7 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id,
     )
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
+    _keep_time(svc, record, pair)
     finish(
         svc,
         record,
@@ -142,6 +145,25 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         ],
     )
     return RelayOutcome(record.message_id, status, sent.ses_message_id)
+
+
+def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
+    """A delivered buyer message starts the response clock; a seller's own answer stops it.
+
+    Automatic mail (auto-replies, out-of-office) is delivered but never moves the clock.
+    """
+    if record.auto_submitted:
+        return
+    if record.direction == "buyer_to_seller":
+        clocks.start(
+            svc.store,
+            record,
+            parse_iso(record.received_at),
+            svc.deadlines,
+            (pair.seller_id, pair.buyer_id),
+        )
+    else:
+        clocks.stop(svc.store, record.order_id, utcnow(), "answered")
 
 
 def _replacements(who: PartyModel, alias: str) -> dict[str, str]:

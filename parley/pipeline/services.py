@@ -10,6 +10,7 @@ from parley.adapters.blobs import BlobStore
 from parley.adapters.mailer import Mailer
 from parley.adapters.queues import StageQueue
 from parley.adapters.store import Store
+from parley.deadlines import DeadlineConfig, load_deadlines
 from parley.policy.config import PolicyConfig, load_policy
 from parley.settings import Settings, get_settings
 
@@ -23,6 +24,7 @@ class Services:
     relay_queue: StageQueue
     mailer: Mailer
     policy: PolicyConfig = field(default_factory=load_policy)
+    deadlines: DeadlineConfig = field(default_factory=load_deadlines)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -35,6 +37,7 @@ class Services:
             relay_queue=StageQueue(sqs, settings.relay_queue_url),
             mailer=Mailer(client("sesv2", settings), settings.configuration_set),
             policy=load_policy(settings.marketplace, max_message_bytes=settings.max_message_bytes),
+            deadlines=load_deadlines(settings.marketplace),
         )
 
 

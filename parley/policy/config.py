@@ -73,14 +73,21 @@ class PolicyConfig:
         return _patterns(self.marketplace)[name]
 
 
+def marketplace_section(marketplace: str) -> dict[str, Any]:
+    """One marketplace's section of the configuration (policy limits, deadlines)."""
+    sections = _document()["marketplaces"]
+    if marketplace not in sections:
+        known = ", ".join(sorted(sections))
+        raise PolicyConfigError(f"unknown marketplace {marketplace!r}; known: {known}")
+    section: dict[str, Any] = sections[marketplace]
+    return section
+
+
 def load_policy(
     marketplace: str = "default", *, max_message_bytes: int | None = None
 ) -> PolicyConfig:
     document = _document()
-    section = document["marketplaces"].get(marketplace)
-    if section is None:
-        known = ", ".join(sorted(document["marketplaces"]))
-        raise PolicyConfigError(f"unknown marketplace {marketplace!r}; known: {known}")
+    section = marketplace_section(marketplace)
     limit = max_message_bytes or int(section["max_message_bytes"])
     if limit <= 0 or int(section["proactive_window_days"]) < 0:
         raise PolicyConfigError("limits and windows must be positive")

@@ -16,6 +16,7 @@ BASE = {
     "PARLEY_ORDERS_TABLE": "t4",
     "PARLEY_MESSAGES_TABLE": "t5",
     "PARLEY_THREAD_IDS_TABLE": "t6",
+    "PARLEY_CLOCKS_TABLE": "t7",
 }
 
 
