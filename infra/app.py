@@ -42,6 +42,8 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
         "relayMaxConcurrency",
         "detailedTracing",
         "bundle",
+        "reminderMinutes",
+        "marketplace",
         "extraReceivingRegions",
     )
     values = {k: app.node.try_get_context(k) for k in keys}

@@ -29,6 +29,8 @@ class DeploymentConfig:
     max_message_bytes: int = 10 * 1024 * 1024
     relay_max_concurrency: int = 5
     detailed_tracing: bool = False
+    reminder_minutes: int = 5
+    marketplace: str = "default"
     bundle: bool = True
     extra_receiving_regions: tuple[str, ...] = field(default=())
 
@@ -57,6 +59,9 @@ class DeploymentConfig:
         alias_length = int(get("aliasLength", 35))
         if alias_length - 1 - len(domain) < 12:
             raise ConfigError(f"aliasLength {alias_length} leaves fewer than 12 characters")
+        reminder_minutes = int(get("reminderMinutes", 5))
+        if not 1 <= reminder_minutes <= 60:
+            raise ConfigError("reminderMinutes must be between 1 and 60")
         concurrency = int(get("relayMaxConcurrency", 5))
         if not 2 <= concurrency <= 1000:
             raise ConfigError("relayMaxConcurrency must be between 2 and 1000 (SQS mapping)")
@@ -72,6 +77,8 @@ class DeploymentConfig:
             max_message_bytes=int(get("maxMessageBytes", 10 * 1024 * 1024)),
             relay_max_concurrency=concurrency,
             detailed_tracing=str(get("detailedTracing", "false")).lower() == "true",
+            reminder_minutes=reminder_minutes,
+            marketplace=str(get("marketplace", "default")),
             bundle=str(get("bundle", "true")).lower() != "false",
             extra_receiving_regions=extra,
         )

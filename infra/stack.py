@@ -14,6 +14,7 @@ from infra.config import DeploymentConfig
 from infra.parts.functions import FunctionFactory
 from infra.parts.inbound import Inbound
 from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
+from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
 from infra.parts.storage import Storage
 
@@ -53,13 +54,23 @@ class ParleyStack(Stack):
             "PARLEY_MAX_MESSAGE_BYTES": str(config.max_message_bytes),
             "PARLEY_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             "PARLEY_CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
+            "PARLEY_MARKETPLACE": config.marketplace,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(self, config, environment, asset_dir)
         ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
         filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
         relay = factory.make("relay", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
-        self.functions = {"ingest": ingest, "filter": filter_fn, "relay": relay}
+        reminders = factory.make("reminders", timeout_s=300, memory_mb=512)
+        self.functions = {
+            "ingest": ingest,
+            "filter": filter_fn,
+            "relay": relay,
+            "reminders": reminders,
+        }
+        ReminderSchedule(
+            self, "Reminders", function=reminders, every_minutes=config.reminder_minutes
+        )
 
         # Ingest is invoked asynchronously by SES: Lambda retries twice, then parks the event.
         self.ingest_dlq = sqs.Queue(
@@ -90,8 +101,18 @@ class ParleyStack(Stack):
             tables["parties_table"].grant_read_data(fn)
         tables["thread_ids_table"].grant_read_data(filter_fn)
         tables["thread_ids_table"].grant_read_write_data(relay)
+        # Response clocks: relay starts and stops them (on the order), filter stops them for
+        # "[No response needed]" and counts review requests and sanitized critical messages.
+        for fn in (filter_fn, relay):
+            tables["clocks_table"].grant_read_write_data(fn)
+            tables["orders_table"].grant_read_write_data(fn)
+        tables["parties_table"].grant_read_write_data(filter_fn)
+        tables["clocks_table"].grant_read_write_data(reminders)
+        tables["pairs_table"].grant_read_data(reminders)
+        tables["parties_table"].grant_read_data(reminders)
         for fn in (ingest, filter_fn, relay):
             tables["messages_table"].grant_read_write_data(fn)
+        for fn in (ingest, filter_fn, relay, reminders):
             fn.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["ses:SendEmail", "ses:SendRawEmail"],

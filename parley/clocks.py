@@ -91,7 +91,8 @@ def start(
         return None
     running = store.get(ClockModel, order.open_clock_id)
     if running is not None and record.message_id not in (running.message_ids or []):
-        store.update(running, [ClockModel.message_ids.append([record.message_id])])
+        joined = ClockModel.message_ids.append([record.message_id])
+        store.update(running, [ClockModel.message_ids.set(joined)])
     return running
 
 

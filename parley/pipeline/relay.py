@@ -12,6 +12,7 @@ from parley.clock import iso, now_iso, utcnow
 from parley.clocks import parse_iso
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.observability import count
 from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
 from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts, remember, side_of_sender
@@ -132,7 +133,6 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id,
     )
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
-    _keep_time(svc, record, pair)
     finish(
         svc,
         record,
@@ -144,6 +144,11 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
             ),
         ],
     )
+    try:
+        _keep_time(svc, record, pair)
+    except Exception:  # the mail is out and recorded; a clock error must not undo that
+        log.exception("response clock bookkeeping failed", extra={"message_id": record.message_id})
+        count("ClockErrors")
     return RelayOutcome(record.message_id, status, sent.ses_message_id)
 
 

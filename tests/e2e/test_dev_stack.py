@@ -249,6 +249,69 @@ def test_a_critical_message_is_delivered_without_the_offending_parts(dev: DevSta
     assert "contact-info" in notice.get_content()
 
 
+def test_a_reminder_digest_arrives_for_an_unanswered_message_and_none_after_the_answer(
+    dev: DevStack,
+) -> None:
+    order = "555-5555555-5555555"
+    aliases = json.loads(
+        dev.cli(
+            "orders",
+            "add",
+            "--order-id",
+            order,
+            "--seller-id",
+            "S1",
+            "--seller-name",
+            "Shop",
+            "--seller-email",
+            "seller@example.org",
+            "--buyer-id",
+            "B2",
+            "--buyer-name",
+            "Clara Buyer",
+            "--buyer-email",
+            "clara@example.net",
+        ).stdout
+    )
+    question = EmailMessage()
+    question["From"] = "clara@example.net"
+    question["To"] = aliases["seller_alias"]
+    question["Subject"] = f"Lieferung {order}?"
+    question.set_content("Wann kommt die Lieferung?")
+    send_smtp("127.0.0.1", dev.smtp_port, question, "clara@example.net", [aliases["seller_alias"]])
+    copy = wait_for_outbox(
+        dev.outbox,
+        lambda m: m["To"] == "seller@example.org" and order in str(m["Subject"]),
+        timeout=30,
+    )
+    # When a sweep runs a week later
+    swept = dev.cli("reminders", "run", "--now", "2030-01-01T12:00:00Z")
+    assert swept.returncode == 0, swept.stderr
+    digest = wait_for_outbox(
+        dev.outbox,
+        lambda m: (
+            m["To"] == "seller@example.org"
+            and order in m.get_content()
+            and "Clara" in m.get_content()
+        ),
+        timeout=30,
+    )
+    assert aliases["buyer_alias"] in digest.get_content()
+    # And after the seller answers, a later sweep has nothing for this conversation
+    reply = EmailMessage()
+    reply["From"] = "seller@example.org"
+    reply["To"] = aliases["buyer_alias"]
+    reply["Subject"] = f"Re: Lieferung {order}?"
+    reply["In-Reply-To"] = copy["Message-ID"]
+    reply.set_content("Morgen.")
+    send_smtp("127.0.0.1", dev.smtp_port, reply, "seller@example.org", [aliases["buyer_alias"]])
+    wait_for_outbox(dev.outbox, lambda m: m["To"] == "clara@example.net", timeout=30)
+    later = dev.cli("reminders", "run", "--now", "2030-02-01T12:00:00Z")
+    assert json.loads(later.stdout)["items_read"] == 0
+    stats = dev.cli("sellers", "stats", "S1", "--json")
+    assert stats.returncode == 0 and json.loads(stats.stdout)["seller_id"] == "S1"
+
+
 def test_ctrl_c_stops_cleanly(dev: DevStack) -> None:
     assert dev.stop() == 0
     assert not (dev.var / "dev.env").exists()

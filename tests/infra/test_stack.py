@@ -118,6 +118,7 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
         "functions.ingest.handler.handler",
         "functions.filter.handler.handler",
         "functions.relay.handler.handler",
+        "functions.reminders.handler.handler",
     }
     for function in functions.values():
         props = function["Properties"]
@@ -164,3 +165,30 @@ def test_an_alias_length_leaving_fewer_than_12_characters_is_refused() -> None:
                 "aliasLength": 30,
             }
         )
+
+
+def test_reminders_run_on_an_eventbridge_schedule_with_the_scheduled_time(
+    template: Template,
+) -> None:
+    template.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "ScheduleExpression": "rate(5 minutes)",
+            "Target": Match.object_like(
+                {
+                    "Input": Match.string_like_regexp("scheduledTime"),
+                    "RetryPolicy": Match.object_like({"MaximumRetryAttempts": 2}),
+                }
+            ),
+        },
+    )
+
+
+def test_only_the_functions_that_need_a_table_may_write_it(template: Template) -> None:
+    policies = template.find_resources("AWS::IAM::Policy")
+    text = {name: str(policy["Properties"]["PolicyDocument"]) for name, policy in policies.items()}
+    ingest = next(t for n, t in text.items() if n.startswith("IngestFunction"))
+    reminders = next(t for n, t in text.items() if n.startswith("RemindersFunction"))
+    assert "StorageClocks" not in ingest  # ingest never touches the response clocks
+    assert "StorageMessages" not in reminders  # the sweep reads clocks, never messages
+    assert "sqs:SendMessage" not in reminders

@@ -63,15 +63,18 @@ def test_calendar_hours_mode_is_exact() -> None:
     assert deadline(received, config) == received + timedelta(hours=24)
 
 
-@pytest.mark.parametrize("raw, message", [
-    ({"timezone": "Mars/Olympus"}, "time zone"),
-    ({"country": "XX"}, "country"),
-    ({"business_days": -1}, "positive"),
-    ({"mode": "hours", "hours": 0}, "positive"),
-    ({"mode": "hours", "hours": 3, "last_reminder_hours_before": 4}, "last reminder"),
-    ({"first_reminder_fraction": 1.5}, "between 0 and 1"),
-    ({"colour": "blue"}, "unknown"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"timezone": "Mars/Olympus"}, "time zone"),
+        ({"country": "XX"}, "country"),
+        ({"business_days": -1}, "positive"),
+        ({"mode": "hours", "hours": 0}, "positive"),
+        ({"mode": "hours", "hours": 3, "last_reminder_hours_before": 4}, "last reminder"),
+        ({"first_reminder_fraction": 1.5}, "between 0 and 1"),
+        ({"colour": "blue"}, "unknown"),
+    ],
+)
 def test_bad_configuration_is_refused_at_load(raw, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DeadlineConfigError, match=message):
         DeadlineConfig.from_dict(raw)
@@ -81,18 +84,28 @@ def test_stages_fall_at_half_window_four_hours_before_and_at_the_deadline() -> N
     received = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     due = received + timedelta(hours=48)
     times = stage_times(received, due, DE)
-    assert times == {"first": received + timedelta(hours=24),
-                     "last": due - timedelta(hours=4), "overdue": due}
+    assert times == {
+        "first": received + timedelta(hours=24),
+        "last": due - timedelta(hours=4),
+        "overdue": due,
+    }
     assert due_stage(times, set(), received + timedelta(hours=25)) == "first"
     assert due_stage(times, {"first"}, received + timedelta(hours=25)) is None
     # a sweep that comes late sends only the most advanced stage
     assert due_stage(times, set(), due + timedelta(minutes=1)) == "overdue"
 
 
-moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31),
-                       timezones=st.just(UTC))
-configs = st.sampled_from([DE, US, DeadlineConfig(business_days=1),
-                           DeadlineConfig(business_days=5, timezone="Europe/Vienna", country="AT")])
+moments = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
+)
+configs = st.sampled_from(
+    [
+        DE,
+        US,
+        DeadlineConfig(business_days=1),
+        DeadlineConfig(business_days=5, timezone="Europe/Vienna", country="AT"),
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
