@@ -43,6 +43,7 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
         "detailedTracing",
         "bundle",
         "reminderMinutes",
+        "alarmEmail",
         "marketplace",
         "extraReceivingRegions",
     )

@@ -30,6 +30,7 @@ class DeploymentConfig:
     relay_max_concurrency: int = 5
     detailed_tracing: bool = False
     reminder_minutes: int = 5
+    alarm_email: str | None = None
     marketplace: str = "default"
     bundle: bool = True
     extra_receiving_regions: tuple[str, ...] = field(default=())
@@ -78,6 +79,7 @@ class DeploymentConfig:
             relay_max_concurrency=concurrency,
             detailed_tracing=str(get("detailedTracing", "false")).lower() == "true",
             reminder_minutes=reminder_minutes,
+            alarm_email=get("alarmEmail"),
             marketplace=str(get("marketplace", "default")),
             bundle=str(get("bundle", "true")).lower() != "false",
             extra_receiving_regions=extra,

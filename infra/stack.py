@@ -13,6 +13,7 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 from infra.parts.functions import FunctionFactory
 from infra.parts.inbound import Inbound
+from infra.parts.monitoring import Monitoring
 from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
 from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
@@ -71,6 +72,9 @@ class ParleyStack(Stack):
         ReminderSchedule(
             self, "Reminders", function=reminders, every_minutes=config.reminder_minutes
         )
+        feedback = factory.make("feedback", timeout_s=60, memory_mb=512)
+        self.functions["feedback"] = feedback
+        sending.deliver_events_to(feedback)
 
         # Ingest is invoked asynchronously by SES: Lambda retries twice, then parks the event.
         self.ingest_dlq = sqs.Queue(
@@ -112,7 +116,7 @@ class ParleyStack(Stack):
         tables["parties_table"].grant_read_data(reminders)
         for fn in (ingest, filter_fn, relay):
             tables["messages_table"].grant_read_write_data(fn)
-        for fn in (ingest, filter_fn, relay, reminders):
+        for fn in (ingest, filter_fn, relay, reminders, feedback):
             fn.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["ses:SendEmail", "ses:SendRawEmail"],
@@ -132,6 +136,17 @@ class ParleyStack(Stack):
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
+        tables["messages_table"].grant_read_write_data(feedback)
+        for name in ("pairs_table", "parties_table"):
+            tables[name].grant_read_write_data(feedback)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            prefix=config.prefix,
+            functions=self.functions,
+            dead_letter_queues={**self.dead_letter_queues, "ingest": self.ingest_dlq},
+            alarm_email=config.alarm_email,
+        )
         self.inbound = Inbound(
             self,
             "Inbound",

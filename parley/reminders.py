@@ -187,7 +187,10 @@ def _send_digest(
         )
         try:
             svc.mailer.send_raw(
-                sender=svc.settings.notice_sender, recipient=to, data=message.as_bytes()
+                sender=svc.settings.notice_sender,
+                recipient=to,
+                data=message.as_bytes(),
+                tags={"parley_kind": "reminder"},
             )
             delivered = True
             result.digests_sent += 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
@@ -31,3 +34,34 @@ class Sending(Construct):
             )
             for index, domain in enumerate(domains)
         ]
+
+    def deliver_events_to(self, function: lambda_.IFunction) -> None:
+        """Bounce, complaint, delivery and reject events reach the feedback function."""
+        bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        self.configuration_set.add_event_destination(
+            "ToEventBridge",
+            destination=ses.EventDestination.event_bus(bus),
+            events=[
+                ses.EmailSendingEvent.BOUNCE,
+                ses.EmailSendingEvent.COMPLAINT,
+                ses.EmailSendingEvent.DELIVERY,
+                ses.EmailSendingEvent.REJECT,
+                ses.EmailSendingEvent.DELIVERY_DELAY,
+            ],
+        )
+        events.Rule(
+            self,
+            "FeedbackRule",
+            description="SES sending events of the relay's configuration set",
+            event_pattern=events.EventPattern(
+                source=["aws.ses"],
+                detail={
+                    "mail": {
+                        "tags": {
+                            "ses:configuration-set": [self.configuration_set.configuration_set_name]
+                        }
+                    }
+                },
+            ),
+            targets=[events_targets.LambdaFunction(function, retry_attempts=4)],
+        )

@@ -36,7 +36,9 @@ class Mailer:
         self._ses = sesv2
         self._configuration_set = configuration_set
 
-    def send_raw(self, *, sender: str, recipient: str, data: bytes) -> SentMail:
+    def send_raw(
+        self, *, sender: str, recipient: str, data: bytes, tags: dict[str, str] | None = None
+    ) -> SentMail:
         if len(data) > SES_MAX_MESSAGE_BYTES:
             raise PermanentSendError("MessageTooLarge", f"{len(data)} bytes exceeds SES's 40 MB")
         request: dict[str, Any] = {
@@ -46,6 +48,8 @@ class Mailer:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
+        if tags:  # come back in the configuration set's events (bounce, complaint, ...)
+            request["EmailTags"] = [{"Name": k, "Value": v} for k, v in tags.items()]
         try:
             response = self._ses.send_email(**request)
         except ClientError as exc:

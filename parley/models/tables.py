@@ -45,6 +45,7 @@ class PartyModel(Model):
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
     sanitized_critical = NumberAttribute(default=0)  # sellers: critical messages we cleaned
+    complaints = NumberAttribute(default=0)  # sellers: recipients who marked them as spam
     created_at = UnicodeAttribute()
 
 
@@ -162,6 +163,8 @@ class MessageModel(Model):
     relay_claimed_at = UnicodeAttribute(null=True)
     notice_sent = BooleanAttribute(default=False)
     auto_submitted = BooleanAttribute(default=False)
+    feedback = UnicodeAttribute(null=True)  # what SES reported after sending: bounce, ...
+    feedback_at = UnicodeAttribute(null=True)
 
     by_order = OrderIndex()
     by_stage = StageIndex()

@@ -101,7 +101,12 @@ def send_notice(
         to=to,
     )
     try:
-        svc.mailer.send_raw(sender=svc.settings.notice_sender, recipient=to, data=data)
+        svc.mailer.send_raw(
+            sender=svc.settings.notice_sender,
+            recipient=to,
+            data=data,
+            tags={"parley_kind": "notice"},
+        )
     except PermanentSendError as exc:
         log.warning(
             "notice refused by SES", extra={"message_id": record.message_id, "code": exc.code}

@@ -116,7 +116,12 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     if not _claim(svc, record):
         return RelayOutcome(record.message_id, "duplicate")
     try:
-        sent = svc.mailer.send_raw(sender=sender_alias, recipient=recipient.email, data=data)
+        sent = svc.mailer.send_raw(
+            sender=sender_alias,
+            recipient=recipient.email,
+            data=data,
+            tags={"parley_kind": "relay", "parley_message_id": record.message_id},
+        )
     except PermanentSendError as exc:
         return _refused(svc, record, sender, "send-rejected", str(exc))
     except Exception:

@@ -258,6 +258,10 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "en": "The message could not be converted for delivery.",
         "de": "Die Nachricht konnte nicht für die Zustellung umgewandelt werden.",
     },
+    "recipient-bounced": {
+        "en": "The recipient's mail server refused the message permanently.",
+        "de": "Der Mailserver des Empfängers hat die Nachricht dauerhaft abgelehnt.",
+    },
     "send-rejected": {
         "en": "The mail service refused to deliver the message.",
         "de": "Der Mail-Dienst hat die Zustellung der Nachricht abgelehnt.",

@@ -119,6 +119,7 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
         "functions.filter.handler.handler",
         "functions.relay.handler.handler",
         "functions.reminders.handler.handler",
+        "functions.feedback.handler.handler",
     }
     for function in functions.values():
         props = function["Properties"]
@@ -192,3 +193,62 @@ def test_only_the_functions_that_need_a_table_may_write_it(template: Template) -
     assert "StorageClocks" not in ingest  # ingest never touches the response clocks
     assert "StorageMessages" not in reminders  # the sweep reads clocks, never messages
     assert "sqs:SendMessage" not in reminders
+
+
+def test_dashboard_and_alarms_cover_what_operators_watch(template: Template) -> None:
+    dashboards = template.find_resources("AWS::CloudWatch::Dashboard")
+    assert len(dashboards) == 1
+    body = str(next(iter(dashboards.values()))["Properties"]["DashboardBody"])
+    for metric in (
+        "MessagesReceived",
+        "MessagesDelivered",
+        "MessagesSanitized",
+        "MessagesBlocked",
+        "PolicyViolations",
+        "MessagesRejected",
+        "ResponseTime",
+        "LateResponses",
+        "RemindersSent",
+        "ApproximateNumberOfMessagesVisible",
+        "Throttles",
+        "Reputation.BounceRate",
+        "Reputation.ComplaintRate",
+    ):
+        assert metric in body, metric
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    thresholds = {
+        a["Properties"].get("MetricName"): a["Properties"]["Threshold"] for a in alarms.values()
+    }
+    assert thresholds["Reputation.BounceRate"] == 0.05
+    assert thresholds["Reputation.ComplaintRate"] == 0.001
+    dlq_alarms = [
+        a
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert len(dlq_alarms) == 3 and all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
+    error_rate_alarms = [a for a in alarms.values() if "Metrics" in a["Properties"]]
+    assert len(error_rate_alarms) == 5  # one per function
+    assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
+
+
+def test_ses_events_reach_the_feedback_function(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::SES::ConfigurationSetEventDestination",
+        {
+            "EventDestination": Match.object_like(
+                {
+                    "Enabled": True,
+                    "MatchingEventTypes": Match.array_with(
+                        ["bounce", "complaint", "delivery", "reject"]
+                    ),
+                }
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like({"source": ["aws.ses"]}),
+        },
+    )

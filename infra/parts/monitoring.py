@@ -1,0 +1,179 @@
+"""The operators' dashboard and alarms."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+NAMESPACE = "Parley"
+PERIOD = Duration.minutes(5)
+
+
+def search(metric_name: str, statistic: str = "Sum") -> str:
+    """Every series of a Parley metric, whatever dimensions Powertools gave it."""
+    query = f'Namespace="{NAMESPACE}" MetricName="{metric_name}"'
+    return f"SEARCH('{query}', '{statistic}', 300)"
+
+
+def total(metric_name: str, label: str, statistic: str = "Sum") -> cw.MathExpression:
+    return cw.MathExpression(
+        expression=f"SUM({search(metric_name, statistic)})", label=label, period=PERIOD
+    )
+
+
+def by_dimension(metric_name: str, label: str) -> cw.MathExpression:
+    """One line per series: per rule, per reason, per stage."""
+    return cw.MathExpression(expression=search(metric_name), label=label, period=PERIOD)
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        functions: dict[str, lambda_.Function],
+        dead_letter_queues: dict[str, sqs.Queue],
+        alarm_email: str | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(self, "Alarms", display_name="Parley alarms", enforce_ssl=True)
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cw.Alarm] = []
+
+        def alarm(name: str, metric: cw.IMetric, threshold: float, description: str) -> None:
+            created = cw.Alarm(
+                self,
+                name,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=1,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+            created.add_alarm_action(action)
+            self.alarms.append(created)
+
+        for stage, queue in dead_letter_queues.items():
+            alarm(
+                f"{stage.title()}DeadLetters",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                0,
+                f"Messages are parked in the {stage} dead-letter queue: see `parley reconcile`",
+            )
+        for name, function in functions.items():
+            rate = cw.MathExpression(
+                expression="100 * errors / MAX([invocations, 1])",
+                using_metrics={
+                    "errors": function.metric_errors(period=PERIOD),
+                    "invocations": function.metric_invocations(period=PERIOD),
+                },
+                label=f"{name} error %",
+                period=PERIOD,
+            )
+            alarm(f"{name.title()}ErrorRate", rate, 1, f"More than 1% of {name} invocations fail")
+        ses_bounce = cw.Metric(
+            namespace="AWS/SES",
+            metric_name="Reputation.BounceRate",
+            statistic="Maximum",
+            period=PERIOD,
+        )
+        ses_complaint = cw.Metric(
+            namespace="AWS/SES",
+            metric_name="Reputation.ComplaintRate",
+            statistic="Maximum",
+            period=PERIOD,
+        )
+        alarm(
+            "SesBounceRate",
+            ses_bounce,
+            0.05,
+            "SES bounce rate above 5%: SES reviews accounts at this level",
+        )
+        alarm(
+            "SesComplaintRate",
+            ses_complaint,
+            0.001,
+            "SES complaint rate above 0.1%: SES reviews accounts at this level",
+        )
+
+        fn = functions.values()
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}-operations")
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Messages",
+                width=12,
+                left=[
+                    total("MessagesReceived", "received"),
+                    total("MessagesDelivered", "delivered"),
+                    total("MessagesSanitized", "sanitized"),
+                    total("MessagesBlocked", "blocked"),
+                    total("MessagesRejected", "rejected"),
+                    total("MessagesDeadLettered", "dead-lettered"),
+                ],
+            ),
+            cw.GraphWidget(
+                title="Blocked and changed, by rule",
+                width=12,
+                left=[by_dimension("PolicyViolations", "rule")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Rejected, by reason",
+                width=12,
+                left=[by_dimension("MessagesRejected", "reason")],
+            ),
+            cw.GraphWidget(
+                title="Stage latency (ms, p90)",
+                width=12,
+                left=[f.metric_duration(period=PERIOD, statistic="p90") for f in fn],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Response time (s) and late responses",
+                width=12,
+                left=[total("ResponseTime", "mean response time", "Average")],
+                right=[total("LateResponses", "late responses")],
+            ),
+            cw.GraphWidget(
+                title="Reminders sent, by stage",
+                width=12,
+                left=[by_dimension("RemindersSent", "stage")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Dead-letter queue depth",
+                width=8,
+                left=[
+                    q.metric_approximate_number_of_messages_visible(period=PERIOD, label=stage)
+                    for stage, q in dead_letter_queues.items()
+                ],
+            ),
+            cw.GraphWidget(
+                title="Lambda errors and throttles",
+                width=8,
+                left=[f.metric_errors(period=PERIOD) for f in fn],
+                right=[f.metric_throttles(period=PERIOD) for f in fn],
+            ),
+            cw.GraphWidget(
+                title="SES bounce and complaint rate",
+                width=8,
+                left=[ses_bounce],
+                right=[ses_complaint],
+            ),
+        )
