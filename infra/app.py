@@ -16,6 +16,7 @@ import aws_cdk as cdk  # noqa: E402
 
 from infra.bundling import build_asset  # noqa: E402
 from infra.config import ConfigError, DeploymentConfig  # noqa: E402
+from infra.nag import enable as enable_nag  # noqa: E402
 from infra.stack import ParleyStack  # noqa: E402
 
 
@@ -26,9 +27,16 @@ def cdk_json_context() -> dict[str, object]:
     return dict(json.loads((ROOT / "cdk.json").read_text()).get("context", {}))
 
 
+# CDK feature flags this app relies on (new behaviour, not the legacy defaults).
+FEATURE_FLAGS = {
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,  # a policy, not a legacy ACL
+}
+
+
 def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> cdk.App:
     outdir = outdir or os.environ.get("CDK_OUTDIR") or str(ROOT / "cdk.out")
-    app = cdk.App(context=context if context is not None else cdk_json_context(), outdir=outdir)
+    base = context if context is not None else cdk_json_context()
+    app = cdk.App(context={**FEATURE_FLAGS, **base}, outdir=outdir)
     keys = (
         "relayDomain",
         "region",
@@ -44,6 +52,7 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
         "bundle",
         "reminderMinutes",
         "alarmEmail",
+        "nag",
         "marketplace",
         "extraReceivingRegions",
     )
@@ -58,6 +67,8 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
         env=cdk.Environment(account=config.account, region=config.region),
         description="Parley: anonymizing buyer-seller messaging relay",
     )
+    if str(values.get("nag", "true")).lower() != "false":
+        enable_nag(app)  # zero unacknowledged AwsSolutions findings, or synth fails
     return app
 
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DeploymentConfig
+from infra.nag import acknowledge_findings
 from infra.parts.functions import FunctionFactory
 from infra.parts.inbound import Inbound
 from infra.parts.monitoring import Monitoring
@@ -91,13 +93,19 @@ class ParleyStack(Stack):
         consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
 
         bucket = storage.bucket
-        bucket.grant_read(ingest, f"{RAW_PREFIX}*")
-        bucket.grant_put(ingest, "messages/*")
-        bucket.grant_read(filter_fn, f"{RAW_PREFIX}*")
-        bucket.grant_read(filter_fn, "messages/*")
-        bucket.grant_put(filter_fn, "messages/*")
-        bucket.grant_read(relay, f"{RAW_PREFIX}*")
-        bucket.grant_read(relay, "messages/*")
+
+        def objects(function: lambda_.Function, actions: list[str], *prefixes: str) -> None:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=actions, resources=[bucket.arn_for_objects(f"{p}*") for p in prefixes]
+                )
+            )
+
+        objects(ingest, ["s3:GetObject"], RAW_PREFIX)
+        objects(ingest, ["s3:PutObject"], "messages/")
+        objects(filter_fn, ["s3:GetObject"], RAW_PREFIX, "messages/")
+        objects(filter_fn, ["s3:PutObject"], "messages/")
+        objects(relay, ["s3:GetObject"], RAW_PREFIX, "messages/")
         for name in ("aliases_table", "pairs_table", "parties_table", "orders_table"):
             tables[name].grant_read_data(ingest)
         for fn in (filter_fn, relay):
@@ -156,6 +164,7 @@ class ParleyStack(Stack):
             raw_prefix=RAW_PREFIX,
             ingest=ingest,
         )
+        acknowledge_findings(self, storage=storage, reminders=reminders)
         CfnOutput(
             self,
             "MxRecord",

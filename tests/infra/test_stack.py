@@ -13,6 +13,7 @@ from parley.settings import resource_names
 
 pytestmark = pytest.mark.infra
 CONTEXT = {
+    "nag": "false",
     "relayDomain": "marketplace.example",
     "region": "eu-west-1",
     "bundle": "false",
@@ -252,3 +253,29 @@ def test_ses_events_reach_the_feedback_function(template: Template) -> None:
             "EventPattern": Match.object_like({"source": ["aws.ses"]}),
         },
     )
+
+
+def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    # Given the app with the AwsSolutions pack as a CDK validation plugin
+    app = build_app(dict(CONTEXT, nag="true"), outdir=str(tmp_path_factory.mktemp("nag")))
+    # When it synthesizes, Then no finding is left (synth raises on the first one)
+    app.synth()
+    stack = app.node.find_child("ParleyStack")
+    acknowledged = [m.data for m in stack.node.metadata if m.type == "aws:cdk:acknowledged-rules"]
+    assert acknowledged and all(reason for entry in acknowledged for reason in entry.values())
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1"])
+def test_cfn_lint_passes_for_every_receiving_region(region: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from cfnlint.api import ManualArgs, lint
+
+    app = build_app(dict(CONTEXT, region=region), outdir=str(tmp_path_factory.mktemp(region)))
+    template = app.synth().get_stack_by_name("ParleyStack").template
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    # W3005: CDK writes a DependsOn on the function's role that a GetAtt already implies.
+    problems = [
+        f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW" and m.rule.id != "W3005"
+    ]
+    assert problems == []
