@@ -279,3 +279,30 @@ def test_cfn_lint_passes_for_every_receiving_region(region: str, tmp_path_factor
         f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW" and m.rule.id != "W3005"
     ]
     assert problems == []
+
+
+def test_the_local_stack_creates_the_same_tables_as_the_cdk_stack(template: Template) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from parley.local.provision import provision
+
+    declared = {
+        t["Properties"]["TableName"]: (
+            sorted((k["AttributeName"], k["KeyType"]) for k in t["Properties"]["KeySchema"]),
+            sorted(i["IndexName"] for i in t["Properties"].get("GlobalSecondaryIndexes", [])),
+        )
+        for t in template.find_resources("AWS::DynamoDB::Table").values()
+    }
+    with mock_aws():
+        provision(prefix="parley", relay_domain="marketplace.example", region="eu-west-1",
+                  endpoint_url=None)
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        local = {}
+        for name in dynamodb.list_tables()["TableNames"]:
+            table = dynamodb.describe_table(TableName=name)["Table"]
+            local[name] = (
+                sorted((k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]),
+                sorted(i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])),
+            )
+    assert local == declared
