@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit integration e2e synth dev lock clean policy-report
+.PHONY: install demo test lint typecheck unit integration e2e synth dev lock clean policy-report bench
 
 install: $(STAMP)
 
@@ -52,6 +52,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) cdk.out var .pytest_cache .mypy_cache .ruff_cache
+
+# Speed, memory, cold imports, cost per message, reminder reads, SMTP-to-outbox load.
+bench: install
+	$(BIN)/python bench/run.py
 
 # Precision and recall per rule on the labeled corpus (tests/policy/corpus.jsonl).
 policy-report: install

@@ -12,9 +12,9 @@ import pytest
 # jsii (the CDK's engine) warns loudly about the Node.js version of this machine on every start.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
-from parley.adapters.aws import client, reset_clients
+from parley.adapters.aws import reset_clients
 from parley.directory import OrderRegistration, PartyInfo, RegisteredOrder, register_order
-from parley.local.lambda_runtime import LocalContext, sqs_lambda_event
+from parley.local.lambda_runtime import LocalContext, drain_queues
 from parley.local.provision import provision
 from parley.local.ses_inbound import store_and_describe
 from parley.pipeline.services import Services, default_services
@@ -94,46 +94,7 @@ class Aws:
 
     def drain(self, rounds: int = 10) -> list[dict[str, Any]]:
         """Play the SQS event source mappings until both queues are empty."""
-        from functions.filter.handler import handler as filter_handler
-        from functions.relay.handler import handler as relay_handler
-
-        settings = get_settings()
-        sqs = client("sqs", settings)
-        results = []
-        for _ in range(rounds):
-            moved = False
-            for url, handler in (
-                (settings.filter_queue_url, filter_handler),
-                (settings.relay_queue_url, relay_handler),
-            ):
-                messages = sqs.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
-                ).get("Messages", [])
-                if not messages:
-                    continue
-                moved = True
-                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                    "Attributes"
-                ]["QueueArn"]
-                try:
-                    result = handler(sqs_lambda_event(messages, arn, REGION), LocalContext("t"))
-                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-                except Exception as exc:  # all records failed: SQS keeps them all
-                    result = {"error": repr(exc)}
-                    failed = {m["MessageId"] for m in messages}
-                results.append(result)
-                for message in messages:
-                    if message["MessageId"] not in failed:
-                        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                    else:  # let the visibility timeout pass at once: the next round retries
-                        sqs.change_message_visibility(
-                            QueueUrl=url,
-                            VisibilityTimeout=0,
-                            ReceiptHandle=message["ReceiptHandle"],
-                        )
-            if not moved:
-                break
-        return results
+        return drain_queues(rounds)
 
 
 @pytest.fixture

@@ -52,3 +52,63 @@ def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str
             }
         )
     return {"Records": records}
+
+
+def drain_queues(rounds: int = 10, visibility_now: bool = True) -> list[dict[str, Any]]:
+    """Play the SQS event source mappings once per round until both queues are empty.
+
+    Failed records are made visible again at once when `visibility_now` (a test does not wait
+    for the visibility timeout); SQS's receive count still grows, dead-lettering included.
+    """
+    from functions.filter.handler import handler as filter_handler
+    from functions.relay.handler import handler as relay_handler
+    from parley.adapters.aws import client
+    from parley.settings import get_settings
+
+    settings = get_settings()
+    sqs = client("sqs", settings)
+    results: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        moved = False
+        for url, handler in (
+            (settings.filter_queue_url, filter_handler),
+            (settings.relay_queue_url, relay_handler),
+        ):
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                continue
+            moved = True
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            try:
+                result = handler(
+                    sqs_lambda_event(messages, arn, settings.region), LocalContext("worker")
+                )
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception as exc:  # all records failed: SQS keeps them all
+                result = {"error": repr(exc)}
+                failed = {m["MessageId"] for m in messages}
+            results.append(result)
+            done = [m for m in messages if m["MessageId"] not in failed]
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
+            if visibility_now:
+                for message in messages:
+                    if message["MessageId"] in failed:
+                        sqs.change_message_visibility(
+                            QueueUrl=url,
+                            VisibilityTimeout=0,
+                            ReceiptHandle=message["ReceiptHandle"],
+                        )
+        if not moved:
+            break
+    return results

@@ -295,8 +295,12 @@ def test_the_local_stack_creates_the_same_tables_as_the_cdk_stack(template: Temp
         for t in template.find_resources("AWS::DynamoDB::Table").values()
     }
     with mock_aws():
-        provision(prefix="parley", relay_domain="marketplace.example", region="eu-west-1",
-                  endpoint_url=None)
+        provision(
+            prefix="parley",
+            relay_domain="marketplace.example",
+            region="eu-west-1",
+            endpoint_url=None,
+        )
         dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
         local = {}
         for name in dynamodb.list_tables()["TableNames"]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bench.localrun import seed_clocks
 from parley.adapters.store import ClockModel, OrderModel
 from parley.clocks import SHARDS, parse_iso
 from parley.deadlines import stage_times
@@ -231,32 +232,7 @@ def test_the_sweep_reads_only_what_is_due_among_100000_stored_clocks(aws: Aws) -
     client = ClockModel._get_connection().connection.client
     table = aws.env["PARLEY_CLOCKS_TABLE"]
 
-    def item(i: int) -> dict[str, Any]:
-        base = {
-            "clock_id": {"S": f"c{i}"},
-            "order_id": {"S": f"o{i}"},
-            "pair_id": {"S": "p"},
-            "seller_id": {"S": f"S{i % 500}"},
-            "buyer_id": {"S": f"B{i}"},
-            "received_at": {"S": "2026-11-25T10:00:00.000Z"},
-            "deadline_at": {"S": "2026-11-27T10:00:00.000Z"},
-        }
-        if i < 99_000:
-            return base | {"status": {"S": "answered"}}
-        due = "2026-11-30T10:00:00.000Z" if i >= 99_950 else "2026-12-05T10:00:00.000Z"
-        return base | {
-            "status": {"S": "open"},
-            "shard": {"S": str(i % SHARDS)},
-            "next_due_at": {"S": due},
-            "stages_sent": {"SS": ["first"]},
-        }
-
-    for start in range(0, 100_000, 25):
-        client.batch_write_item(
-            RequestItems={
-                table: [{"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]
-            }
-        )
+    seed_clocks(client, table, stored=100_000, due=50)
     reads: list[int] = []
 
     def on_query(parsed: dict[str, Any], **_: Any) -> None:

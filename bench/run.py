@@ -1,0 +1,222 @@
+"""`make bench`: the budgets of DESIGN.md, measured as ratios in one run.
+
+Writes bench/results.json and prints a table. Machines here are small and noisy: CPU figures
+are the minimum over repeated samples, import times the median of fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.compute import floor, pipeline  # noqa: E402
+from bench.fixtures import html_30k, large_pdf, small_plain  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+# On-demand list prices, us-east-1 (USD): what one million of each unit costs.
+PRICES = {
+    "ses_outbound_per_message": 0.10 / 1000,
+    "ses_inbound_per_message": 0.10 / 1000,
+    "dynamodb_write_request": 0.625 / 1e6,
+    "dynamodb_read_request": 0.125 / 1e6,
+    "s3_put": 0.005 / 1000,
+    "s3_get": 0.0004 / 1000,
+    "sqs_request": 0.40 / 1e6,
+    "lambda_request": 0.20 / 1e6,
+    "lambda_gb_second_arm64": 0.0000133334,
+}
+DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def cpu_seconds(work: Callable[[], object], repeat: int, samples: int = 5) -> float:
+    best = float("inf")
+    for _ in range(samples):
+        start = time.process_time()
+        for _ in range(repeat):
+            work()
+        best = min(best, (time.process_time() - start) / repeat)
+    return best
+
+
+def cpu_ratios() -> dict[str, float]:
+    figures = {}
+    for name, raw, repeat in (
+        ("small", small_plain(), 200),
+        ("html", html_30k(), 40),
+        ("large", large_pdf(), 1),
+    ):
+        base = cpu_seconds(lambda raw=raw: floor(raw), repeat)
+        ours = cpu_seconds(lambda raw=raw: pipeline(raw, {}), repeat)
+        figures[f"bytes_{name}"] = len(raw)
+        figures[f"floor_ms_{name}"] = round(base * 1000, 3)
+        figures[f"pipeline_ms_{name}"] = round(ours * 1000, 3)
+        figures[f"cpu_ratio_{name}"] = round(ours / base, 3)
+    return figures
+
+
+def peak_memory() -> dict[str, float]:
+    raw = large_pdf()
+    tracemalloc.start()
+    pipeline(raw, {})
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "peak_memory_mb_large": round(peak / 2**20, 1),
+        "peak_memory_ratio_large": round(peak / len(raw), 3),
+    }
+
+
+def _import_seconds(statement: str, runs: int = 7) -> float:
+    code = "import time; t = time.perf_counter(); " + statement + "; print(time.perf_counter() - t)"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+                env=env,
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return statistics.median(times)
+
+
+def cold_imports() -> dict[str, float]:
+    boto3 = _import_seconds("import boto3")
+    figures: dict[str, float] = {"import_ms_boto3": round(boto3 * 1000, 1)}
+    worst = 0.0
+    for fn in ("ingest", "filter", "relay", "reminders", "feedback"):
+        seconds = _import_seconds(f"import functions.{fn}.handler")
+        figures[f"import_ms_{fn}"] = round(seconds * 1000, 1)
+        worst = max(worst, seconds / boto3)
+    figures["cold_import_ratio_max"] = round(worst, 3)
+    figures["import_ms_tracer_enabled"] = round(
+        _import_seconds(
+            "import functions.ingest.handler; from aws_lambda_powertools import Tracer; "
+            "Tracer(service='x', disabled=True)"
+        )
+        * 1000,
+        1,
+    )
+    return figures
+
+
+def api_costs(messages: int = 40) -> dict[str, Any]:
+    """Count AWS calls per message over the pipeline on moto, price them against SES."""
+    import botocore.client
+    from moto import mock_aws
+
+    calls: Counter[tuple[str, str]] = Counter()
+    real = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls[(self.meta.service_model.service_name, operation)] += 1
+        return real(self, operation, params)
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="eu-west-1",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="ERROR",
+    )
+    from bench.localrun import LocalPipeline
+
+    with mock_aws():
+        local = LocalPipeline()
+        botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        try:
+            local.run(messages)
+        finally:
+            botocore.client.BaseClient._make_api_call = real  # type: ignore[method-assign]
+    per_message = {f"{s}:{o}": round(n / messages, 2) for (s, o), n in sorted(calls.items())}
+    sqs = sum(n for (s, _), n in calls.items() if s == "sqs") / messages
+    writes = sum(n for (s, o), n in calls.items() if s == "dynamodb" and o in DYNAMODB_WRITES)
+    reads = sum(n for (s, o), n in calls.items() if s == "dynamodb") - writes
+    s3_put = calls[("s3", "PutObject")] / messages
+    s3_get = calls[("s3", "GetObject")] / messages
+    # ingest once per message, filter and relay in batches of up to 10 (1 is the worst case)
+    invocations = 3
+    cost = (
+        writes / messages * PRICES["dynamodb_write_request"]
+        + reads / messages * PRICES["dynamodb_read_request"]
+        + s3_put * PRICES["s3_put"]
+        + s3_get * PRICES["s3_get"]
+        + sqs * PRICES["sqs_request"]
+        + invocations * PRICES["lambda_request"]
+        + invocations * 0.1 * 1.0 * PRICES["lambda_gb_second_arm64"]
+    )  # 100 ms at 1 GB
+    ses = PRICES["ses_outbound_per_message"] + PRICES["ses_inbound_per_message"]
+    return {
+        "api_calls_per_message": per_message,
+        "aws_cost_per_million_usd": round(cost * 1e6, 2),
+        "ses_cost_per_million_usd": round(ses * 1e6, 2),
+        "cost_overhead_vs_ses": round(cost / ses, 4),
+    }
+
+
+def reminder_reads() -> dict[str, float]:
+    from moto import mock_aws
+
+    from bench.localrun import bounded_sweep
+
+    with mock_aws():
+        read = bounded_sweep(stored=100_000, due=50)
+    return {"reminder_items_read": read}
+
+
+def end_to_end(messages: int) -> dict[str, float]:
+    from bench.localrun import smtp_load
+
+    return smtp_load(messages)
+
+
+def main() -> None:
+    results: dict[str, Any] = {}
+    for title, step in (
+        ("cpu", cpu_ratios),
+        ("memory", peak_memory),
+        ("imports", cold_imports),
+        ("cost", api_costs),
+        ("reminders", reminder_reads),
+        ("e2e", lambda: end_to_end(int(os.environ.get("BENCH_E2E_MESSAGES", 1000)))),
+    ):
+        started = time.perf_counter()
+        results.update(step())
+        print(f"[bench] {title} done in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    targets = {
+        "cpu_ratio_small": 3,
+        "cpu_ratio_html": 3,
+        "cpu_ratio_large": 1.5,
+        "peak_memory_ratio_large": 4,
+        "cold_import_ratio_max": 1.3,
+        "cost_overhead_vs_ses": 0.10,
+    }
+    print(f"{'figure':<28} {'value':>12} {'target':>8}")
+    for key, value in results.items():
+        if isinstance(value, dict):
+            continue
+        target = targets.get(key)
+        mark = "" if target is None else ("ok" if value <= target else "MISSED")
+        print(f"{key:<28} {value:>12} {'' if target is None else '<= ' + str(target):>8} {mark}")
+
+
+if __name__ == "__main__":
+    main()
