@@ -156,6 +156,7 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
 
         def sender(worker: int) -> None:
             with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=60) as smtp:
+                smtp.ehlo()
                 for i in range(worker, messages, senders):
                     data = _question(order.seller_alias, i).as_bytes(policy=SMTP)
                     smtp.mail("bob@example.net")
@@ -172,21 +173,21 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
             thread.start()
         for thread in threads:
             thread.join()
-        arrived: dict[str, float] = {}
+        arrived: dict[str, float] = {}  # message id -> when its copy reached the outbox
+        seen: set[str] = set()
         parser = BytesHeaderParser()
         deadline = time.perf_counter() + 900
-        while len(arrived) < messages and time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not all(k in arrived for k in sent_at):
             for path in (config.outbox / "new").iterdir():
-                if path.name in arrived:
+                if path.name in seen:
                     continue
+                seen.add(path.name)
                 message_id = str(parser.parsebytes(path.read_bytes())["Message-ID"]).strip("<>")
-                arrived[path.name] = time.perf_counter()
-                arrived[message_id.split("@")[0]] = arrived[path.name]
-            arrived_messages = [k for k in sent_at if k in arrived]
-            if len(arrived_messages) >= messages:
-                break
+                arrived[message_id.split("@")[0]] = time.perf_counter()
             time.sleep(0.05)
         latencies = [(arrived[k] - sent_at[k]) * 1000 for k in sent_at if k in arrived]
+        if len(latencies) < 2:
+            raise RuntimeError(f"only {len(latencies)} of {messages} messages came out")
         elapsed = max(arrived[k] for k in sent_at if k in arrived) - started
         return {
             "e2e_messages": float(len(latencies)),

@@ -38,6 +38,7 @@ class DevConfig:
     prefix: str = "parley"  # the same physical names as the CDK stack
     poll_seconds: float = 0.2
     reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
+    workers_per_queue: int = 2  # Lambda runs several batches at once too
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -129,8 +130,9 @@ class LocalStack:
             data_size_limit=SES_INBOUND_LIMIT,
         )
         self._smtp.start()
-        self._spawn("filter-worker", self._worker, "filter")
-        self._spawn("relay-worker", self._worker, "relay")
+        for n in range(cfg.workers_per_queue):
+            self._spawn(f"filter-worker-{n}", self._worker, "filter")
+            self._spawn(f"relay-worker-{n}", self._worker, "relay")
         self._spawn("outbox", self._outbox_loop)
         if cfg.reminder_seconds > 0:
             self._spawn("reminders", self._reminder_loop)
