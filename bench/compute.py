@@ -30,18 +30,20 @@ def floor(raw: bytes) -> bytes:
     return BytesParser(policy=policy.default).parsebytes(raw).as_bytes()
 
 
-def pipeline(raw: bytes, store: dict[str, bytes]) -> bytes:
-    """ingest + filter + relay as the stages run them; S3 is a dict, the rest is skipped."""
-    # ingest: headers, full parse with limits, attachments stored, ids recorded
+def ingest_stage(raw: bytes, store: dict[str, bytes]) -> None:
+    """Headers, full parse with limits, attachments stored, ids recorded."""
     store["raw"] = raw
-    head = parse_headers(raw)
-    header(head, "From")
+    header(parse_headers(raw), "From")
     parsed = parse_message(store["raw"], LIMIT)
     for index, attachment in enumerate(attachments(parsed)):
         store[f"att-{index}"] = attachment.data
     message_ids(header(parsed, "Message-ID"))
-    # filter: parse again (a separate function), classify, evaluate, keep a sanitized copy
-    message = parse_message(store["raw"], LIMIT)
+
+
+def filter_stage(store: dict[str, bytes]) -> None:
+    """Parse again (another function), classify, evaluate, keep a sanitized copy."""
+    raw = store["raw"]
+    message = parse_message(raw, LIMIT)
     decision = evaluate(
         message,
         PolicyContext(
@@ -50,6 +52,19 @@ def pipeline(raw: bytes, store: dict[str, bytes]) -> bytes:
     )
     if decision.modified:
         store["sanitized"] = message.as_bytes()
-    # relay: parse the body to send, compose the anonymized copy
-    body = store.get("sanitized", store["raw"])
-    return compose_relay(parse_message(body, LIMIT), ENVELOPE)
+
+
+def relay_stage(store: dict[str, bytes]) -> bytes:
+    """Parse the body to send and compose the anonymized copy."""
+    return compose_relay(parse_message(store.get("sanitized", store["raw"]), LIMIT), ENVELOPE)
+
+
+def pipeline(raw: bytes, store: dict[str, bytes]) -> bytes:
+    """ingest + filter + relay as the stages run them; S3 is a dict, the other calls skipped.
+
+    Each stage is its own function, as each is its own Lambda invocation: nothing one
+    stage parsed stays alive in the next.
+    """
+    ingest_stage(raw, store)
+    filter_stage(store)
+    return relay_stage(store)

@@ -24,6 +24,20 @@ log = logging.getLogger("parley")
 SHARDS = 8  # spreads the due-time index over partitions; the sweep queries each
 
 
+RUNNING_KEY = "#running"  # one counter item in the clocks table: how many clocks run now
+
+
+def _add_running(delta: int) -> None:
+    """Keep the running-clocks gauge without ever reading the clocks themselves."""
+    ClockModel._get_connection().update_item(RUNNING_KEY, actions=[ClockModel.running.add(delta)])
+
+
+def running_clocks() -> int:
+    item = ClockModel._get_connection().get_item(RUNNING_KEY, consistent_read=True)
+    value = (item.get("Item") or {}).get("running", {}).get("N")
+    return int(value or 0)
+
+
 def shard_of(clock_id: str) -> str:
     return str(int(hashlib.sha256(clock_id.encode()).hexdigest(), 16) % SHARDS)
 
@@ -84,6 +98,7 @@ def start(
         except TransactWriteError:
             order = store.get(OrderModel, record.order_id)  # someone else started it
         else:
+            _add_running(1)
             count("ClocksStarted")
             log.info("response clock started", extra={"clock_id": clock_id, "next": stage})
             return clock
@@ -138,6 +153,7 @@ def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopp
             [OrderModel.open_clock_id.remove()],
             condition=OrderModel.open_clock_id == clock.clock_id,
         )
+    _add_running(-1)
     if status == "answered":
         count("ResponseTime", value=seconds or 0, unit="Seconds")
         if late:

@@ -61,7 +61,7 @@ def record_feedback(svc: Services, detail: dict[str, Any]) -> FeedbackOutcome:
     svc.store.update(
         record, [MessageModel.feedback.set(label), MessageModel.feedback_at.set(now_iso())]
     )
-    pair = svc.store.get(PairModel, record.pair_id) if record.pair_id else None
+    pair = svc.store.get(PairModel, record.pair_id, consistent=False) if record.pair_id else None
     if pair is None or record.direction is None:
         return FeedbackOutcome(kind, message_id, "recorded")
     sender_kind = side_of_sender(record.direction)

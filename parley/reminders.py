@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import ClockModel, ConditionFailed, PairModel, PartyModel
 from parley.clock import iso
-from parley.clocks import SHARDS, parse_iso, schedule
+from parley.clocks import SHARDS, parse_iso, running_clocks, schedule
 from parley.deadlines import STAGES, due_stage, stage_times
 from parley.mail.addresses import formatted
 from parley.mail.compose import WIRE_POLICY
@@ -33,6 +33,7 @@ class SweepResult:
     reminders: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
     digests_sent: int = 0
     undeliverable: int = 0
+    clocks_running: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -57,6 +58,8 @@ def sweep(svc: Services, now: datetime) -> SweepResult:
                 claimed[clock.seller_id].append(entry)
     for seller_id, entries in claimed.items():
         _send_digest(svc, seller_id, entries, now, result)
+    result.clocks_running = running_clocks()
+    count("ClocksRunning", value=result.clocks_running)
     return result
 
 
@@ -159,11 +162,11 @@ def render_digest(
 def _send_digest(
     svc: Services, seller_id: str, entries: list[DueEntry], now: datetime, result: SweepResult
 ) -> None:
-    seller = svc.store.get(PartyModel, f"seller:{seller_id}")
+    seller = svc.store.get(PartyModel, f"seller:{seller_id}", consistent=False)
     rows = []
     for entry in entries:
-        pair = svc.store.get(PairModel, entry.clock.pair_id)
-        buyer = svc.store.get(PartyModel, f"buyer:{entry.clock.buyer_id}")
+        pair = svc.store.get(PairModel, entry.clock.pair_id, consistent=False)
+        buyer = svc.store.get(PartyModel, f"buyer:{entry.clock.buyer_id}", consistent=False)
         first_name = (buyer.name.split() or ["-"])[0] if buyer else "-"
         rows.append((entry, first_name, pair.buyer_alias if pair else "-"))
     to = (seller.notification_email or seller.email) if seller else None

@@ -52,9 +52,11 @@ class Store:
         self.settings = settings
         bind_models(settings)
 
-    def get(self, model: type[M], key: str) -> M | None:
+    def get(self, model: type[M], key: str, *, consistent: bool = True) -> M | None:
+        """Directory data (aliases, pairs, parties) changes rarely and can be read eventually
+        consistent, at half the price; message records and clocks are read consistently."""
         try:
-            return model.get(key, consistent_read=True)
+            return model.get(key, consistent_read=consistent)
         except DoesNotExist:
             return None
 

@@ -240,6 +240,7 @@ class ClockModel(Model):
     answered_at = UnicodeAttribute(null=True)
     response_seconds = NumberAttribute(null=True)
     late = BooleanAttribute(null=True)
+    running = NumberAttribute(null=True)  # only on the "#running" counter item
 
     by_due = DueIndex()
     by_seller = SellerIndex()

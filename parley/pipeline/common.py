@@ -12,7 +12,6 @@ from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import MessageModel, PartyModel
 from parley.clock import now_iso
 from parley.mail.addresses import domain_of
-from parley.notices import NoticeFacts, compose_notice
 from parley.observability import count
 from parley.pipeline.services import Services
 from parley.policy.model import Violation
@@ -85,6 +84,8 @@ def send_notice(
     violations: Sequence[Violation] = (),
 ) -> bool:
     """Send one notice; a permanent SES refusal is logged, never retried forever."""
+    from parley.notices import NoticeFacts, compose_notice  # most messages never need one
+
     facts = NoticeFacts(
         kind=kind,
         locale=locale,
@@ -121,7 +122,7 @@ def in_stage(record: MessageModel | None, stage: str) -> bool:
 
 
 def party(svc: Services, kind: str, party_id: str) -> PartyModel | None:
-    return svc.store.get(PartyModel, f"{kind}:{party_id}")
+    return svc.store.get(PartyModel, f"{kind}:{party_id}", consistent=False)
 
 
 @contextmanager

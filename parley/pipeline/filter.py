@@ -38,7 +38,7 @@ def filter_message(message_id: str, svc: Services, receive_count: int = 1) -> Fi
 
 def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     assert record.pair_id and record.direction
-    pair = svc.store.get(PairModel, record.pair_id)
+    pair = svc.store.get(PairModel, record.pair_id, consistent=False)
     raw = svc.blobs.get(record.raw_key)
     try:
         message = parse_message(raw, svc.settings.max_message_bytes)

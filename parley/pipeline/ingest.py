@@ -24,7 +24,7 @@ from parley.models.tables import AttachmentMap, set_or_remove
 from parley.observability import count
 from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
 from parley.pipeline.services import Services
-from parley.policy.rules import order_ids_in
+from parley.policy.model import order_ids_in
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -163,16 +163,16 @@ def _accept(
     sender_address: str,
     auto: bool,
 ) -> IngestOutcome:
-    alias = svc.store.get(AliasModel, record.recipient_alias)
+    alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
     if alias is None:
         raise Rejection("unknown-alias")
-    pair = svc.store.get(PairModel, alias.pair_id)
+    pair = svc.store.get(PairModel, alias.pair_id, consistent=False)
     if pair is None:
         raise Rejection("unknown-alias")
     # The alias belongs to its side; only the other side's registered addresses may use it.
     sender_kind = "seller" if alias.side == "buyer" else "buyer"
     sender_id = pair.seller_id if sender_kind == "seller" else pair.buyer_id
-    sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}")
+    sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}", consistent=False)
     allowed = (
         {sender_party.email, *(sender_party.authorized_senders or set())} if sender_party else set()
     )

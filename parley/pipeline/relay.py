@@ -65,7 +65,7 @@ def _release(svc: Services, record: MessageModel) -> None:
 
 def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     assert record.pair_id and record.direction
-    pair = svc.store.get(PairModel, record.pair_id)
+    pair = svc.store.get(PairModel, record.pair_id, consistent=False)
     sender_side = side_of_sender(record.direction)
     recipient_side = "seller" if sender_side == "buyer" else "buyer"
     if pair is None:

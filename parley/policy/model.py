@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# A marketplace order id: 17 digits as 3-7-7, not glued to more digits.
+ORDER_ID = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
+
+
+def order_ids_in(text: str) -> list[str]:
+    return ORDER_ID.findall(text)
 
 
 class Category(StrEnum):

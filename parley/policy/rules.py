@@ -13,13 +13,10 @@ from datetime import date, datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 from parley.policy.config import OFFICE_ZIP_EXTENSIONS, PolicyConfig
 from parley.policy.inspect import AttachmentPart, Inspection
-from parley.policy.model import Action, Category, Violation, excerpt
+from parley.policy.model import ORDER_ID, Action, Category, Violation, excerpt, order_ids_in
 
-ORDER_ID = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
 REDACTED = "[removed]"
 
 P, R, C, B = Category.PROACTIVE, Category.REPLY, Category.CRITICAL, Category.BUYER
@@ -57,10 +54,6 @@ class Rule(ABC):
 
     def violation(self, action: Action, evidence: str) -> Violation:
         return Violation(self.id, action, excerpt(evidence))
-
-
-def order_ids_in(text: str) -> list[str]:
-    return ORDER_ID.findall(text)
 
 
 def host_of(url: str) -> str:
@@ -298,6 +291,8 @@ class ContactInfo(TextRule):
         return [m for m in EMAIL.finditer(text) if m.group(0).rpartition("@")[2].lower() not in own]
 
     def _phones(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
+        import phonenumbers  # loaded on the first seller message, not at cold start
+
         masked = _mask(TRACKING_NUMBER, _mask(ORDER_ID, _mask(URL, _mask(EMAIL, text))))
         spans: dict[tuple[int, int], None] = {}
         for region in ctx.config.phone_regions:
