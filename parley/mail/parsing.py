@@ -5,13 +5,36 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
-from typing import cast
+from email.policy import EmailPolicy
+from functools import lru_cache
+from typing import Any, cast
+
+_LINESEP = re.compile(r"\n|\r")
+
+
+@lru_cache(maxsize=2048)
+def _parsed_header(factory: Any, name: str, value: str) -> Any:
+    return factory(name, value)
+
+
+class CachingPolicy(EmailPolicy):
+    """The default policy, but a header is parsed once, not on every access.
+
+    The stdlib parses a header's value each time it is read (`get_content_type()` reads
+    Content-Type again on every call); header objects are immutable, so equal inputs can
+    share one parse.
+    """
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(self.header_factory, name, "".join(_LINESEP.split(value)))
+
 
 # cte_type 7bit: anything re-encoded from these objects is 7-bit clean.
-PARSE_POLICY = policy.default.clone(cte_type="7bit", raise_on_defect=False)
+PARSE_POLICY = CachingPolicy(cte_type="7bit", raise_on_defect=False)
 
 MAX_DEPTH = 20
 MAX_PARTS = 500

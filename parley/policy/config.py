@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -19,15 +20,39 @@ class PolicyConfigError(ValueError):
     """The policy configuration is missing something or names an unknown marketplace."""
 
 
-def phrases(words: list[str]) -> re.Pattern[str]:
-    """One case-insensitive pattern for a phrase list; word boundaries where words end."""
-    parts = []
-    for word in sorted(set(words), key=len, reverse=True):
-        escaped = re.escape(word.lower()).replace(r"\ ", r"\s+")
-        start = r"(?<!\w)" if word[0].isalnum() else ""
-        end = r"(?!\w)" if word[-1].isalnum() else ""
-        parts.append(f"{start}{escaped}{end}")
-    return re.compile("|".join(parts), re.IGNORECASE)
+class Phrases:
+    """A phrase list as one case-insensitive pattern, with word boundaries where words end.
+
+    Most texts contain none of the phrases: a plain substring check on each phrase's first
+    word (fast, in C) decides that before the regular expression runs at all.
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        parts = []
+        for word in sorted(set(words), key=len, reverse=True):
+            escaped = re.escape(word.lower()).replace(r"\ ", r"\s+")
+            start = r"(?<!\w)" if word[0].isalnum() else ""
+            end = r"(?!\w)" if word[-1].isalnum() else ""
+            parts.append(f"{start}{escaped}{end}")
+        self.pattern = re.compile("|".join(parts), re.IGNORECASE)
+        self._keys = tuple({w.lower().split()[0] for w in words if w.strip()})
+
+    def _maybe(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(key in lowered for key in self._keys)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self._maybe(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self._maybe(text) else iter(())
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.pattern.sub(replacement, text) if self._maybe(text) else text
+
+
+def phrases(words: list[str]) -> Phrases:
+    return Phrases(words)
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +71,7 @@ def _document() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _patterns(marketplace: str) -> dict[str, re.Pattern[str]]:
+def _patterns(marketplace: str) -> dict[str, Phrases]:
     return {name: phrases(words) for name, words in _document()["words"].items()}
 
 
@@ -69,7 +94,7 @@ class PolicyConfig:
     tracker_hosts: frozenset[str] = field(default_factory=tracker_hosts)
     stopwords: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def words(self, name: str) -> re.Pattern[str]:
+    def words(self, name: str) -> Phrases:
         return _patterns(self.marketplace)[name]
 
 

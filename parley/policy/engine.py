@@ -83,7 +83,9 @@ def evaluate(
         raw_size=ctx.raw_size,
         list_unsubscribe=message.get("List-Unsubscribe") is not None,
     )
-    review_request = bool(ctx.config.words("review_request").search(inspection.text()))
+    review_request = category is not Category.BUYER and bool(
+        ctx.config.words("review_request").search(inspection.text())
+    )
     violations: list[Violation] = []
     for rule in rules:
         violations.extend(rule.apply(inspection, rule_ctx))

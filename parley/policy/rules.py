@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from parley.policy.config import OFFICE_ZIP_EXTENSIONS, PolicyConfig
+from parley.policy.config import OFFICE_ZIP_EXTENSIONS, Phrases, PolicyConfig
 from parley.policy.inspect import AttachmentPart, Inspection
 from parley.policy.model import ORDER_ID, Action, Category, Violation, excerpt, order_ids_in
 
@@ -93,7 +93,7 @@ class TextRule(Rule):
     def find(self, text: str, ctx: RuleContext) -> list[str]:
         return [m.group(0) for m in self.pattern(ctx).finditer(text)]
 
-    def pattern(self, ctx: RuleContext) -> re.Pattern[str]:
+    def pattern(self, ctx: RuleContext) -> Phrases:
         return ctx.config.words(self.words_key)
 
     def redact(self, text: str, ctx: RuleContext) -> str:
