@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 _LINESEP = re.compile(r"\n|\r")
+_CACHEABLE = 2048
 
 
 @lru_cache(maxsize=2048)
@@ -30,7 +31,10 @@ class CachingPolicy(EmailPolicy):
     def header_fetch_parse(self, name: str, value: Any) -> Any:
         if hasattr(value, "name"):
             return value
-        return _parsed_header(self.header_factory, name, "".join(_LINESEP.split(value)))
+        unfolded = "".join(_LINESEP.split(value))
+        if len(unfolded) > _CACHEABLE:  # a hostile 100 KB header must not stay in memory
+            return self.header_factory(name, unfolded)
+        return _parsed_header(self.header_factory, name, unfolded)
 
 
 # cte_type 7bit: anything re-encoded from these objects is 7-bit clean.
