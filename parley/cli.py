@@ -265,6 +265,66 @@ def sellers_stats(
         )
 
 
+@app.command()
+def reconcile(
+    since: Annotated[str | None, typer.Option(help="Only messages received since (ISO).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """List every message not in a final state and every dead-lettered one, with stage and error."""
+    from parley.clock import iso
+    from parley.operations import reconcile as unfinished
+
+    store = _store(env_file)
+    rows = list(unfinished(store, iso(_instant(since)) if since else None))
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row.received_at}  {row.stage:<6} {row.status:<14} {row.message_id}  "
+            f"{row.reason or ''} {(row.last_error or '')[:80]}"
+        )
+    typer.echo(f"{len(rows)} message(s) not finished")
+
+
+dlq_app = typer.Typer(help="Dead-letter queues.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    queue: Annotated[str, typer.Argument(help="filter or relay")],
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Move a stage's dead-lettered messages back to its queue (safe to run twice)."""
+    import os as _os
+
+    from rich.progress import Progress
+
+    from parley.adapters.aws import client
+    from parley.operations import redrive
+
+    store = _store(env_file)
+    if queue not in {"filter", "relay"}:
+        fail("queue must be filter or relay")
+    settings = store.settings
+    dlq_url = _os.environ.get(f"PARLEY_{queue.upper()}_DLQ_URL")
+    if not dlq_url:
+        fail(f"PARLEY_{queue.upper()}_DLQ_URL is not set")
+    sqs = client("sqs", settings)
+    target = settings.filter_queue_url if queue == "filter" else settings.relay_queue_url
+    waiting = int(
+        sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessages"]
+    )
+    with Progress() as bar:
+        task = bar.add_task(f"redriving {queue}", total=waiting or None)
+        moved = redrive(sqs, store, dlq_url, target, lambda n: bar.advance(task, n))
+    typer.echo(json.dumps({"queue": queue, "moved": moved}))
+
+
 class Direction(StrEnum):
     SELLER_TO_BUYER = "seller-to-buyer"
     BUYER_TO_SELLER = "buyer-to-seller"

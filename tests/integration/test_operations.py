@@ -1,0 +1,51 @@
+"""Operators: reconcile lists what is unfinished; redrive puts parked messages back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from typer.testing import CliRunner
+
+from parley.adapters.aws import client
+from parley.adapters.store import MessageModel
+from parley.cli import app
+from parley.operations import reconcile, redrive
+from parley.pipeline.common import message_id_for
+from parley.settings import get_settings
+from tests.conftest import BUYER_EMAIL, Aws
+from tests.mailbuilder import mail, wire
+
+
+def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    ses = aws.services.mailer._ses
+    real = ses.send_email
+
+    def down(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "x"}}, "SendEmail")
+
+    ses.send_email = down
+    ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "Hi")), [order.seller_alias])
+    aws.drain(rounds=8)  # five failed receives, then SQS parks it in the dead-letter queue
+    message_id = message_id_for(ses_id, order.seller_alias)
+    record = MessageModel.get(message_id)
+    assert (record.status, record.stage) == ("dead_lettered", "relay")
+
+    rows = list(reconcile(aws.services.store))
+    assert [(r.message_id, r.stage, r.status) for r in rows] == [
+        (message_id, "relay", "dead_lettered")
+    ]
+    assert "ServiceUnavailable" in (rows[0].last_error or "")
+    listed = CliRunner().invoke(app, ["reconcile", "--json"])
+    assert listed.exit_code == 0 and message_id in listed.stdout
+
+    # SES is back; the operator redrives, twice (the second finds nothing)
+    ses.send_email = real
+    settings = get_settings()
+    sqs = client("sqs", settings)
+    dlq = aws.env["PARLEY_RELAY_DLQ_URL"]
+    assert redrive(sqs, aws.services.store, dlq, settings.relay_queue_url) == 1
+    assert redrive(sqs, aws.services.store, dlq, settings.relay_queue_url) == 0
+    aws.drain()
+    assert MessageModel.get(message_id).status == "delivered"
+    assert list(reconcile(aws.services.store)) == []
