@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -59,6 +60,23 @@ def _claim(svc: Services, record: MessageModel) -> bool:
     return True
 
 
+def _record_sent(svc: Services, record: MessageModel, ses_message_id: str) -> None:
+    """SES took the mail: write that down, trying harder than usual, because losing this
+    write leaves only the dead-letter path (`send-outcome-unknown`) for a sent message."""
+    for tries in range(4):
+        try:
+            svc.store.update(record, [MessageModel.ses_outbound_id.set(ses_message_id)])
+            return
+        except Exception:
+            if tries == 3:
+                log.error(
+                    "sent, but could not record it",
+                    extra={"message_id": record.message_id, "ses_message_id": ses_message_id},
+                )
+                raise
+            time.sleep(0.2 * 2**tries)
+
+
 def _release(svc: Services, record: MessageModel) -> None:
     svc.store.update(record, [MessageModel.relay_claimed_at.remove()])
 
@@ -101,34 +119,37 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         | _replacements(recipient, recipient_alias),
         scrub=_replacements(sender, sender_alias),
     )
-    try:
-        message = parse_message(
-            svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
-        )
-        data = compose_relay(message, envelope)
-    except (UnacceptableMessage, ComposeError) as exc:
-        log.warning(
-            "message could not be composed",
-            extra={"message_id": record.message_id, "error": str(exc)[:200]},
-        )
-        return _refused(svc, record, sender, "unencodable", str(exc))
+    if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
+        try:
+            message = parse_message(
+                svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
+            )
+            data = compose_relay(message, envelope)
+        except (UnacceptableMessage, ComposeError) as exc:
+            log.warning(
+                "message could not be composed",
+                extra={"message_id": record.message_id, "error": str(exc)[:200]},
+            )
+            return _refused(svc, record, sender, "unencodable", str(exc))
+        if not _claim(svc, record):
+            return RelayOutcome(record.message_id, "duplicate")
+        try:
+            sent = svc.mailer.send_raw(
+                sender=sender_alias,
+                recipient=recipient.email,
+                data=data,
+                tags={"parley_kind": "relay", "parley_message_id": record.message_id},
+            )
+        except PermanentSendError as exc:
+            return _refused(svc, record, sender, "send-rejected", str(exc))
+        except Exception:
+            _release(svc, record)  # SES answered with an error or never got it: safe to retry
+            raise
+        # Recorded at once: whatever fails after this point is retried without sending again.
+        _record_sent(svc, record, sent.ses_message_id)
+    ses_message_id = str(record.ses_outbound_id)
 
-    if not _claim(svc, record):
-        return RelayOutcome(record.message_id, "duplicate")
-    try:
-        sent = svc.mailer.send_raw(
-            sender=sender_alias,
-            recipient=recipient.email,
-            data=data,
-            tags={"parley_kind": "relay", "parley_message_id": record.message_id},
-        )
-    except PermanentSendError as exc:
-        return _refused(svc, record, sender, "send-rejected", str(exc))
-    except Exception:
-        _release(svc, record)  # SES answered with an error or never got it: safe to retry
-        raise
-
-    ses_visible = f"{sent.ses_message_id}@{svc.settings.outbound_message_id_domain}"
+    ses_visible = f"{ses_message_id}@{svc.settings.outbound_message_id_domain}"
     visible = [own_id, ses_visible]
     remember(
         svc.store,
@@ -143,7 +164,6 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         record,
         status,
         actions=[
-            MessageModel.ses_outbound_id.set(sent.ses_message_id),
             MessageModel.outbound_message_id.set(
                 ses_visible if svc.settings.ses_rewrites_message_id else own_id
             ),
@@ -154,7 +174,7 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     except Exception:  # the mail is out and recorded; a clock error must not undo that
         log.exception("response clock bookkeeping failed", extra={"message_id": record.message_id})
         count("ClockErrors")
-    return RelayOutcome(record.message_id, status, sent.ses_message_id)
+    return RelayOutcome(record.message_id, status, ses_message_id)
 
 
 def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
