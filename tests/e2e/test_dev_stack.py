@@ -72,6 +72,38 @@ class DevStack:
         return self.process.wait(timeout=30)
 
 
+def register(
+    dev: DevStack,
+    order: str = "123-1234567-1234567",
+    buyer: tuple[str, str, str] = ("B1", "Bob", "bob@example.net"),
+    locale: str | None = "de-DE",
+) -> dict[str, str]:
+    """`parley orders add` for seller S1 and a buyer; the aliases it printed."""
+    args = [
+        "orders",
+        "add",
+        "--order-id",
+        order,
+        "--seller-id",
+        "S1",
+        "--seller-name",
+        "Shop",
+        "--seller-email",
+        "seller@example.org",
+        "--buyer-id",
+        buyer[0],
+        "--buyer-name",
+        buyer[1],
+        "--buyer-email",
+        buyer[2],
+        *(["--locale", locale] if locale else []),
+    ]
+    result = dev.cli(*args)
+    assert result.returncode == 0, result.stderr
+    aliases: dict[str, str] = json.loads(result.stdout)
+    return aliases
+
+
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     stack = DevStack(tmp_path_factory.mktemp("dev"))
@@ -167,28 +199,7 @@ def test_malformed_registration_is_a_one_line_error_with_exit_2(dev: DevStack) -
 
 
 def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
-    aliases = json.loads(
-        dev.cli(
-            "orders",
-            "add",
-            "--order-id",
-            "123-1234567-1234567",
-            "--seller-id",
-            "S1",
-            "--seller-name",
-            "Shop",
-            "--seller-email",
-            "seller@example.org",
-            "--buyer-id",
-            "B1",
-            "--buyer-name",
-            "Bob",
-            "--buyer-email",
-            "bob@example.net",
-            "--locale",
-            "de-DE",
-        ).stdout
-    )
+    aliases = register(dev)
     before = len(outbox_messages(dev.outbox))
     promo = EmailMessage()
     promo["From"] = "seller@example.org"
@@ -206,28 +217,7 @@ def test_a_blocked_message_yields_a_notice_in_the_outbox(dev: DevStack) -> None:
 
 
 def test_a_critical_message_is_delivered_without_the_offending_parts(dev: DevStack) -> None:
-    aliases = json.loads(
-        dev.cli(
-            "orders",
-            "add",
-            "--order-id",
-            "123-1234567-1234567",
-            "--seller-id",
-            "S1",
-            "--seller-name",
-            "Shop",
-            "--seller-email",
-            "seller@example.org",
-            "--buyer-id",
-            "B1",
-            "--buyer-name",
-            "Bob",
-            "--buyer-email",
-            "bob@example.net",
-            "--locale",
-            "de-DE",
-        ).stdout
-    )
+    aliases = register(dev)
     urgent = EmailMessage()
     urgent["From"] = "seller@example.org"
     urgent["To"] = aliases["buyer_alias"]
@@ -253,26 +243,7 @@ def test_a_reminder_digest_arrives_for_an_unanswered_message_and_none_after_the_
     dev: DevStack,
 ) -> None:
     order = "555-5555555-5555555"
-    aliases = json.loads(
-        dev.cli(
-            "orders",
-            "add",
-            "--order-id",
-            order,
-            "--seller-id",
-            "S1",
-            "--seller-name",
-            "Shop",
-            "--seller-email",
-            "seller@example.org",
-            "--buyer-id",
-            "B2",
-            "--buyer-name",
-            "Clara Buyer",
-            "--buyer-email",
-            "clara@example.net",
-        ).stdout
-    )
+    aliases = register(dev, order, buyer=("B2", "Clara Buyer", "clara@example.net"), locale=None)
     question = EmailMessage()
     question["From"] = "clara@example.net"
     question["To"] = aliases["seller_alias"]
