@@ -25,13 +25,9 @@ class Unfinished:
 
 
 def reconcile(store: Store, since: str | None = None) -> Iterator[Unfinished]:
-    """Every message not in a final state, and every dead-lettered one (they keep their stage).
-
-    Reads the sparse in-flight index only: finished messages are not in it.
-    """
+    """Every message not in a final state, and every dead-lettered one (they keep their stage)."""
     for stage in STAGES:
-        condition = MessageModel.received_at >= since if since else None
-        for item in MessageModel.by_stage.query(stage, range_key_condition=condition):
+        for item in store.messages_in_stage(stage, since):
             yield Unfinished(
                 item.message_id, stage, item.status, item.received_at, item.reason, item.last_error
             )

@@ -70,11 +70,12 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="mail/",
+            # Raw mail and what was derived from it are evidence for disputes for two years,
+            # in cold storage after the first month.
             lifecycle_rules=[
-                # Raw mail is evidence for disputes for a while, then goes to cold storage.
                 s3.LifecycleRule(
-                    id="raw",
-                    prefix="raw/",
+                    id=prefix.rstrip("/"),
+                    prefix=prefix,
                     transitions=[
                         s3.Transition(
                             storage_class=s3.StorageClass.INFREQUENT_ACCESS,
@@ -82,18 +83,8 @@ class Storage(Construct):
                         )
                     ],
                     expiration=Duration.days(730),
-                ),
-                s3.LifecycleRule(
-                    id="messages",
-                    prefix="messages/",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=Duration.days(30),
-                        )
-                    ],
-                    expiration=Duration.days(730),
-                ),
+                )
+                for prefix in ("raw/", "messages/")
             ],
         )
         names = resource_names(prefix)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -89,12 +89,7 @@ class Store:
     def messages_of_order(self, order_id: str) -> Iterator[MessageModel]:
         return iter(MessageModel.by_order.query(order_id))
 
-    def messages_in_stage(self, stage: str) -> Iterator[MessageModel]:
-        return iter(MessageModel.by_stage.query(stage))
-
-
-def transaction_conflict(exc: TransactWriteError) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(
-        r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons
-    )
+    def messages_in_stage(self, stage: str, since: str | None = None) -> Iterator[MessageModel]:
+        """The sparse in-flight index: only unfinished (and dead-lettered) messages are in it."""
+        condition = MessageModel.received_at >= since if since else None
+        return iter(MessageModel.by_stage.query(stage, range_key_condition=condition))

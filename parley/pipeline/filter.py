@@ -55,6 +55,7 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     order = svc.store.get(OrderModel, record.order_id) if record.order_id else None
     buyer = party(svc, "buyer", pair.buyer_id) if pair else None
     seller = party(svc, "seller", pair.seller_id) if pair else None
+    sender = seller if sender_side == "seller" else buyer
     context = PolicyContext(
         direction=record.direction,
         is_reply=bool(answered),
@@ -89,7 +90,13 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         facts.append(MessageModel.attachments.set(_mark_removed(record, decision)))
 
     if decision.verdict is Verdict.BLOCK:
-        notified = _notify_sender(svc, record, pair, "blocked", decision)
+        notified = _notify_sender(
+            svc,
+            record,
+            sender,
+            "blocked",
+            decision,
+        )
         finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
         return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
 
@@ -103,7 +110,13 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         facts.append(MessageModel.body_key.set(body_key))
     notified = False
     if decision.verdict is Verdict.DELIVER_SANITIZED:
-        notified = _notify_sender(svc, record, pair, "sanitized", decision)
+        notified = _notify_sender(
+            svc,
+            record,
+            sender,
+            "sanitized",
+            decision,
+        )
     svc.store.update(
         record,
         [
@@ -159,14 +172,10 @@ def _mark_removed(record: MessageModel, decision: Decision) -> list[AttachmentMa
 
 
 def _notify_sender(
-    svc: Services, record: MessageModel, pair: PairModel | None, kind: str, decision: Decision
+    svc: Services, record: MessageModel, sender: PartyModel | None, kind: str, decision: Decision
 ) -> bool:
-    if record.auto_submitted or pair is None or record.direction is None:
+    if record.auto_submitted or sender is None:
         return False  # machines are never answered: no loops
-    sender_kind = side_of_sender(record.direction)
-    sender = party(svc, sender_kind, pair.seller_id if sender_kind == "seller" else pair.buyer_id)
-    if sender is None:
-        return False
     # Notices go to the registered address, never to whatever From the mail claimed.
     return send_notice(
         svc,

@@ -23,6 +23,11 @@ P, R, C, B = Category.PROACTIVE, Category.REPLY, Category.CRITICAL, Category.BUY
 ALL = (P, R, C, B)
 
 
+def blocked_unless_critical(in_critical: Action) -> Mapping[Category, Action]:
+    """Most content rules: block seller messages, but clean a critical one instead."""
+    return {P: Action.BLOCK, R: Action.BLOCK, C: in_critical}
+
+
 @dataclass(frozen=True)
 class RuleContext:
     category: Category
@@ -135,11 +140,7 @@ class OrderIdForeign(TextRule):
     """Naming someone else's order leaks another customer's business."""
 
     id = "order-id-foreign"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
 
     def find(self, text: str, ctx: RuleContext) -> list[str]:
         if ctx.pair_order_ids is None:
@@ -195,21 +196,13 @@ class ReviewRequestLimit(TextRule):
 class ReviewManipulation(TextRule):
     id = "review-manipulation"
     words_key = "review_manipulation"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
 
 
 class Promotion(TextRule):
     id = "promotion"
     words_key = "promotion"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
     _PRODUCT_PATH = re.compile(r"/(dp|gp/product|product|produkt|item)/", re.IGNORECASE)
 
     def find(self, text: str, ctx: RuleContext) -> list[str]:
@@ -225,11 +218,7 @@ class Promotion(TextRule):
 class OptOutRequest(TextRule):
     id = "opt-out-request"
     words_key = "opt_out"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
 
     def find(self, text: str, ctx: RuleContext) -> list[str]:
         found = super().find(text, ctx)
@@ -239,11 +228,7 @@ class OptOutRequest(TextRule):
 class SensitiveContent(TextRule):
     id = "sensitive-content"
     words_key = "sensitive"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
 
 
 # -- contact details and links -------------------------------------------------------------
@@ -280,11 +265,7 @@ def _mask(pattern: re.Pattern[str], text: str) -> str:
 
 class ContactInfo(TextRule):
     id = "contact-info"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.REDACT,
-    }
+    actions = blocked_unless_critical(Action.REDACT)
 
     def _emails(self, text: str, ctx: RuleContext) -> list[re.Match[str]]:
         own = {ctx.relay_domain} if ctx.relay_domain else set()
@@ -346,11 +327,7 @@ class ExternalLink(TextRule):
     registered instruction and warranty hosts."""
 
     id = "external-link"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.DEFANG,
-    }
+    actions = blocked_unless_critical(Action.DEFANG)
 
     @staticmethod
     def allowed(ctx: RuleContext) -> frozenset[str]:
@@ -415,11 +392,7 @@ class LogoLink(Rule):
     """An image wrapped in a link off the marketplace: a logo that leads to the seller's shop."""
 
     id = "logo-link"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.UNWRAP,
-    }
+    actions = blocked_unless_critical(Action.UNWRAP)
 
     def apply(self, inspection: Inspection, ctx: RuleContext) -> list[Violation]:
         action = self.action(ctx)
@@ -600,11 +573,7 @@ class AttachmentType(Rule):
     PNG, JPEG, GIF or plain text, and nothing else."""
 
     id = "attachment-type"
-    actions: ClassVar[Mapping[Category, Action]] = {
-        P: Action.BLOCK,
-        R: Action.BLOCK,
-        C: Action.STRIP,
-    }
+    actions = blocked_unless_critical(Action.STRIP)
 
     def apply(self, inspection: Inspection, ctx: RuleContext) -> list[Violation]:
         action = self.action(ctx)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,14 +73,13 @@ class DevStack:
         return self.process.wait(timeout=30)
 
 
-def register(
-    dev: DevStack,
+def order_args(
     order: str = "123-1234567-1234567",
     buyer: tuple[str, str, str] = ("B1", "Bob", "bob@example.net"),
     locale: str | None = "de-DE",
-) -> dict[str, str]:
-    """`parley orders add` for seller S1 and a buyer; the aliases it printed."""
-    args = [
+) -> list[str]:
+    """`parley orders add` for seller S1 and a buyer."""
+    return [
         "orders",
         "add",
         "--order-id",
@@ -98,7 +98,11 @@ def register(
         buyer[2],
         *(["--locale", locale] if locale else []),
     ]
-    result = dev.cli(*args)
+
+
+def register(dev: DevStack, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """Register through the CLI; the aliases it printed."""
+    result = dev.cli(*order_args(*args, **kwargs))
     assert result.returncode == 0, result.stderr
     aliases: dict[str, str] = json.loads(result.stdout)
     return aliases
@@ -115,26 +119,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 def test_mail_over_smtp_comes_out_anonymized_and_threaded(dev: DevStack) -> None:
     # Given an order registered through the CLI
-    added = dev.cli(
-        "orders",
-        "add",
-        "--order-id",
-        "123-1234567-1234567",
-        "--seller-id",
-        "S1",
-        "--seller-name",
-        "Shop",
-        "--seller-email",
-        "seller@example.org",
-        "--buyer-id",
-        "B1",
-        "--buyer-name",
-        "Bob",
-        "--buyer-email",
-        "bob@example.net",
-        "--locale",
-        "de-DE",
-    )
+    added = dev.cli(*order_args())
     assert added.returncode == 0, added.stderr
     aliases = json.loads(added.stdout)
     # When the buyer writes to the seller's alias over SMTP
@@ -176,24 +161,7 @@ def test_mail_over_smtp_comes_out_anonymized_and_threaded(dev: DevStack) -> None
 
 
 def test_malformed_registration_is_a_one_line_error_with_exit_2(dev: DevStack) -> None:
-    result = dev.cli(
-        "orders",
-        "add",
-        "--order-id",
-        "12-3",
-        "--seller-id",
-        "S1",
-        "--seller-name",
-        "Shop",
-        "--seller-email",
-        "seller@example.org",
-        "--buyer-id",
-        "B1",
-        "--buyer-name",
-        "Bob",
-        "--buyer-email",
-        "bob@example.net",
-    )
+    result = dev.cli(*order_args("12-3", locale=None))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "order id" in result.stderr
 
