@@ -81,6 +81,9 @@ def dev(
     reminder_seconds: Annotated[
         float, typer.Option(help="Seconds between reminder sweeps (0: none).")
     ] = 60.0,
+    api_port: Annotated[
+        int, typer.Option(help="Port of the message center API on 127.0.0.1 (0: none).")
+    ] = 8025,
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
     from parley.local.runtime import DevConfig, LocalStack
@@ -93,6 +96,7 @@ def dev(
         var_dir=var_dir,
         relay_domain=relay_domain,
         reminder_seconds=reminder_seconds,
+        api_port=api_port,
     )
     stack = LocalStack(config)
     stopped = threading.Event()
@@ -106,6 +110,11 @@ def dev(
         f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
         f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env"
     )
+    if api_port:
+        typer.echo(
+            f"message center API on http://127.0.0.1:{api_port} "
+            f"(OpenAPI at /openapi.json; tokens: parley token seller:ID)"
+        )
     typer.echo("Ctrl-C stops it.")
     sys.stdout.flush()
     stopped.wait()
@@ -124,6 +133,10 @@ def orders_add(
     buyer_email: Annotated[str, typer.Option()],
     locale: Annotated[str, typer.Option(help="Locale of new parties, e.g. de-DE.")] = "en-US",
     delivered_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD, when delivered.")] = None,
+    seller_fulfillment: Annotated[
+        str,
+        typer.Option(help="merchant or marketplace: who ships (sets the messaging default)."),
+    ] = "merchant",
     env_file: EnvFile = DEFAULT_ENV_FILE,
 ) -> None:
     """Register an order (and its seller and buyer when new); prints the pair's aliases."""
@@ -135,6 +148,7 @@ def orders_add(
         seller=PartyInfo(seller_id, seller_name, seller_email, locale),
         buyer=PartyInfo(buyer_id, buyer_name, buyer_email, locale),
         delivered_on=delivered_on,
+        seller_fulfillment=seller_fulfillment,
     )
     try:
         result = register_order(store, registration)
@@ -143,16 +157,71 @@ def orders_add(
     typer.echo(json.dumps(result.as_dict(), indent=2))
 
 
+@orders_app.command("cancel")
+def orders_cancel(
+    order_id: Annotated[str, typer.Argument(help="The order to cancel.")],
+    env_file: EnvFile = DEFAULT_ENV_FILE,
+) -> None:
+    """Mark an order cancelled: buyers are sent to customer service instead of the seller."""
+    from parley.directory import RegistrationError, cancel_order
+
+    try:
+        cancelled_at = cancel_order(_store(env_file), order_id)
+    except RegistrationError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps({"order_id": order_id, "cancelled_at": cancelled_at}))
+
+
+@app.command()
+def token(
+    party: Annotated[str, typer.Argument(help="seller:ID or buyer:ID")],
+    hours: Annotated[float, typer.Option(help="How long the token is valid.")] = 1.0,
+    var_dir: Annotated[Path, typer.Option(help="Where `parley dev` keeps its key.")] = Path("var"),
+) -> None:
+    """Print a token for the local message center API (the local stand-in for Cognito)."""
+    from parley.center.service import Principal
+    from parley.local.api_server import LocalIssuer
+
+    if Principal.from_claim(party) is None:
+        fail(f"{party!r} is not seller:ID or buyer:ID")
+    try:
+        typer.echo(LocalIssuer(var_dir / "dev-issuer.pem").token(party, int(hours * 3600)))
+    except FileNotFoundError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def openapi() -> None:
+    """Print the message center API's OpenAPI document (generated from the handler's routes)."""
+    from parley.local.api_server import openapi_json
+
+    typer.echo(openapi_json())
+
+
 @app.command()
 def history(
     order_id: Annotated[str, typer.Option(help="The order whose conversation to show.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write one .zip with every message, attachment and verdict."),
+    ] = None,
     env_file: EnvFile = DEFAULT_ENV_FILE,
 ) -> None:
     """Print a conversation: every message with direction, time, status, verdict, attachments."""
-    from parley.history import conversation
+    from parley.history import conversation, export_conversation
 
-    entries = conversation(_store(env_file), order_id)
+    store = _store(env_file)
+    if export is not None:
+        from parley.pipeline.services import default_services
+
+        try:
+            summary = export_conversation(default_services(), order_id, export)
+        except (LookupError, OSError) as exc:
+            fail(f"cannot export {order_id}: {exc}")
+        typer.echo(json.dumps(summary))
+        return
+    entries = conversation(store, order_id)
     if as_json:
         typer.echo(json.dumps([e.as_dict() for e in entries], indent=2))
         return

@@ -35,6 +35,7 @@ class OrderRegistration:
     seller: PartyInfo
     buyer: PartyInfo
     delivered_on: str | None = None
+    seller_fulfillment: str = "merchant"  # or "marketplace": who ships the seller's orders
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,14 @@ class RegisteredOrder:
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
+
+
+def messaging_enabled(seller: PartyModel) -> bool:
+    """Sellers who ship themselves get buyer messages unless they turn them off; sellers whose
+    orders the marketplace fulfills do not unless they turn them on."""
+    if seller.messaging_enabled is not None:
+        return bool(seller.messaging_enabled)
+    return seller.fulfillment != "marketplace"
 
 
 def party_key(kind: str, party_id: str) -> str:
@@ -94,8 +103,14 @@ def validate(registration: OrderRegistration, relay_domain: str) -> OrderRegistr
         r"^\d{4}-\d{2}-\d{2}$", registration.delivered_on
     ):
         raise RegistrationError("delivered-on must be YYYY-MM-DD")
+    if registration.seller_fulfillment not in {"merchant", "marketplace"}:
+        raise RegistrationError("seller fulfillment must be merchant or marketplace")
     return OrderRegistration(
-        registration.order_id, parties[0], parties[1], registration.delivered_on
+        registration.order_id,
+        parties[0],
+        parties[1],
+        registration.delivered_on,
+        registration.seller_fulfillment,
     )
 
 
@@ -155,6 +170,7 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
                         name=info.name,
                         email=info.email,
                         locale=info.locale,
+                        fulfillment=reg.seller_fulfillment if kind == "seller" else None,
                         created_at=now,
                     ),
                     condition=PartyModel.party_key.does_not_exist(),
@@ -205,3 +221,58 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
         pair.seller_alias,
         created=True,
     )
+
+
+def open_inquiry(store: Store, seller_id: str, buyer_id: str) -> tuple[PairModel, OrderModel]:
+    """A buyer's question before any order: a conversation of its own, on the pair's aliases
+    (created here when the two have never dealt with each other)."""
+    import secrets
+
+    pair_id = pair_id_of(seller_id, buyer_id)
+    now = now_iso()
+    inquiry = OrderModel(
+        f"inquiry-{secrets.token_hex(8)}",
+        pair_id=pair_id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
+        kind="inquiry",
+        created_at=now,
+    )
+    for _attempt in range(3):
+        pair = store.get(PairModel, pair_id)
+        try:
+            with store.transaction() as tx:
+                if pair is None:
+                    pair = PairModel(
+                        pair_id,
+                        seller_id=seller_id,
+                        buyer_id=buyer_id,
+                        buyer_alias=new_alias(store.settings),
+                        seller_alias=new_alias(store.settings),
+                        latest_order_id=inquiry.order_id,
+                        created_at=now,
+                    )
+                    tx.save(pair, condition=PairModel.pair_id.does_not_exist())
+                    for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
+                        tx.save(
+                            AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
+                            condition=AliasModel.alias.does_not_exist(),
+                        )
+                tx.save(inquiry, condition=OrderModel.order_id.does_not_exist())
+        except TransactWriteError as exc:  # a concurrent first contact created the pair
+            last = exc
+            continue
+        return pair, inquiry
+    raise RegistrationError(f"could not open the inquiry: {last}")
+
+
+def cancel_order(store: Store, order_id: str) -> str:
+    """Cancelled orders offer no contact with the seller; idempotent."""
+    order = store.get(OrderModel, order_id)
+    if order is None or order.kind == "inquiry":
+        raise RegistrationError(f"no order {order_id}")
+    if order.cancelled_at:
+        return str(order.cancelled_at)
+    now = now_iso()
+    store.update(order, [OrderModel.cancelled_at.set(now)])
+    return now

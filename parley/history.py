@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from parley.adapters.store import Store
+from parley.adapters.blobs import BlobNotFound
+from parley.adapters.store import OrderModel, Store
+from parley.clock import now_iso
+from parley.pipeline.services import Services
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,76 @@ def conversation(store: Store, order_id: str) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def export_conversation(svc: Services, order_id: str, path: Path) -> dict[str, object]:
+    """One archive for a claim or chargeback: every message as received and as delivered,
+    its attachments, and what the policy decided, with a manifest."""
+    order = svc.store.get(OrderModel, order_id)
+    if order is None:
+        raise LookupError(f"no conversation {order_id}")
+    messages = []
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in svc.store.messages_of_order(order_id):
+            folder = f"messages/{item.received_at.replace(':', '')}-{item.message_id}"
+            files = {"original": _copy(svc, archive, item.raw_key, f"{folder}/original.eml")}
+            if item.body_key:
+                files["delivered"] = _copy(svc, archive, item.body_key, f"{folder}/sanitized.eml")
+            for index, attachment in enumerate(item.attachments or []):
+                name = f"{folder}/attachments/{index:03d}-{_safe(attachment.name)}"
+                files[f"attachment {index}"] = _copy(svc, archive, attachment.key, name)
+            messages.append(
+                {
+                    "message_id": item.message_id,
+                    "received_at": item.received_at,
+                    "updated_at": item.updated_at,
+                    "direction": item.direction,
+                    "status": item.status,
+                    "reason": item.reason,
+                    "subject": item.subject,
+                    "message_type": item.message_type,
+                    "category": item.category,
+                    "verdict": item.verdict,
+                    "policy_version": item.policy_version,
+                    "violations": [
+                        {"rule": v.rule, "action": v.action, "evidence": v.evidence}
+                        for v in item.violations or []
+                    ],
+                    "attachments": [
+                        {
+                            "name": a.name,
+                            "content_type": a.content_type,
+                            "size": int(a.size),
+                            "removed_by": a.removed_by,
+                        }
+                        for a in item.attachments or []
+                    ],
+                    "feedback": item.feedback,
+                    "files": files,
+                }
+            )
+        manifest = {
+            "conversation_id": order_id,
+            "kind": order.kind or "order",
+            "seller_id": order.seller_id,
+            "buyer_id": order.buyer_id,
+            "delivered_on": order.delivered_on,
+            "cancelled_at": order.cancelled_at,
+            "exported_at": now_iso(),
+            "messages": messages,
+        }
+        archive.writestr("conversation.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return {"conversation_id": order_id, "messages": len(messages), "file": str(path)}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "attachment"
+
+
+def _copy(svc: Services, archive: zipfile.ZipFile, key: str, name: str) -> str | None:
+    """The stored object into the archive; None when it is gone (lifecycle expiry)."""
+    try:
+        archive.writestr(name, svc.blobs.get(key))
+    except BlobNotFound:
+        return None
+    return name

@@ -24,6 +24,10 @@ _SUBJECTS = {
         "en": "Marked as needing no response: {subject}",
         "de": "Als „keine Antwort nötig“ markiert: {subject}",
     },
+    "redirected": {
+        "en": "Sent to customer service: {subject}",
+        "de": "An den Kundenservice gesendet: {subject}",
+    },
     "no_response_none": {
         "en": "Nothing was waiting for an answer: {subject}",
         "de": "Keine offene Käufernachricht: {subject}",
@@ -49,6 +53,12 @@ _INTRO = {
         "Nothing was sent to the buyer, and no more reminders will come for it.",
         "de": "Die Nachricht des Käufers in dieser Unterhaltung wartet nicht mehr auf Ihre "
         "Antwort. An den Käufer wurde nichts gesendet, Erinnerungen dazu entfallen.",
+    },
+    "redirected": {
+        "en": "This seller does not receive messages, so your message went to the marketplace's "
+        "customer service, who will answer you.",
+        "de": "Dieser Verkäufer empfängt keine Nachrichten, daher ging Ihre Nachricht an den "
+        "Kundenservice des Marktplatzes, der Ihnen antworten wird.",
     },
     "no_response_none": {
         "en": "No buyer message in this conversation was waiting for an answer. Nothing was "

@@ -29,6 +29,8 @@ class Settings:
     thread_ids_table: str
     clocks_table: str
     notice_sender: str
+    templates_table: str = "parley-templates"
+    support_address: str = ""  # buyer mail for a seller with messaging off goes here
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
     marketplace: str = "default"  # which section of the policy configuration applies
@@ -100,7 +102,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         messages_table=_require(env, "PARLEY_MESSAGES_TABLE"),
         thread_ids_table=_require(env, "PARLEY_THREAD_IDS_TABLE"),
         clocks_table=_require(env, "PARLEY_CLOCKS_TABLE"),
+        templates_table=_require(env, "PARLEY_TEMPLATES_TABLE"),
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
+        support_address=env.get("PARLEY_SUPPORT_ADDRESS", "").strip().lower(),
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
         default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
         marketplace=env.get("PARLEY_MARKETPLACE") or "default",
@@ -126,6 +130,7 @@ def resource_names(prefix: str) -> dict[str, str]:
         "PARLEY_MESSAGES_TABLE": f"{prefix}-messages",
         "PARLEY_THREAD_IDS_TABLE": f"{prefix}-thread-ids",
         "PARLEY_CLOCKS_TABLE": f"{prefix}-clocks",
+        "PARLEY_TEMPLATES_TABLE": f"{prefix}-templates",
     }
 
 

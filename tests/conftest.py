@@ -101,6 +101,9 @@ class Aws:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     from moto import mock_aws
 
+    from parley.local.atomic_writes import serialize_moto_dynamodb_writes
+
+    serialize_moto_dynamodb_writes()
     with mock_aws():
         env = provision(
             prefix="parley-test",

@@ -34,3 +34,48 @@ class BlobStore:
             ContentType=content_type,
             ServerSideEncryption="AES256",
         )
+
+    def get_with_metadata(self, key: str) -> tuple[bytes, str, dict[str, str]]:
+        """Bytes, content type and user metadata (uploads carry their file name there)."""
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                raise BlobNotFound(key) from exc
+            raise
+        data: bytes = response["Body"].read()
+        return data, str(response.get("ContentType") or ""), dict(response.get("Metadata") or {})
+
+    def download_url(self, key: str, filename: str, expires_s: int) -> str:
+        """A short-lived link to one object, offered as a download under its own name."""
+        safe = filename.replace('"', "").replace("\\", "")
+        url: str = self._s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{safe}"',
+            },
+            ExpiresIn=expires_s,
+        )
+        return url
+
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, name: str, expires_s: int
+    ) -> dict[str, Any]:
+        """A presigned POST: S3 itself refuses another size, type or name than announced."""
+        fields = {
+            "Content-Type": content_type,
+            "x-amz-meta-name": name,
+            "x-amz-server-side-encryption": "AES256",
+        }
+        conditions: list[Any] = [{key_: value} for key_, value in fields.items()]
+        conditions.append(["content-length-range", 1, max_bytes])
+        form: dict[str, Any] = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields=fields,
+            Conditions=conditions,
+            ExpiresIn=expires_s,
+        )
+        return form

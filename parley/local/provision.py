@@ -9,6 +9,7 @@ from parley.models.tables import ALL_MODELS, bind_models
 from parley.settings import Settings, resource_names, settings_from_env
 
 LOCAL_VISIBILITY_TIMEOUT = 5  # seconds: failed attempts come back quickly on a laptop
+LOCAL_SUPPORT_ADDRESS = "support@help.marketplace.example"
 
 
 def queue_names(prefix: str) -> dict[str, str]:
@@ -45,6 +46,7 @@ def provision(
         "PARLEY_RELAY_DOMAIN": relay_domain,
         "PARLEY_BUCKET": bucket,
         "PARLEY_MAX_RECEIVE_COUNT": str(max_receive_count),
+        "PARLEY_SUPPORT_ADDRESS": LOCAL_SUPPORT_ADDRESS,
         **resource_names(prefix),
         **(extra_env or {}),
     }

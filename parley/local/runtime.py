@@ -39,6 +39,8 @@ class DevConfig:
     poll_seconds: float = 0.2
     reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
     workers_per_queue: int = 2  # Lambda runs several batches at once too
+    api_host: str = "127.0.0.1"
+    api_port: int = 8025  # the message center API; 0: not served
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -78,6 +80,7 @@ class LocalStack:
         self._threads: list[threading.Thread] = []
         self._server: Any = None
         self._smtp: Any = None
+        self._api: Any = None
         self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
         self._sent_index = 0
         self._outbox_lock = threading.Lock()
@@ -86,6 +89,9 @@ class LocalStack:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from parley.local.atomic_writes import serialize_moto_dynamodb_writes
+
+        serialize_moto_dynamodb_writes()
         cfg = self.config
         cfg.var_dir.mkdir(parents=True, exist_ok=True)
         for key, value in {
@@ -130,6 +136,13 @@ class LocalStack:
             data_size_limit=SES_INBOUND_LIMIT,
         )
         self._smtp.start()
+        if cfg.api_port:
+            from parley.local.api_server import ApiServer, LocalIssuer
+
+            issuer = LocalIssuer(cfg.var_dir / "dev-issuer.pem")
+            issuer.ensure_key()
+            self._api = ApiServer(cfg.api_host, cfg.api_port, issuer)
+            self._api.start()
         for n in range(cfg.workers_per_queue):
             self._spawn(f"filter-worker-{n}", self._worker, "filter")
             self._spawn(f"relay-worker-{n}", self._worker, "relay")
@@ -143,6 +156,8 @@ class LocalStack:
         self._stop.set()
         if self._smtp is not None:
             self._smtp.stop()
+        if self._api is not None:
+            self._api.stop()
         self._ingest_pool.shutdown(wait=True)
         for thread in self._threads:
             thread.join(timeout=5)

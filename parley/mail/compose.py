@@ -64,6 +64,11 @@ def _apply(text: str, pattern: re.Pattern[str] | None, replacements: Mapping[str
     return pattern.sub(lambda m: replacements[m.group(0).lower()], text)
 
 
+def anonymize(text: str, replacements: Mapping[str, str]) -> str:
+    """Every real address in `text` replaced by the alias that stands for it."""
+    return _apply(text, _replacer(replacements), replacements)
+
+
 def _reencode_leaf(
     part: EmailMessage, rewrite: re.Pattern[str] | None, replacements: Mapping[str, str]
 ) -> None:

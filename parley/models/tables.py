@@ -44,6 +44,8 @@ class PartyModel(Model):
     notification_email = UnicodeAttribute(null=True)
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
+    fulfillment = UnicodeAttribute(null=True)  # sellers: "merchant" (default) or "marketplace"
+    messaging_enabled = BooleanAttribute(null=True)  # sellers: None means the fulfillment default
     sanitized_critical = NumberAttribute(default=0)  # sellers: critical messages we cleaned
     complaints = NumberAttribute(default=0)  # sellers: recipients who marked them as spam
     created_at = UnicodeAttribute()
@@ -77,7 +79,29 @@ class AliasModel(Model):
     created_at = UnicodeAttribute()
 
 
+class SellerOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
+    """A seller's conversations, newest first (the message center lists them)."""
+
+    class Meta:
+        index_name = "by_seller"
+        projection = AllProjection()
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class BuyerOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
+    class Meta:
+        index_name = "by_buyer"
+        projection = AllProjection()
+
+    buyer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class OrderModel(Model):
+    """A conversation: an order, or a buyer's question before any order (`kind` inquiry)."""
+
     class Meta:
         table_name = "parley-orders"
 
@@ -85,10 +109,16 @@ class OrderModel(Model):
     pair_id = UnicodeAttribute()
     seller_id = UnicodeAttribute()
     buyer_id = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)  # None: an order; "inquiry": a pre-order question
+    cancelled_at = UnicodeAttribute(null=True)
     delivered_on = UnicodeAttribute(null=True)
     review_requests = NumberAttribute(default=0)
+    sent_types = UnicodeSetAttribute(null=True)  # typed messages sent through the API
     open_clock_id = UnicodeAttribute(null=True)  # the conversation's running response clock
     created_at = UnicodeAttribute()
+
+    by_seller = SellerOrdersIndex()
+    by_buyer = BuyerOrdersIndex()
 
 
 class AttachmentMap(MapAttribute[str, Any]):
@@ -165,6 +195,8 @@ class MessageModel(Model):
     auto_submitted = BooleanAttribute(default=False)
     feedback = UnicodeAttribute(null=True)  # what SES reported after sending: bounce, ...
     feedback_at = UnicodeAttribute(null=True)
+    message_type = UnicodeAttribute(null=True)  # a typed message from the API, e.g. "invoice"
+    redirected_to_support = BooleanAttribute(default=False)
 
     by_order = OrderIndex()
     by_stage = StageIndex()
@@ -246,6 +278,21 @@ class ClockModel(Model):
     by_seller = SellerIndex()
 
 
+class TemplateModel(Model):
+    """A seller's reply template (the marketplace's defaults live in the package)."""
+
+    class Meta:
+        table_name = "parley-templates"
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    language = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    text = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "parties_table": PartyModel,
     "pairs_table": PairModel,
@@ -254,6 +301,7 @@ ALL_MODELS: dict[str, type[Model]] = {
     "messages_table": MessageModel,
     "thread_ids_table": ThreadIdModel,
     "clocks_table": ClockModel,
+    "templates_table": TemplateModel,
 }
 
 

@@ -8,6 +8,8 @@ from datetime import date
 from parley import clocks
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.clock import now_iso, utcnow
+from parley.directory import messaging_enabled
+from parley.kinds import CRITICAL_KINDS
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
 from parley.observability import count
@@ -56,6 +58,13 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     buyer = party(svc, "buyer", pair.buyer_id) if pair else None
     seller = party(svc, "seller", pair.seller_id) if pair else None
     sender = seller if sender_side == "seller" else buyer
+    redirect = False
+    if record.direction == "buyer_to_seller":
+        if order is not None and order.cancelled_at:
+            return _turn_away(svc, record, buyer, "order-cancelled")
+        redirect = seller is not None and not messaging_enabled(seller)
+        if redirect and not svc.settings.support_address:
+            return _turn_away(svc, record, buyer, "seller-messaging-disabled")
     context = PolicyContext(
         direction=record.direction,
         is_reply=bool(answered),
@@ -71,6 +80,7 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         seller_link_hosts=frozenset(seller.link_hosts or ()) if seller else frozenset(),
         relay_domain=svc.settings.relay_domain,
         raw_size=len(raw),
+        declared_critical=record.message_type in CRITICAL_KINDS,
     )
     decision = evaluate(message, context)
     for violation in decision.violations:
@@ -88,6 +98,8 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         facts.append(MessageModel.answers_message_id.set(answered[-1].message_id))
     if decision.removed_attachments:
         facts.append(MessageModel.attachments.set(_mark_removed(record, decision)))
+    if redirect:
+        facts.append(MessageModel.redirected_to_support.set(True))
 
     if decision.verdict is Verdict.BLOCK:
         notified = _notify_sender(
@@ -110,13 +122,12 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         facts.append(MessageModel.body_key.set(body_key))
     notified = False
     if decision.verdict is Verdict.DELIVER_SANITIZED:
-        notified = _notify_sender(
-            svc,
-            record,
-            sender,
-            "sanitized",
-            decision,
+        notified = _notify_sender(svc, record, sender, "sanitized", decision)
+    if redirect and sender is not None and not record.auto_submitted:  # who reads it now
+        redirected = send_notice(
+            svc, to=sender.email, kind="redirected", record=record, locale=sender.locale
         )
+        notified = redirected or notified
     svc.store.update(
         record,
         [
@@ -160,6 +171,19 @@ def _no_response_needed(
         ],
     )
     return FilterOutcome(record.message_id, "blocked", "no_response_needed")
+
+
+def _turn_away(
+    svc: Services, record: MessageModel, buyer: PartyModel | None, reason: str
+) -> FilterOutcome:
+    """Buyer mail the seller must not get (cancelled order, messaging off, no support desk)."""
+    notified = False
+    if buyer is not None and not record.auto_submitted:
+        notified = send_notice(
+            svc, to=buyer.email, kind="rejected", record=record, locale=buyer.locale, reason=reason
+        )
+    finish(svc, record, "rejected", reason=reason, actions=[MessageModel.notice_sent.set(notified)])
+    return FilterOutcome(record.message_id, "rejected")
 
 
 def _mark_removed(record: MessageModel, decision: Decision) -> list[AttachmentMap]:

@@ -24,6 +24,7 @@ from parley.models.tables import AttachmentMap, set_or_remove
 from parley.observability import count
 from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
 from parley.pipeline.services import Services
+from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -61,6 +62,8 @@ class InboundMail:
     timestamp: str
     source: str = ""
     verdicts: Verdicts = field(default_factory=Verdicts)
+    message_type: str | None = None  # a typed message submitted through the message center
+    order_id: str | None = None  # the conversation the message center already knows
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
         status="received",
         stage="ingest",
         raw_key=svc.settings.raw_prefix + mail.ses_message_id,
+        message_type=mail.message_type,
     )
     if svc.store.create(record, MessageModel.message_id):
         return record
@@ -180,8 +184,8 @@ def _accept(
         raise Rejection("unauthorized-sender")
 
     subject = header(parsed, "Subject") or ""
-    mentioned = [o for o in order_ids_in(subject) if o in (pair.order_ids or set())]
-    order_id = mentioned[0] if mentioned else pair.latest_order_id
+    in_reply_to = message_ids(header(parsed, "In-Reply-To"))
+    order_id = mail.order_id or _conversation(svc, pair, subject, in_reply_to, sender_kind)
     stored = []
     for index, attachment in enumerate(attachments(parsed)):
         safe = _UNSAFE_NAME.sub("_", attachment.name)[:100] or "attachment"
@@ -196,13 +200,12 @@ def _accept(
             )
         )
     own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
-    in_reply_to = message_ids(header(parsed, "In-Reply-To"))
     svc.store.update(
         record,
         [
             MessageModel.status.set("accepted"),
             MessageModel.pair_id.set(pair.pair_id),
-            MessageModel.order_id.set(order_id),
+            set_or_remove(MessageModel.order_id, order_id),
             MessageModel.direction.set(f"{sender_kind}_to_{alias.side}"),
             MessageModel.subject.set(subject[:250]),
             MessageModel.attachments.set(stored),
@@ -221,6 +224,22 @@ def _accept(
     svc.filter_queue.send_reference(record.message_id)
     log.info("message accepted", extra={"message_id": record.message_id})
     return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
+
+
+def _conversation(
+    svc: Services, pair: PairModel, subject: str, in_reply_to: list[str], sender_kind: str
+) -> str | None:
+    """The order the subject names, else the one of the message answered, else the latest."""
+    mentioned = [o for o in order_ids_in(subject) if o in (pair.order_ids or set())]
+    if mentioned:
+        return mentioned[0]
+    if in_reply_to:
+        known = counterparts(svc.store, pair.pair_id, sender_kind, in_reply_to[-1:])
+        for item in known.values():
+            answered = svc.store.get(MessageModel, item.message_id, consistent=False)
+            if answered is not None and answered.order_id:
+                return answered.order_id
+    return pair.latest_order_id
 
 
 def _reject(

@@ -8,7 +8,13 @@ from datetime import timedelta
 
 from parley import clocks
 from parley.adapters.mailer import PermanentSendError
-from parley.adapters.store import ConditionFailed, MessageModel, PairModel, PartyModel
+from parley.adapters.store import (
+    ConditionFailed,
+    MessageModel,
+    OrderModel,
+    PairModel,
+    PartyModel,
+)
 from parley.clock import iso, now_iso, utcnow
 from parley.clocks import parse_iso
 from parley.mail.compose import ComposeError, Envelope, compose_relay
@@ -110,14 +116,16 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     envelope = Envelope(
         from_name=sender.name,
         from_alias=sender_alias,
-        to_address=recipient.email,
+        to_address=svc.settings.support_address
+        if record.redirected_to_support
+        else recipient.email,
         message_id=own_id,
         in_reply_to=in_reply_to,
         references=references,
         auto_submitted=record.auto_submitted,
-        replacements=_replacements(sender, sender_alias)
-        | _replacements(recipient, recipient_alias),
-        scrub=_replacements(sender, sender_alias),
+        replacements=replacements_for(sender, sender_alias)
+        | replacements_for(recipient, recipient_alias),
+        scrub=replacements_for(sender, sender_alias),
     )
     if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
         try:
@@ -136,7 +144,7 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         try:
             sent = svc.mailer.send_raw(
                 sender=sender_alias,
-                recipient=recipient.email,
+                recipient=envelope.to_address,
                 data=data,
                 tags={"parley_kind": "relay", "parley_message_id": record.message_id},
             )
@@ -171,6 +179,12 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     )
     try:
         _keep_time(svc, record, pair)
+        if record.message_type and record.order_id:  # what messaging actions still offer
+            svc.store.update(
+                OrderModel(record.order_id),
+                [OrderModel.sent_types.add({record.message_type})],
+                condition=OrderModel.order_id.exists(),
+            )
     except Exception:  # the mail is out and recorded; a clock error must not undo that
         log.exception("response clock bookkeeping failed", extra={"message_id": record.message_id})
         count("ClockErrors")
@@ -182,7 +196,7 @@ def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
 
     Automatic mail (auto-replies, out-of-office) is delivered but never moves the clock.
     """
-    if record.auto_submitted:
+    if record.auto_submitted or record.redirected_to_support:
         return
     if record.direction == "buyer_to_seller":
         clocks.start(
@@ -196,7 +210,8 @@ def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
         clocks.stop(svc.store, record.order_id, utcnow(), "answered")
 
 
-def _replacements(who: PartyModel, alias: str) -> dict[str, str]:
+def replacements_for(who: PartyModel, alias: str) -> dict[str, str]:
+    """A party's real addresses -> its alias, as the other party must see them."""
     addresses = {who.email, *(who.authorized_senders or set())}
     if who.notification_email:
         addresses.add(who.notification_email)

@@ -49,11 +49,12 @@ RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "review-request-limit": {
         "en": (
-            "You may ask for a review only once per order.",
+            "You may ask for a review only once per order, from 5 to 30 days after delivery.",
             "Remove the request for a review or feedback.",
         ),
         "de": (
-            "Sie dürfen pro Bestellung nur einmal um eine Bewertung bitten.",
+            "Sie dürfen pro Bestellung nur einmal um eine Bewertung bitten, frühestens 5 "
+            "und spätestens 30 Tage nach der Lieferung.",
             "Entfernen Sie die Bitte um eine Bewertung.",
         ),
     },
@@ -265,6 +266,24 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     "send-rejected": {
         "en": "The mail service refused to deliver the message.",
         "de": "Der Mail-Dienst hat die Zustellung der Nachricht abgelehnt.",
+    },
+    "order-cancelled": {
+        "en": "This order was cancelled, so the seller cannot be contacted about it here. "
+        "Please contact the marketplace's customer service.",
+        "de": "Diese Bestellung wurde storniert, daher kann der Verkäufer hierzu nicht mehr "
+        "kontaktiert werden. Bitte wenden Sie sich an den Kundenservice des Marktplatzes.",
+    },
+    "seller-messaging-disabled": {
+        "en": "This seller does not receive messages. Please contact the marketplace's "
+        "customer service.",
+        "de": "Dieser Verkäufer empfängt keine Nachrichten. Bitte wenden Sie sich an den "
+        "Kundenservice des Marktplatzes.",
+    },
+    "rate-limited": {
+        "en": "You sent more messages through this address than allowed in a short time. "
+        "Please wait and send your message again later.",
+        "de": "Sie haben in kurzer Zeit mehr Nachrichten über diese Adresse gesendet als "
+        "erlaubt. Bitte warten Sie und senden Sie Ihre Nachricht später erneut.",
     },
 }
 

@@ -29,6 +29,7 @@ class PolicyContext:
     seller_link_hosts: frozenset[str] = frozenset()
     relay_domain: str | None = None
     raw_size: int = 0
+    declared_critical: bool = False  # a critical typed message from the message center API
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Decision:
 def classify(subject: str, ctx: PolicyContext) -> Category:
     if ctx.direction == "buyer_to_seller":
         return Category.BUYER
-    if ctx.config.critical_tag in subject.lower():
+    if ctx.declared_critical or ctx.config.critical_tag in subject.lower():
         return Category.CRITICAL
     return Category.REPLY if ctx.is_reply else Category.PROACTIVE
 

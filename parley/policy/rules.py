@@ -182,15 +182,26 @@ class BuyerOptedOut(Rule):
 
 
 # -- reviews, promotion, opt-out, tone -----------------------------------------------------
+REVIEW_EARLIEST_DAYS = 5  # the buyer needs time to use what they bought
+
+
 class ReviewRequestLimit(TextRule):
     id = "review-request-limit"
     words_key = "review_request"
     actions: ClassVar[Mapping[Category, Action]] = {P: Action.BLOCK, R: Action.BLOCK}
 
     def find(self, text: str, ctx: RuleContext) -> list[str]:
-        if ctx.review_requests_sent < 1:
+        """Once per order, and only from 5 to 30 days after delivery when that is known."""
+        if ctx.review_requests_sent < 1 and not self._outside_window(ctx):
             return []
         return super().find(text, ctx)
+
+    @staticmethod
+    def _outside_window(ctx: RuleContext) -> bool:
+        if ctx.delivered_on is None or ctx.now is None:
+            return False
+        days = (ctx.now.date() - ctx.delivered_on).days
+        return not REVIEW_EARLIEST_DAYS <= days <= ctx.config.proactive_window_days
 
 
 class ReviewManipulation(TextRule):

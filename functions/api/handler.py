@@ -1,0 +1,13 @@
+"""API Gateway (REST, Cognito authorizer) -> the message center."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.api.routes import app
+from parley.observability import lambda_entry
+
+
+@lambda_entry("api", correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

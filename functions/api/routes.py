@@ -1,0 +1,254 @@
+"""The message center over HTTP: routes, request models, errors. The work is in parley.center.
+
+API Gateway has verified the caller's token (Cognito user pool authorizer, or the local test
+issuer in `parley dev`); the `custom:party` claim says which seller or buyer is asking.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.center.errors import CenterError
+from parley.center.service import MessageCenter, Principal
+from parley.kinds import KINDS
+from parley.pipeline.services import default_services
+
+PARTY_CLAIM = "custom:party"
+ID = r"^[A-Za-z0-9._-]{1,80}$"
+ORDER = r"^(\d{3}-\d{7}-\d{7}|inquiry-[0-9a-f]{16})$"
+KIND_PATTERN = "^(" + "|".join(KINDS) + ")$"
+
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UploadRequest(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    content_type: str = Field(min_length=3, max_length=120)
+    size: int = Field(ge=1)
+
+
+class TypedMessageRequest(Strict):
+    text: str | None = Field(default=None, max_length=2000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=5)
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    template_id: str | None = Field(default=None, max_length=80)
+    variables: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class ReplyRequest(Strict):
+    text: str | None = Field(default=None, max_length=2000)
+    template_id: str | None = Field(default=None, max_length=80)
+    variables: dict[str, str] = Field(default_factory=dict, max_length=20)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=5)
+
+
+class ContactRequest(Strict):
+    topic: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=2000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=5)
+
+
+class QuestionRequest(Strict):
+    text: str = Field(min_length=1, max_length=2000)
+    subject: str | None = Field(default=None, max_length=200)
+
+
+class TemplateRequest(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    subject: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class SettingsPatch(Strict):
+    opted_out: bool | None = None
+    messaging_enabled: bool | None = None
+    notification_email: str | None = Field(default=None, max_length=254)
+    authorized_senders: list[str] | None = Field(default=None, max_length=10)
+    link_hosts: list[str] | None = Field(default=None, max_length=20)
+
+
+@lru_cache(maxsize=1)
+def center() -> MessageCenter:
+    return MessageCenter(default_services())
+
+
+def caller() -> Principal:
+    claims = app.current_event.request_context.authorizer.claims or {}
+    principal = Principal.from_claim(claims.get(PARTY_CLAIM))
+    if principal is None:
+        raise UnauthorizedError(f"the token carries no valid {PARTY_CLAIM} claim")
+    return principal
+
+
+@app.exception_handler(CenterError)  # type: ignore[untyped-decorator]
+def center_error(error: CenterError) -> Response[Any]:
+    return Response(status_code=error.status, content_type="application/json", body=error.as_dict())
+
+
+def accepted(result: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=202, content_type="application/json", body=result)
+
+
+ConversationId = Annotated[str, Path(pattern=ORDER)]
+OrderId = Annotated[str, Path(pattern=ORDER)]
+MessageId = Annotated[str, Path(pattern=ID)]
+
+
+@app.get("/conversations", tags=["conversations"])
+def list_conversations(
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    next: Annotated[str | None, Query(max_length=2000)] = None,
+) -> dict[str, Any]:
+    """The caller's conversations (orders and pre-order questions), newest first."""
+    return center().conversations(caller(), limit, next)
+
+
+@app.get("/conversations/<conversation_id>/messages", tags=["conversations"])
+def conversation_messages(conversation_id: ConversationId) -> dict[str, Any]:
+    """Every message of one conversation the caller may see, with verdicts and downloads."""
+    return center().conversation_messages(caller(), conversation_id)
+
+
+@app.get("/messages/<message_id>", tags=["conversations"])
+def one_message(message_id: MessageId) -> dict[str, Any]:
+    return center().message(caller(), message_id)
+
+
+@app.post("/messages/<message_id>/replies", tags=["messages"], status_code=202)
+def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
+    """Answer a received message, with text or from a template."""
+    return accepted(
+        center().reply(
+            caller(),
+            message_id,
+            text=body.text,
+            template_id=body.template_id,
+            variables=body.variables,
+            attachment_ids=body.attachment_ids,
+        )
+    )
+
+
+@app.post("/messages/<message_id>/no-response-needed", tags=["messages"])
+def no_response_needed(message_id: MessageId) -> dict[str, Any]:
+    """A seller marks a buyer message as needing no answer: its response clock stops."""
+    return center().no_response_needed(caller(), message_id)
+
+
+@app.post("/attachments", tags=["messages"], status_code=201)
+def new_upload(body: UploadRequest) -> Response[Any]:
+    """A presigned upload form; the returned id is then referenced by a message."""
+    result = center().new_upload(caller(), body.name, body.content_type, body.size)
+    return Response(status_code=201, content_type="application/json", body=result)
+
+
+@app.get("/orders/<order_id>/messaging-actions", tags=["sellers"])
+def messaging_actions(order_id: OrderId) -> dict[str, Any]:
+    """Which typed messages the seller may send for this order now, and why not the others."""
+    return {"order_id": order_id, "actions": center().messaging_actions(caller(), order_id)}
+
+
+@app.post("/orders/<order_id>/messages/<message_type>", tags=["sellers"], status_code=202)
+def typed_message(
+    order_id: OrderId,
+    message_type: Annotated[str, Path(pattern=KIND_PATTERN)],
+    body: TypedMessageRequest,
+) -> Response[Any]:
+    """Send one of the typed messages; it passes the same policy and relay as email."""
+    return accepted(
+        center().send_typed(
+            caller(),
+            order_id,
+            message_type,
+            text=body.text,
+            attachment_ids=body.attachment_ids,
+            coverage_start=body.coverage_start,
+            coverage_end=body.coverage_end,
+            template_id=body.template_id,
+            variables=body.variables,
+        )
+    )
+
+
+@app.post("/orders/<order_id>/review-request", tags=["sellers"], status_code=202)
+def review_request(order_id: OrderId) -> Response[Any]:
+    """The marketplace's review request: no free text, once, 5 to 30 days after delivery."""
+    return accepted(center().request_review(caller(), order_id))
+
+
+@app.post("/orders/<order_id>/contact", tags=["buyers"], status_code=202)
+def contact_seller(order_id: OrderId, body: ContactRequest) -> Response[Any]:
+    return accepted(
+        center().contact_seller(caller(), order_id, body.topic, body.text, body.attachment_ids)
+    )
+
+
+@app.post("/sellers/<seller_id>/questions", tags=["buyers"], status_code=202)
+def ask_seller(
+    seller_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$")], body: QuestionRequest
+) -> Response[Any]:
+    """A question to a seller before any order."""
+    return accepted(center().ask_seller(caller(), seller_id, body.text, body.subject))
+
+
+@app.get("/templates", tags=["sellers"])
+def list_templates() -> dict[str, Any]:
+    return {"items": center().templates(caller())}
+
+
+@app.post("/templates", tags=["sellers"], status_code=201)
+def create_template(body: TemplateRequest) -> Response[Any]:
+    result = center().save_template(caller(), body.model_dump())
+    return Response(status_code=201, content_type="application/json", body=result)
+
+
+@app.put("/templates/<template_id>", tags=["sellers"])
+def update_template(
+    template_id: Annotated[str, Path(pattern=r"^t-[0-9a-f]{12}$")], body: TemplateRequest
+) -> dict[str, Any]:
+    return center().save_template(caller(), body.model_dump(), template_id)
+
+
+@app.delete("/templates/<template_id>", tags=["sellers"], status_code=204)
+def delete_template(
+    template_id: Annotated[str, Path(pattern=r"^t-[0-9a-f]{12}$")],
+) -> Response[Any]:
+    center().delete_template(caller(), template_id)
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+@app.get("/settings", tags=["settings"])
+def get_settings() -> dict[str, Any]:
+    return center().settings_of(caller())
+
+
+@app.patch("/settings", tags=["settings"])
+def patch_settings(body: SettingsPatch) -> dict[str, Any]:
+    """Buyers: opted_out. Sellers: messaging_enabled, notification_email, senders, link hosts."""
+    return center().update_settings(caller(), body.model_dump(exclude_unset=True))
+
+
+def openapi_document() -> str:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return app.get_openapi_json_schema(
+        title="Parley message center",
+        version="1.0.0",
+        description="History, typed messages, messaging actions and settings for buyers and "
+        "sellers. Every request carries a JWT whose custom:party claim names the caller.",
+        security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+        security=[{"jwt": []}],
+    )
