@@ -145,6 +145,7 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
         var_dir=base / "var",
         prefix="parley-bench",
         reminder_seconds=0,
+        api_port=0,
         poll_seconds=0.05,
     )
     stack = LocalStack(config)

@@ -241,6 +241,22 @@ def patch_settings(body: SettingsPatch) -> dict[str, Any]:
     return center().update_settings(caller(), body.model_dump(exclude_unset=True))
 
 
+def unsupported_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Bodies are JSON or nothing; anything else is refused before the validator parses it."""
+    if not event.get("body"):
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media == "application/json":
+        return None
+    return {
+        "statusCode": 415,
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"error": "unsupported_media_type", "message": "send application/json"}',
+        "isBase64Encoded": False,
+    }
+
+
 def openapi_document() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 

@@ -163,7 +163,11 @@ class _Handler(BaseHTTPRequestHandler):
         out = (result.get("body") or "").encode()
         self._send(int(result.get("statusCode", 200)), out, out_headers)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the handler, which answers unknown ones like API Gateway."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class ApiServer(ThreadingHTTPServer):

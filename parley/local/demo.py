@@ -58,6 +58,7 @@ def run_demo(work_dir: Path | None = None) -> list[Step]:
         outbox=base / "outbox",
         var_dir=base / "var",
         prefix="parley-demo",
+        api_port=free_port(),
     )
     stack = LocalStack(config)
     stack.start()

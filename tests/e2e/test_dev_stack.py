@@ -27,7 +27,7 @@ class DevStack:
         self.root = root
         self.outbox = root / "outbox"
         self.var = root / "var"
-        self.aws_port, self.smtp_port = free_port(), free_port()
+        self.aws_port, self.smtp_port, self.api_port = free_port(), free_port(), free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -44,6 +44,8 @@ class DevStack:
                 str(self.outbox),
                 "--var-dir",
                 str(self.var),
+                "--api-port",
+                str(self.api_port),
             ],
             env=env,
             stdout=(self.root / "dev.log").open("wb"),
@@ -66,6 +68,17 @@ class DevStack:
             text=True,
             timeout=60,
         )
+
+    def token(self, party: str) -> str:
+        """A token from the local issuer, as `parley token` prints it."""
+        result = subprocess.run(
+            [*PARLEY, "token", party, "--var-dir", str(self.var)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
 
     def stop(self) -> int:
         assert self.process is not None
