@@ -48,11 +48,11 @@ def test_review_request_window(days: int, review: str | None) -> None:
             order(delivered_on=delivered), buyer_opted_out=False, today=TODAY, window_days=30
         )
     )
-    assert (
-        (found["requestReview"] or "").startswith(review or "")
-        if review
-        else found["requestReview"] is None
-    )
+    reason = found["requestReview"]
+    if review is None:
+        assert reason is None
+    else:
+        assert reason is not None and reason.startswith(review)
 
 
 def test_after_delivery_pre_delivery_messages_are_gone() -> None:
