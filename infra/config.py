@@ -9,6 +9,7 @@ from typing import Any
 # Regions where SES has long received mail. AWS adds receiving regions over time; a deployer
 # who has checked a newer one lists it under "extraReceivingRegions".
 SES_RECEIVING_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -34,6 +35,10 @@ class DeploymentConfig:
     marketplace: str = "default"
     bundle: bool = True
     extra_receiving_regions: tuple[str, ...] = field(default=())
+    support_address: str = ""  # buyer mail for sellers with messaging off goes here
+    user_pool_id: str | None = None  # the marketplace's Cognito user pool, else a new one
+    api_rate_per_second: int = 50
+    api_burst: int = 100
 
     @property
     def notice_address(self) -> str:
@@ -66,6 +71,12 @@ class DeploymentConfig:
         concurrency = int(get("relayMaxConcurrency", 5))
         if not 2 <= concurrency <= 1000:
             raise ConfigError("relayMaxConcurrency must be between 2 and 1000 (SQS mapping)")
+        support = str(get("supportAddress", "")).strip().lower()
+        if support and (not _EMAIL.match(support) or support.endswith("@" + domain)):
+            raise ConfigError(f"supportAddress {support!r} must be a real mailbox outside {domain}")
+        rate, burst = int(get("apiRatePerSecond", 50)), int(get("apiBurst", 100))
+        if not (1 <= rate <= 10000 and rate <= burst <= 5000):
+            raise ConfigError("apiRatePerSecond must be 1-10000 and apiBurst at least as large")
         return cls(
             relay_domain=domain,
             region=region,
@@ -83,4 +94,8 @@ class DeploymentConfig:
             marketplace=str(get("marketplace", "default")),
             bundle=str(get("bundle", "true")).lower() != "false",
             extra_receiving_regions=extra,
+            support_address=support,
+            user_pool_id=get("userPoolId"),
+            api_rate_per_second=rate,
+            api_burst=burst,
         )

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra.config import DeploymentConfig
 from infra.nag import acknowledge_findings
+from infra.parts.api import MessageCenterApi
 from infra.parts.functions import FunctionFactory
 from infra.parts.inbound import Inbound
 from infra.parts.monitoring import Monitoring
@@ -58,6 +59,7 @@ class ParleyStack(Stack):
             "PARLEY_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             "PARLEY_CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
             "PARLEY_MARKETPLACE": config.marketplace,
+            "PARLEY_SUPPORT_ADDRESS": config.support_address,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(self, config, environment, asset_dir)
@@ -125,25 +127,11 @@ class ParleyStack(Stack):
         for fn in (ingest, filter_fn, relay):
             tables["messages_table"].grant_read_write_data(fn)
         for fn in (ingest, filter_fn, relay, reminders, feedback):
-            fn.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["ses:SendEmail", "ses:SendRawEmail"],
-                    resources=[
-                        *(
-                            self.format_arn(service="ses", resource="identity", resource_name=d)
-                            for d in domains
-                        ),
-                        self.format_arn(
-                            service="ses",
-                            resource="configuration-set",
-                            resource_name=sending.configuration_set.configuration_set_name,
-                        ),
-                    ],
-                )
-            )
+            self._allow_sending(fn, sending, domains)
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
+        api_fn = self._message_center(factory, config, storage, filter_queue, sending, domains)
         tables["messages_table"].grant_read_write_data(feedback)
         for name in ("pairs_table", "parties_table"):
             tables[name].grant_read_write_data(feedback)
@@ -151,7 +139,7 @@ class ParleyStack(Stack):
             self,
             "Monitoring",
             prefix=config.prefix,
-            functions=self.functions,
+            functions={**self.functions, "api": api_fn},
             dead_letter_queues={**self.dead_letter_queues, "ingest": self.ingest_dlq},
             alarm_email=config.alarm_email,
         )
@@ -172,3 +160,72 @@ class ParleyStack(Stack):
             description=f"MX record for {config.relay_domain}",
         )
         CfnOutput(self, "MailBucket", value=bucket.bucket_name)
+        CfnOutput(self, "MessageCenterUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
+
+    def _message_center(
+        self,
+        factory: FunctionFactory,
+        config: DeploymentConfig,
+        storage: Storage,
+        filter_queue: sqs.IQueue,
+        sending: Sending,
+        domains: list[str],
+    ) -> lambda_.Function:
+        """The API's function writes what a mail would (it enters the same ingest) and reads
+        the caller's history; its own prefix holds uploads until a message takes them."""
+        api_fn = factory.make("api", timeout_s=29, memory_mb=1024)
+        tables = storage.tables
+        for name in (
+            "parties_table",
+            "pairs_table",
+            "aliases_table",
+            "orders_table",
+            "messages_table",
+            "templates_table",
+            "clocks_table",
+        ):
+            tables[name].grant_read_write_data(api_fn)
+        tables["thread_ids_table"].grant_read_data(api_fn)
+        api_fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[
+                    storage.bucket.arn_for_objects(f"{prefix}*")
+                    for prefix in (RAW_PREFIX, "messages/", "uploads/")
+                ],
+            )
+        )
+        filter_queue.grant_send_messages(api_fn)
+        self._allow_sending(api_fn, sending, domains)
+        self.api = MessageCenterApi(
+            self,
+            "MessageCenter",
+            prefix=config.prefix,
+            handler=api_fn,
+            user_pool_id=config.user_pool_id,
+            rate_per_second=config.api_rate_per_second,
+            burst=config.api_burst,
+        )
+        return api_fn
+
+    def _allow_sending(
+        self, function: lambda_.Function, sending: Sending, domains: list[str]
+    ) -> None:
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    *(
+                        self.format_arn(service="ses", resource="identity", resource_name=d)
+                        for d in domains
+                    ),
+                    self.format_arn(
+                        service="ses",
+                        resource="configuration-set",
+                        resource_name=sending.configuration_set.configuration_set_name,
+                    ),
+                ],
+            )
+        )

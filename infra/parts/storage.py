@@ -85,7 +85,9 @@ class Storage(Construct):
                     expiration=Duration.days(730),
                 )
                 for prefix in ("raw/", "messages/")
-            ],
+            ]
+            # Files uploaded for the message center are copied into their message when sent.
+            + [s3.LifecycleRule(id="uploads", prefix="uploads/", expiration=Duration.days(2))],
         )
         names = resource_names(prefix)
         self.tables: dict[str, dynamodb.Table] = {}

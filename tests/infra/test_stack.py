@@ -121,6 +121,7 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
         "functions.relay.handler.handler",
         "functions.reminders.handler.handler",
         "functions.feedback.handler.handler",
+        "functions.api.handler.handler",
     }
     for function in functions.values():
         props = function["Properties"]
@@ -229,7 +230,7 @@ def test_dashboard_and_alarms_cover_what_operators_watch(template: Template) -> 
     ]
     assert len(dlq_alarms) == 3 and all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
     error_rate_alarms = [a for a in alarms.values() if "Metrics" in a["Properties"]]
-    assert len(error_rate_alarms) == 5  # one per function
+    assert len(error_rate_alarms) == 6  # one per function, the API's included
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
 
 
@@ -310,3 +311,74 @@ def test_the_local_stack_creates_the_same_tables_as_the_cdk_stack(template: Temp
                 sorted(i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])),
             )
     assert local == declared
+
+
+def test_message_center_api_is_authenticated_throttled_logged_and_firewalled(
+    template: Template,
+) -> None:
+    # Every method of the proxy needs a Cognito token
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    assert methods and all(
+        m["Properties"]["AuthorizationType"] == "COGNITO_USER_POOLS" for m in methods.values()
+    )
+    template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
+    # The stage throttles, logs access (without bodies) and is traced
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "v1",
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "ThrottlingRateLimit": 50,
+                            "ThrottlingBurstLimit": 100,
+                            "DataTraceEnabled": False,
+                        }
+                    )
+                ]
+            ),
+        },
+    )
+    # A WAF web ACL with managed rules and a rate rule guards the stage
+    template.has_resource_properties(
+        "AWS::WAFv2::WebACL",
+        {
+            "Scope": "REGIONAL",
+            "Rules": Match.array_with(
+                [Match.object_like({"Name": "AWSManagedRulesCommonRuleSet"})]
+            ),
+        },
+    )
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    # Users cannot change which party they act for; MFA is required
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "MfaConfiguration": "ON",
+            "Schema": Match.array_with([Match.object_like({"Name": "party", "Mutable": False})]),
+        },
+    )
+
+
+def test_api_function_reaches_only_its_prefixes(template: Template) -> None:
+    policies = template.find_resources("AWS::IAM::Policy")
+    api = next(
+        str(p["Properties"]["PolicyDocument"]) for n, p in policies.items() if n.startswith("Api")
+    )
+    for prefix in ("/raw/*", "/messages/*", "/uploads/*"):
+        assert prefix in api
+    assert "s3:DeleteObject" not in api and "'s3:*'" not in api
+
+
+def test_support_address_must_be_outside_the_relay_domain() -> None:
+    with pytest.raises(ConfigError, match="supportAddress"):
+        DeploymentConfig.from_context(
+            {
+                "relayDomain": "m.example",
+                "region": "eu-west-1",
+                "supportAddress": "help@m.example",
+            }
+        )
