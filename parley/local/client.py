@@ -10,6 +10,7 @@ from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 from parley.adapters.store import MessageModel, Store
 from parley.models.tables import TERMINAL_STATUSES
@@ -44,7 +45,10 @@ def send_smtp(
 def wait_for_terminal(
     store: Store, ses_id: str, recipient: str, timeout: float = 30.0
 ) -> MessageModel:
-    message_id = message_id_for(ses_id, recipient)
+    return wait_for_record(store, message_id_for(ses_id, recipient), timeout)
+
+
+def wait_for_record(store: Store, message_id: str, timeout: float = 30.0) -> MessageModel:
     deadline = time.monotonic() + timeout
     while True:
         record = store.get(MessageModel, message_id)
@@ -75,3 +79,37 @@ def wait_for_outbox(outbox: Path, predicate: object, timeout: float = 15.0) -> E
         if time.monotonic() > deadline:
             raise TimeoutError("expected message did not arrive in the outbox")
         time.sleep(0.1)
+
+
+class ApiClient:
+    """The message center API of a local stack, as one party (a token from its issuer)."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.base_url = base_url
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        import requests
+
+        response = requests.request(
+            method, self.base_url + path, json=body, headers=self.headers, timeout=30
+        )
+        return response.status_code, response.json() if response.content else None
+
+    def upload(self, name: str, content_type: str, data: bytes) -> str:
+        """Ask for an upload form, post the file to S3 with it; the attachment id."""
+        import requests
+
+        status, form = self.call(
+            "POST", "/attachments", {"name": name, "content_type": content_type, "size": len(data)}
+        )
+        if status != 201:
+            raise RuntimeError(f"upload refused: {status} {form}")
+        posted = requests.post(
+            form["upload"]["url"],
+            data=form["upload"]["fields"],
+            files={"file": (name, data, content_type)},
+            timeout=30,
+        )
+        posted.raise_for_status()
+        return str(form["attachment_id"])

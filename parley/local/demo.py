@@ -178,6 +178,62 @@ def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
     )
     stranger = _mail(STRANGER, order.seller_alias, "Hello", "Who are you?")
     send("unregistered address writes", stranger, STRANGER, order.seller_alias, "rejected", None)
+    steps += _api_steps(store, config, order.buyer_alias)
+    return steps
+
+
+def _api_steps(store: Store, config: DevConfig, buyer_alias: str) -> list[Step]:
+    """The message center: the seller sends typed messages over HTTP; same policy, same relay."""
+    from parley.local.api_server import LocalIssuer
+    from parley.local.client import ApiClient, wait_for_record
+
+    token = LocalIssuer(config.var_dir / "dev-issuer.pem").token("seller:S1")
+    seller = ApiClient(f"http://{config.api_host}:{config.api_port}", token)
+    pdf = b"%PDF-1.4\n% invoice 4711\n%%EOF\n"
+    attachment = seller.upload("invoice-4711.pdf", "application/pdf", pdf)
+    requests = [
+        (
+            "seller sends an invoice (API)",
+            "invoice",
+            {"attachment_ids": [attachment]},
+            "delivered",
+        ),
+        (
+            "seller's typed message with a shop link (API)",
+            "confirmOrderDetails",
+            {"text": "Order faster next time at https://my-own-shop.example/deals"},
+            "blocked",
+        ),
+    ]
+    steps = []
+    for title, kind, body, expected in requests:
+        status, answer = seller.call("POST", f"/orders/{ORDER}/messages/{kind}", body)
+        if status != 202:
+            raise RuntimeError(f"{kind}: {status} {answer}")
+        record = wait_for_record(store, answer["message_id"])
+        outcome = record.reason or ", ".join(sorted({v.rule for v in record.violations or []}))
+        if record.status.startswith("delivered"):
+            arrived = wait_for_outbox(
+                config.outbox,
+                lambda m, rid=record.message_id: (
+                    m["Message-ID"] == f"<{rid}@{config.relay_domain}>"
+                ),
+            )
+            files = [str(part.get_filename()) for part in arrived.iter_attachments()]
+            outcome = f"to {arrived['To']} as {arrived['From']}; files: {', '.join(files)}"
+        elif record.notice_sent:
+            outcome += f" (notice sent to {SELLER}; GET /messages/{{id}} shows the rules)"
+        steps.append(
+            Step(
+                title,
+                "seller:S1 (API)",
+                buyer_alias,
+                record.status,
+                record.verdict or "-",
+                outcome,
+                expected,
+            )
+        )
     return steps
 
 
