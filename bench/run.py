@@ -122,6 +122,11 @@ def cold_imports() -> dict[str, float]:
         figures[f"import_ms_{fn}"] = round(seconds * 1000, 1)
         worst = max(worst, seconds / boto3)
     figures["cold_import_ratio_max"] = round(worst, 3)
+    # The message center API is not on the mail path; its import is reported on its own
+    # (Powertools' validating resolver and pydantic build the OpenAPI models at import).
+    api = _import_seconds("import functions.api.handler")
+    figures["import_ms_api"] = round(api * 1000, 1)
+    figures["cold_import_ratio_api"] = round(api / boto3, 3)
     figures["import_ms_tracer_enabled"] = round(
         _import_seconds(
             "import functions.ingest.handler; from aws_lambda_powertools import Tracer; "

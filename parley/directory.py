@@ -52,14 +52,6 @@ class RegisteredOrder:
         return dict(self.__dict__)
 
 
-def messaging_enabled(seller: PartyModel) -> bool:
-    """Sellers who ship themselves get buyer messages unless they turn them off; sellers whose
-    orders the marketplace fulfills do not unless they turn them on."""
-    if seller.messaging_enabled is not None:
-        return bool(seller.messaging_enabled)
-    return seller.fulfillment != "marketplace"
-
-
 def party_key(kind: str, party_id: str) -> str:
     return f"{kind}:{party_id}"
 

@@ -30,7 +30,6 @@ from parley.center.templates import DEFAULT_TEMPLATES, DEFAULTS_BY_ID, Template,
 from parley.clock import now_iso, utcnow
 from parley.directory import (
     RegistrationError,
-    messaging_enabled,
     normalize_email,
     open_inquiry,
     party_key,
@@ -429,7 +428,7 @@ class MessageCenter:
             "kind": "seller",
             "locale": me.locale,
             "fulfillment": me.fulfillment or "merchant",
-            "messaging_enabled": messaging_enabled(me),
+            "messaging_enabled": me.messaging_enabled(),
             "notification_email": me.notification_email,
             "authorized_senders": sorted(me.authorized_senders or ()),
             "link_hosts": sorted(me.link_hosts or ()),
@@ -446,11 +445,14 @@ class MessageCenter:
             if name not in allowed:
                 raise InvalidInput(f"{name} is not a {who.kind} setting", field=name)
         actions: list[Any] = []
-        for name in ("opted_out", "messaging_enabled"):
+        for name, attribute in (
+            ("opted_out", PartyModel.opted_out),
+            ("messaging_enabled", PartyModel.messaging_enabled_setting),
+        ):
             if name in changes:
                 if not isinstance(changes[name], bool):
                     raise InvalidInput("true or false", field=name)
-                actions.append(getattr(PartyModel, name).set(changes[name]))
+                actions.append(attribute.set(changes[name]))
         if "notification_email" in changes:
             value = changes["notification_email"]
             actions.append(

@@ -45,10 +45,18 @@ class PartyModel(Model):
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
     fulfillment = UnicodeAttribute(null=True)  # sellers: "merchant" (default) or "marketplace"
-    messaging_enabled = BooleanAttribute(null=True)  # sellers: None means the fulfillment default
+    # sellers: None means the default of their fulfillment (see messaging_enabled())
+    messaging_enabled_setting = BooleanAttribute(null=True, attr_name="messaging_enabled")
     sanitized_critical = NumberAttribute(default=0)  # sellers: critical messages we cleaned
     complaints = NumberAttribute(default=0)  # sellers: recipients who marked them as spam
     created_at = UnicodeAttribute()
+
+    def messaging_enabled(self) -> bool:
+        """Sellers who ship themselves get buyer messages unless they turn them off; sellers
+        whose orders the marketplace fulfills do not unless they turn them on."""
+        if self.messaging_enabled_setting is not None:
+            return bool(self.messaging_enabled_setting)
+        return self.fulfillment != "marketplace"
 
 
 class PairModel(Model):

@@ -8,7 +8,6 @@ from datetime import date
 from parley import clocks
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.clock import now_iso, utcnow
-from parley.directory import messaging_enabled
 from parley.kinds import CRITICAL_KINDS
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
@@ -62,7 +61,7 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     if record.direction == "buyer_to_seller":
         if order is not None and order.cancelled_at:
             return _turn_away(svc, record, buyer, "order-cancelled")
-        redirect = seller is not None and not messaging_enabled(seller)
+        redirect = seller is not None and not seller.messaging_enabled()
         if redirect and not svc.settings.support_address:
             return _turn_away(svc, record, buyer, "seller-messaging-disabled")
     context = PolicyContext(
