@@ -110,6 +110,7 @@ class ParleyStack(Stack):
         objects(relay, ["s3:GetObject"], RAW_PREFIX, "messages/")
         for name in ("aliases_table", "pairs_table", "parties_table", "orders_table"):
             tables[name].grant_read_data(ingest)
+        tables["counters_table"].grant_read_write_data(ingest)  # per-alias rate limits
         for fn in (filter_fn, relay):
             tables["pairs_table"].grant_read_data(fn)
             tables["parties_table"].grant_read_data(fn)
@@ -185,6 +186,7 @@ class ParleyStack(Stack):
             "messages_table",
             "templates_table",
             "clocks_table",
+            "counters_table",
         ):
             tables[name].grant_read_write_data(api_fn)
         tables["thread_ids_table"].grant_read_data(api_fn)

@@ -30,6 +30,8 @@ class Settings:
     clocks_table: str
     notice_sender: str
     templates_table: str = "parley-templates"
+    counters_table: str = "parley-counters"
+    alias_hourly_limit: int = 30  # messages one sender may send through one alias per hour
     support_address: str = ""  # buyer mail for a seller with messaging off goes here
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
@@ -65,6 +67,8 @@ class Settings:
                 f"characters for the alias before @{self.relay_domain}; at least "
                 f"{MIN_ALIAS_LOCAL_LENGTH} are needed"
             )
+        if self.alias_hourly_limit < 0:
+            raise SettingsError("PARLEY_ALIAS_HOURLY_LIMIT must be 0 (no limit) or more")
         if self.max_message_bytes <= 0:
             raise SettingsError("PARLEY_MAX_MESSAGE_BYTES must be positive")
         return self
@@ -103,6 +107,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         thread_ids_table=_require(env, "PARLEY_THREAD_IDS_TABLE"),
         clocks_table=_require(env, "PARLEY_CLOCKS_TABLE"),
         templates_table=_require(env, "PARLEY_TEMPLATES_TABLE"),
+        counters_table=_require(env, "PARLEY_COUNTERS_TABLE"),
+        alias_hourly_limit=_int(env, "PARLEY_ALIAS_HOURLY_LIMIT", 30),
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
         support_address=env.get("PARLEY_SUPPORT_ADDRESS", "").strip().lower(),
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
@@ -131,6 +137,7 @@ def resource_names(prefix: str) -> dict[str, str]:
         "PARLEY_THREAD_IDS_TABLE": f"{prefix}-thread-ids",
         "PARLEY_CLOCKS_TABLE": f"{prefix}-clocks",
         "PARLEY_TEMPLATES_TABLE": f"{prefix}-templates",
+        "PARLEY_COUNTERS_TABLE": f"{prefix}-counters",
     }
 
 

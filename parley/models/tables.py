@@ -301,6 +301,18 @@ class TemplateModel(Model):
     updated_at = UnicodeAttribute()
 
 
+class CounterModel(Model):
+    """A count in a time window (a sender's messages through one alias in one hour)."""
+
+    class Meta:
+        table_name = "parley-counters"
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(null=True)
+    refused = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "parties_table": PartyModel,
     "pairs_table": PairModel,
@@ -310,6 +322,7 @@ ALL_MODELS: dict[str, type[Model]] = {
     "thread_ids_table": ThreadIdModel,
     "clocks_table": ClockModel,
     "templates_table": TemplateModel,
+    "counters_table": CounterModel,
 }
 
 

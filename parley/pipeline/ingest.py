@@ -8,7 +8,7 @@ from email.message import EmailMessage, Message
 
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
-from parley.clock import now_iso
+from parley.clock import now_iso, utcnow
 from parley.mail.addresses import domain_of, normalize
 from parley.mail.addresses import sender_address as sender_address_of
 from parley.mail.parsing import (
@@ -26,6 +26,7 @@ from parley.pipeline.common import finish, log, may_notify, message_id_for, send
 from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
+from parley.ratelimit import take
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -75,10 +76,11 @@ class IngestOutcome:
 
 
 class Rejection(Exception):
-    def __init__(self, reason: str, notify: bool = True) -> None:
+    def __init__(self, reason: str, notify: bool = True, locale: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.notify = notify
+        self.locale = locale  # the sender's, when they are a registered party
 
 
 def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
@@ -182,6 +184,13 @@ def _accept(
     )
     if sender_address not in allowed:
         raise Rejection("unauthorized-sender")
+    limit = svc.settings.alias_hourly_limit
+    if limit:
+        rate = take(svc.store, f"{record.recipient_alias}|{sender_address}", limit, utcnow())
+        if not rate.allowed:
+            count("RateLimited")
+            locale = sender_party.locale if sender_party else None
+            raise Rejection("rate-limited", notify=rate.first_refusal, locale=locale)
 
     subject = header(parsed, "Subject") or ""
     in_reply_to = message_ids(header(parsed, "In-Reply-To"))
@@ -258,7 +267,7 @@ def _reject(
         record.subject = subject[:250]
     notified = False
     if notify and sender_address:
-        locale = svc.settings.default_locale  # a rejected sender may be a stranger
+        locale = rejection.locale or svc.settings.default_locale  # may be a stranger
         notified = send_notice(
             svc,
             to=sender_address,
