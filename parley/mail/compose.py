@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import cast
 
 from parley.mail.addresses import formatted
-from parley.mail.parsing import decode_text, header
+from parley.mail.parsing import children, decode_text, header
 
 # CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
@@ -111,9 +110,7 @@ def _walk(message: Message) -> list[Message]:
     while stack:
         node = stack.pop()
         nodes.append(node)
-        payload = node.get_payload()
-        if node.is_multipart() and isinstance(payload, list):
-            stack.extend(cast(list[Message], payload))
+        stack.extend(children(node))
     return nodes
 
 

@@ -85,6 +85,15 @@ def parse_headers(raw: bytes) -> Message:
     return BytesHeaderParser(policy=PARSE_POLICY).parsebytes(head)
 
 
+def children(part: Message) -> list[Message]:
+    """A multipart's parts; [] for a leaf. Never decodes a leaf's payload, which the stdlib
+    does with the declared charset and which raises on a malformed charset name."""
+    if not part.is_multipart():
+        return []
+    payload = part.get_payload()
+    return cast(list[Message], payload) if isinstance(payload, list) else []
+
+
 def _check_shape(message: Message) -> None:
     """Depth and part count, walked iteratively (deep nesting must not blow the stack)."""
     stack: list[tuple[Message, int]] = [(message, 0)]
@@ -96,9 +105,7 @@ def _check_shape(message: Message) -> None:
             raise UnacceptableMessage("too-deep", f"MIME nesting deeper than {MAX_DEPTH}")
         if parts > MAX_PARTS:
             raise UnacceptableMessage("too-many-parts", f"more than {MAX_PARTS} MIME parts")
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in cast(list[Message], payload))
+        stack.extend((child, depth + 1) for child in children(part))
 
 
 def iter_leaves(message: Message) -> Iterator[Message]:
@@ -106,9 +113,8 @@ def iter_leaves(message: Message) -> Iterator[Message]:
     stack: list[Message] = [message]
     while stack:
         part = stack.pop()
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            stack.extend(reversed(cast(list[Message], payload)))
+        if part.is_multipart():
+            stack.extend(reversed(children(part)))
         else:
             yield part
 
@@ -142,7 +148,7 @@ def decode_text(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: NUL in the name
         pass
     try:
         return data.decode("utf-8")

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from selectolax.lexbor import LexborHTMLParser
 
-from parley.mail.parsing import decode_text, filename_of, header, is_attachment
+from parley.mail.parsing import children, decode_text, filename_of, header, is_attachment
 
 
 @dataclass
@@ -79,9 +79,8 @@ class Inspection:
         stack: list[tuple[Message | None, Message]] = [(None, message)]
         while stack:
             parent, part = stack.pop()
-            payload = part.get_payload()
-            if part.is_multipart() and isinstance(payload, list):
-                stack.extend((part, child) for child in reversed(cast(list[Message], payload)))
+            if part.is_multipart():
+                stack.extend((part, child) for child in reversed(children(part)))
             elif is_attachment(part):
                 name = filename_of(part) or f"unnamed.{part.get_content_subtype()}"
                 found.attachments.append(
@@ -142,9 +141,9 @@ class Inspection:
         if parent is None:  # the whole message is the attachment: leave an explanation
             self.message.set_content("[attachment removed by the marketplace's policy]")
         else:
-            payload = parent.get_payload()
-            if isinstance(payload, list):
-                payload.remove(attachment.part)
+            siblings = children(parent)
+            if attachment.part in siblings:
+                siblings.remove(attachment.part)
         self.attachments.remove(attachment)
         self.removed.append(attachment.name)
 

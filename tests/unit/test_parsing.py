@@ -77,3 +77,12 @@ def test_attachments_are_listed_with_names_and_bytes() -> None:
     assert [(a.name, a.content_type, a.data) for a in found] == [
         ("a.pdf", "application/pdf", b"%PDF")
     ]
+
+
+def test_a_charset_name_with_a_nul_byte_falls_back_instead_of_raising() -> None:
+    # Regression (found by the fuzz corpus): bytes.decode raised ValueError on such a name.
+    from parley.mail.parsing import decode_text
+
+    raw = b'Content-Type: text/plain; charset="iso-8859-1\x00"\r\n\r\nGr\xfc\xdfe\r\n'
+    message = parse_message(raw, 10_000)
+    assert decode_text(message).strip() == "Grüße"
