@@ -26,7 +26,9 @@ def _arn_token(stack: cdk.Stack, construct: IConstruct) -> str:
     return f"<{stack.get_logical_id(child)}.Arn>"
 
 
-def acknowledge_findings(stack: cdk.Stack, *, storage: object, reminders: IConstruct) -> None:
+def acknowledge_findings(
+    stack: cdk.Stack, *, storage: object, reminders: IConstruct, ingest_failures: IConstruct
+) -> None:
     """Every finding we accept, with the reason a reviewer needs. Nothing else is acknowledged."""
     from infra.parts.storage import Storage
 
@@ -68,6 +70,12 @@ def acknowledge_findings(stack: cdk.Stack, *, storage: object, reminders: IConst
         stack,
         [f"AwsSolutions-IAM5[Resource::{_arn_token(stack, reminders)}:*]"],
         "EventBridge Scheduler's role may invoke the reminders function and its versions only.",
+    )
+    ack(
+        stack,
+        [f"AwsSolutions-IAM5[Resource::{_arn_token(stack, ingest_failures)}:*]"],
+        "Ingest's failure destination: Lambda may invoke the recorder function and its "
+        "versions only.",
     )
     ack(
         stack,

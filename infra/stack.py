@@ -88,9 +88,21 @@ class ParleyStack(Stack):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
+        # ...then a recorder marks its messages dead-lettered and parks the event there.
+        ingest_failures = factory.make(
+            "ingest_failures",
+            timeout_s=60,
+            memory_mb=512,
+            extra_env={"PARLEY_INGEST_DLQ_URL": self.ingest_dlq.queue_url},
+        )
+        self.functions["ingest_failures"] = ingest_failures
         ingest.configure_async_invoke(
+            retry_attempts=2, on_failure=destinations.LambdaDestination(ingest_failures)
+        )
+        ingest_failures.configure_async_invoke(
             retry_attempts=2, on_failure=destinations.SqsDestination(self.ingest_dlq)
         )
+        self.ingest_dlq.grant_send_messages(ingest_failures)
         consume(filter_fn, filter_queue, max_concurrency=10)
         consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
 
@@ -125,7 +137,7 @@ class ParleyStack(Stack):
         tables["clocks_table"].grant_read_write_data(reminders)
         tables["pairs_table"].grant_read_data(reminders)
         tables["parties_table"].grant_read_data(reminders)
-        for fn in (ingest, filter_fn, relay):
+        for fn in (ingest, filter_fn, relay, ingest_failures):
             tables["messages_table"].grant_read_write_data(fn)
         for fn in (ingest, filter_fn, relay, reminders, feedback):
             self._allow_sending(fn, sending, domains)
@@ -153,7 +165,9 @@ class ParleyStack(Stack):
             raw_prefix=RAW_PREFIX,
             ingest=ingest,
         )
-        acknowledge_findings(self, storage=storage, reminders=reminders)
+        acknowledge_findings(
+            self, storage=storage, reminders=reminders, ingest_failures=ingest_failures
+        )
         CfnOutput(
             self,
             "MxRecord",

@@ -363,10 +363,11 @@ app.add_typer(dlq_app, name="dlq")
 
 @dlq_app.command("redrive")
 def dlq_redrive(
-    queue: Annotated[str, typer.Argument(help="filter or relay")],
+    queue: Annotated[str, typer.Argument(help="ingest, filter or relay")],
     env_file: EnvFile = DEFAULT_ENV_FILE,
 ) -> None:
-    """Move a stage's dead-lettered messages back to its queue (safe to run twice)."""
+    """Move a stage's dead-lettered messages back to its queue (safe to run twice); for
+    ingest, run ingest again on the SES events it gave up on."""
     import os as _os
 
     from rich.progress import Progress
@@ -375,9 +376,12 @@ def dlq_redrive(
     from parley.operations import redrive
 
     store = _store(env_file)
-    if queue not in {"filter", "relay"}:
-        fail("queue must be filter or relay")
+    if queue not in {"ingest", "filter", "relay"}:
+        fail("queue must be ingest, filter or relay")
     settings = store.settings
+    if queue == "ingest":
+        _replay_ingest(settings)
+        return
     dlq_url = _os.environ.get(f"PARLEY_{queue.upper()}_DLQ_URL")
     if not dlq_url:
         fail(f"PARLEY_{queue.upper()}_DLQ_URL is not set")
@@ -392,6 +396,27 @@ def dlq_redrive(
         task = bar.add_task(f"redriving {queue}", total=waiting or None)
         moved = redrive(sqs, store, dlq_url, target, lambda n: bar.advance(task, n))
     typer.echo(json.dumps({"queue": queue, "moved": moved}))
+
+
+def _replay_ingest(settings) -> None:  # type: ignore[no-untyped-def]
+    from rich.progress import Progress
+
+    from functions.ingest.handler import handler
+    from parley.adapters.aws import client
+    from parley.local.lambda_runtime import LocalContext
+    from parley.operations import replay_ingest
+
+    if not settings.ingest_dlq_url:
+        fail("PARLEY_INGEST_DLQ_URL is not set")
+    with Progress() as bar:
+        task = bar.add_task("replaying ingest", total=None)
+        replayed, failing = replay_ingest(
+            client("sqs", settings),
+            settings.ingest_dlq_url,
+            lambda event: handler(event, LocalContext("ingest-replay")),
+            lambda n: bar.advance(task, n),
+        )
+    typer.echo(json.dumps({"queue": "ingest", "replayed": replayed, "still_failing": failing}))
 
 
 class Direction(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -71,3 +72,36 @@ def _reopen(store: Store, body: str) -> None:
         store.update(
             record, [MessageModel.status.set("redriven"), MessageModel.updated_at.set(now_iso())]
         )
+
+
+def replay_ingest(
+    sqs: object,
+    dlq_url: str,
+    invoke: Callable[[dict[str, object]], object],
+    progress: Callable[[int], None] = lambda _: None,
+) -> tuple[int, int]:
+    """Run ingest again on each SES event it gave up on (parked by the failure recorder).
+    A record still in the ingest stage is taken up again; one that finished is left alone.
+    An event that fails again stays parked. (replayed, still failing)"""
+    replayed = failing = 0
+    seen: set[str] = set()
+    while True:
+        batch = sqs.receive_message(  # type: ignore[attr-defined]
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=300
+        ).get("Messages", [])
+        fresh = [m for m in batch if m["MessageId"] not in seen]
+        if not fresh:
+            return replayed, failing
+        for message in fresh:
+            seen.add(message["MessageId"])
+            try:
+                record = json.loads(message["Body"])
+                invoke(record["requestPayload"])
+            except Exception:
+                failing += 1
+                continue
+            sqs.delete_message(  # type: ignore[attr-defined]
+                QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+            replayed += 1
+            progress(1)

@@ -56,15 +56,16 @@ class FunctionFactory:
         timeout_s: int = 60,
         extra_env: dict[str, str] | None = None,
     ) -> lambda_.Function:
+        construct_name = "".join(word.title() for word in name.split("_"))
         log_group = logs.LogGroup(
             self._scope,
-            f"{name.title()}Logs",
+            f"{construct_name}Logs",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
         )
         return lambda_.Function(
             self._scope,
-            f"{name.title()}Function",
+            f"{construct_name}Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"functions.{name}.handler.handler",
@@ -76,7 +77,7 @@ class FunctionFactory:
             log_group=log_group,
             environment={
                 **self._environment,
-                "POWERTOOLS_SERVICE_NAME": f"parley-{name}",
+                "POWERTOOLS_SERVICE_NAME": f"parley-{name.replace('_', '-')}",
                 "POWERTOOLS_METRICS_NAMESPACE": "Parley",
                 "PARLEY_DETAILED_TRACING": str(self._config.detailed_tracing).lower(),
                 **(extra_env or {}),

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+log = logging.getLogger("parley.local")
 
 
 @dataclass
@@ -24,6 +30,50 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+def invoke_async(
+    handler: Callable[[dict[str, Any], Any], Any],
+    event: dict[str, Any],
+    name: str,
+    on_failure: Callable[[dict[str, Any], Any], Any] | None = None,
+    attempts: int = 3,
+    backoff_s: float = 0.0,
+) -> Any:
+    """An asynchronous (Event) invocation: Lambda's two retries, then the on-failure
+    destination gets the invocation record, as Lambda builds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return handler(event, LocalContext(name))
+        except Exception as exc:
+            log.warning("%s invocation failed (attempt %d): %r", name, attempt, exc)
+            error = exc
+            time.sleep(backoff_s * attempt)
+    if on_failure is not None:
+        on_failure(failure_record(event, name, error, attempts), LocalContext(f"{name}-failures"))
+    return None
+
+
+def failure_record(
+    event: dict[str, Any], name: str, error: Exception, attempts: int
+) -> dict[str, Any]:
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:local:000000000000:function:{name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)[:1000]},
+    }
 
 
 def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def provision(
         )["QueueUrl"]
         env[f"PARLEY_{stage.upper()}_QUEUE_URL"] = url
         env[f"PARLEY_{stage.upper()}_DLQ_URL"] = dlq_url
+    env["PARLEY_INGEST_DLQ_URL"] = sqs.create_queue(QueueName=f"{prefix}-ingest-dlq")["QueueUrl"]
 
     settings: Settings = settings_from_env(env)
     bind_models(settings)

@@ -14,7 +14,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-from parley.local.lambda_runtime import LocalContext, sqs_lambda_event
+from parley.local.lambda_runtime import LocalContext, invoke_async, sqs_lambda_event
 from parley.local.provision import provision
 from parley.local.ses_inbound import store_and_describe
 from parley.mail.addresses import domain_of
@@ -204,15 +204,9 @@ class LocalStack:
 
     def _invoke_ingest(self, event: dict[str, Any]) -> None:
         from functions.ingest.handler import handler
+        from functions.ingest_failures.handler import handler as on_failure
 
-        # Lambda retries a failed asynchronous invocation twice.
-        for attempt in range(3):
-            try:
-                handler(event, LocalContext("ingest"))
-                return
-            except Exception:
-                log.exception("ingest invocation failed (attempt %d)", attempt + 1)
-                time.sleep(0.5 * (attempt + 1))
+        invoke_async(handler, event, "ingest", on_failure, backoff_s=0.5)
 
     # -- queue workers (event source mappings) ---------------------------------------------
     def _worker(self, stage: str) -> None:

@@ -20,7 +20,7 @@ from parley.mail.parsing import (
     parse_headers,
     parse_message,
 )
-from parley.models.tables import AttachmentMap, set_or_remove
+from parley.models.tables import TERMINAL_STATUSES, AttachmentMap, set_or_remove
 from parley.observability import count
 from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
 from parley.pipeline.services import Services
@@ -281,3 +281,25 @@ def _reject(
         actions.append(MessageModel.subject.set(record.subject))
     finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
     return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
+
+
+def give_up(mail: InboundMail, error: str, svc: Services) -> list[str]:
+    """Lambda stopped retrying ingest for this SES message: every recipient's record ends
+    `dead_lettered` with the error (created if ingest never got that far), so that nothing
+    stays silently unfinished. The record keeps its stage for reconcile and redrive."""
+    finished = []
+    recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
+    for recipient in recipients:
+        message_id = message_id_for(mail.ses_message_id, recipient)
+        record = _open_record(svc, mail, recipient, message_id)
+        if record.status in TERMINAL_STATUSES:
+            continue
+        finish(
+            svc,
+            record,
+            "dead_lettered",
+            reason="ingest-failed",
+            actions=[MessageModel.last_error.set(error[:500])],
+        )
+        finished.append(message_id)
+    return finished

@@ -76,19 +76,15 @@ def failing(service: str, operation: str, nth: int) -> Iterator[list[int]]:
 def run_once(aws: Aws, order, subject: str) -> str:  # type: ignore[no-untyped-def]
     """One buyer message through SES (Lambda retries the async ingest twice) and the queues."""
     from functions.ingest.handler import handler
-    from parley.local.lambda_runtime import LocalContext
+    from functions.ingest_failures.handler import handler as ingest_failed
+    from parley.local.lambda_runtime import invoke_async
 
     message = mail(BUYER_EMAIL, order.seller_alias, subject, f"About {ORDER_ID}.")
     message.add_attachment(
         b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="invoice.pdf"
     )
     ses_id, event = aws.receive(wire(message), [order.seller_alias])
-    for _attempt in range(3):
-        try:
-            handler(event, LocalContext("ingest"))
-            break
-        except Exception:
-            continue
+    invoke_async(handler, event, "ingest", on_failure=ingest_failed)
     aws.drain(rounds=12)
     return ses_id
 
@@ -102,7 +98,7 @@ QUEUE_PLUMBING = {
     "GetQueueAttributes",
     "ChangeMessageVisibility",
 }
-CASES = 29  # the pipeline's call sites for one message; the dry-run test says when it changes
+CASES = 30  # the pipeline's call sites for one message; the dry-run test says when it changes
 
 
 def call_sites(aws: Aws, order) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
@@ -152,3 +148,71 @@ def test_a_transient_error_at_any_call_site_still_delivers_exactly_once(
         if subject in m.raw_data and message_from_bytes(m.raw_data.encode())["To"] == SELLER_EMAIL
     ]
     assert len(to_seller) == 1
+
+
+@contextmanager
+def failing_from(
+    service: str, operation: str, nth: int, code: str, target: str = ""
+) -> Iterator[list[int]]:
+    """From the nth call on, service:operation fails with a permanent error (optionally only
+    for S3 keys under a prefix, or queue URLs containing a name)."""
+    state = [0, 0]
+
+    def broken(self: Any, op: str, params: dict[str, Any]) -> Any:
+        if (
+            (self.meta.service_model.service_name, op) == (service, operation)
+            and not ses_own(op, params)
+            and (
+                str(params.get("Key", "")).startswith(target)
+                or target in str(params.get("QueueUrl", "-"))
+            )
+        ):
+            state[0] += 1
+            if state[0] >= nth:
+                state[1] += 1
+                raise ClientError({"Error": {"Code": code, "Message": "injected"}}, op)
+        return REAL_CALL(self, op, params)
+
+    botocore.client.BaseClient._make_api_call = broken  # type: ignore[method-assign]
+    try:
+        yield state
+    finally:
+        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
+
+
+PERMANENT = [
+    # (service, operation, from call, code, S3 key prefix or queue, final status, reason)
+    ("s3", "GetObject", 1, "AccessDenied", "raw/", "dead_lettered", "ingest-failed"),
+    ("s3", "PutObject", 1, "AccessDenied", "messages/", "dead_lettered", "ingest-failed"),
+    ("sqs", "SendMessage", 1, "AccessDenied", "-filter", "dead_lettered", "ingest-failed"),
+    ("s3", "GetObject", 2, "AccessDenied", "raw/", "dead_lettered", "retries-exhausted"),
+    ("sesv2", "SendEmail", 1, "AccessDeniedException", "", "dead_lettered", "retries-exhausted"),
+    ("sesv2", "SendEmail", 1, "MessageRejected", "", "rejected", "send-rejected"),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "nth", "code", "prefix", "status", "reason"),
+    PERMANENT,
+    ids=[f"{s}:{o}#{n}:{c}" for s, o, n, c, *_ in PERMANENT],
+)
+def test_a_permanent_error_ends_in_a_recorded_final_state(
+    aws: Aws, order, service, operation, nth, code, prefix, status, reason
+) -> None:  # type: ignore[no-untyped-def]
+    # Given a call site that fails for good (a missing permission, a corrupt request)
+    subject = f"permanent {service}:{operation}:{code}"
+    with failing_from(service, operation, nth, code, prefix) as state:
+        ses_id = run_once(aws, order, subject)
+    assert state[1] >= 1, "the failure was never reached"
+    # Then the message ends in exactly one recorded final state, with the reason
+    record = MessageModel.get(message_id_for(ses_id, order.seller_alias), consistent_read=True)
+    assert (record.status, record.reason) == (status, reason), record.last_error
+    if status == "dead_lettered":
+        assert code in (record.last_error or "")
+    # And nothing reached the seller
+    assert not [m for m in aws.sent() if subject in m.raw_data]
+    # And an ingest failure's event is parked for replay
+    if reason == "ingest-failed":
+        sqs = aws.services.filter_queue._sqs
+        parked = sqs.receive_message(QueueUrl=aws.env["PARLEY_INGEST_DLQ_URL"]).get("Messages", [])
+        assert len(parked) == 1 and ses_id in parked[0]["Body"]

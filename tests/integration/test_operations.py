@@ -49,3 +49,42 @@ def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, or
     aws.drain()
     assert MessageModel.get(message_id).status == "delivered"
     assert list(reconcile(aws.services.store)) == []
+
+
+def test_an_ingest_failure_is_recorded_parked_and_replayed_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    from functions.ingest.handler import handler
+    from functions.ingest_failures.handler import handler as ingest_failed
+    from parley.local.lambda_runtime import invoke_async
+
+    # Given S3 refusing ingest's read of the raw mail through all of Lambda's retries
+    s3 = aws.services.blobs._s3
+    real = s3.get_object
+
+    def denied(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "GetObject")
+
+    s3.get_object = denied
+    ses_id, event = aws.receive(
+        wire(mail(BUYER_EMAIL, order.seller_alias, "Hi")), [order.seller_alias]
+    )
+    invoke_async(handler, event, "ingest", on_failure=ingest_failed)
+    message_id = message_id_for(ses_id, order.seller_alias)
+    # Then the message is dead-lettered with the error, listed by reconcile, and parked
+    record = MessageModel.get(message_id)
+    assert (record.status, record.stage, record.reason) == (
+        "dead_lettered",
+        "ingest",
+        "ingest-failed",
+    )
+    assert [r.message_id for r in reconcile(aws.services.store)] == [message_id]
+    # When S3 is fixed and the operator replays the ingest dead-letter queue (twice)
+    s3.get_object = real
+    replay = CliRunner().invoke(app, ["dlq", "redrive", "ingest"])
+    assert replay.exit_code == 0, replay.stdout
+    assert '"replayed": 1' in replay.stdout
+    again = CliRunner().invoke(app, ["dlq", "redrive", "ingest"])
+    assert '"replayed": 0' in again.stdout
+    aws.drain()
+    # Then it is delivered, once
+    assert MessageModel.get(message_id).status == "delivered"
+    assert len(aws.sent()) == 1
