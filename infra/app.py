@@ -15,7 +15,12 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 import aws_cdk as cdk  # noqa: E402
 
 from infra.bundling import build_asset  # noqa: E402
-from infra.config import ConfigError, DeploymentConfig  # noqa: E402
+from infra.config import (  # noqa: E402
+    MARKETPLACE_KEYS,
+    STACK_KEYS,
+    ConfigError,
+    DeploymentConfig,
+)
 from infra.nag import enable as enable_nag  # noqa: E402
 from infra.stack import ParleyStack  # noqa: E402
 
@@ -37,25 +42,7 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
     outdir = outdir or os.environ.get("CDK_OUTDIR") or str(ROOT / "cdk.out")
     base = context if context is not None else cdk_json_context()
     app = cdk.App(context={**FEATURE_FLAGS, **base}, outdir=outdir)
-    keys = (
-        "relayDomain",
-        "region",
-        "account",
-        "prefix",
-        "marketplaceName",
-        "defaultLocale",
-        "noticeSender",
-        "aliasLength",
-        "maxMessageBytes",
-        "relayMaxConcurrency",
-        "detailedTracing",
-        "bundle",
-        "reminderMinutes",
-        "alarmEmail",
-        "nag",
-        "marketplace",
-        "extraReceivingRegions",
-    )
+    keys = sorted(MARKETPLACE_KEYS | STACK_KEYS | {"nag"})
     values = {k: app.node.try_get_context(k) for k in keys}
     config = DeploymentConfig.from_context({k: v for k, v in values.items() if v is not None})
     asset_dir = build_asset(Path(app.outdir) / ".parley-assets") if config.bundle else None

@@ -1,4 +1,9 @@
-"""The deployment's configuration: one context object, validated at synth, no AWS lookups."""
+"""The deployment's configuration: one context object, validated at synth, no AWS lookups.
+
+One stack serves one or more marketplaces. Each has its relay domain(s), policy section,
+names and support mailbox, and its own tables, queues and functions; SES allows one active
+receipt rule set per region, so the stack's single rule set holds a rule per relay domain.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,40 @@ from typing import Any
 SES_RECEIVING_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+
+# Settings a marketplace section may set; anything else there is a mistake worth reporting.
+MARKETPLACE_KEYS = frozenset(
+    {
+        "marketplace",
+        "relayDomain",
+        "prefix",
+        "marketplaceName",
+        "defaultLocale",
+        "noticeSender",
+        "supportAddress",
+        "aliasLength",
+        "maxMessageBytes",
+    }
+)
+# Stack-wide settings, read from the context.
+STACK_KEYS = frozenset(
+    {
+        "region",
+        "account",
+        "relayMaxConcurrency",
+        "detailedTracing",
+        "bundle",
+        "reminderMinutes",
+        "alarmEmail",
+        "extraReceivingRegions",
+        "userPoolId",
+        "apiRatePerSecond",
+        "apiBurst",
+        "marketplaces",
+    }
+)
 
 
 class ConfigError(ValueError):
@@ -18,40 +57,89 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class DeploymentConfig:
+class MarketplaceConfig:
+    """One marketplace: its relay domain and everything its functions are told about it."""
+
     relay_domain: str
-    region: str
-    account: str | None = None
-    prefix: str = "parley"
+    marketplace: str = "default"  # the section of policy.json and deadlines that applies
+    prefix: str = "parley"  # physical names: <prefix>-messages, <prefix>-filter, ...
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
     notice_sender: str = ""
+    support_address: str = ""  # buyer mail for sellers with messaging off goes here
     alias_length: int = 35
     max_message_bytes: int = 10 * 1024 * 1024
-    relay_max_concurrency: int = 5
-    detailed_tracing: bool = False
-    reminder_minutes: int = 5
-    alarm_email: str | None = None
-    marketplace: str = "default"
-    bundle: bool = True
-    extra_receiving_regions: tuple[str, ...] = field(default=())
-    support_address: str = ""  # buyer mail for sellers with messaging off goes here
-    user_pool_id: str | None = None  # the marketplace's Cognito user pool, else a new one
-    api_rate_per_second: int = 50
-    api_burst: int = 100
 
     @property
     def notice_address(self) -> str:
         return self.notice_sender or f"no-reply@{self.relay_domain}"
 
     @classmethod
+    def from_section(cls, section: dict[str, Any]) -> MarketplaceConfig:
+        unknown = sorted(set(section) - MARKETPLACE_KEYS)
+        if unknown:
+            raise ConfigError(f"unknown marketplace setting(s): {', '.join(unknown)}")
+        domain = str(section.get("relayDomain", "")).strip().lower()
+        if not _DOMAIN.match(domain):
+            raise ConfigError(f"context relayDomain {domain!r} is not a domain name")
+        key = str(section.get("marketplace", "default"))
+        if not _KEY.match(key):
+            raise ConfigError(f"marketplace {key!r} must be a short lowercase key like de")
+        prefix = str(section.get("prefix", "parley"))
+        if not _PREFIX.match(prefix):
+            raise ConfigError(f"prefix {prefix!r} must be 2-31 of a-z, 0-9 and -")
+        alias_length = int(section.get("aliasLength", 35))
+        if alias_length - 1 - len(domain) < 12:
+            raise ConfigError(f"aliasLength {alias_length} leaves fewer than 12 characters")
+        support = str(section.get("supportAddress", "")).strip().lower()
+        if support and (not _EMAIL.match(support) or support.endswith("@" + domain)):
+            raise ConfigError(f"supportAddress {support!r} must be a real mailbox outside {domain}")
+        return cls(
+            relay_domain=domain,
+            marketplace=key,
+            prefix=prefix,
+            marketplace_name=str(section.get("marketplaceName", "Marketplace")),
+            default_locale=str(section.get("defaultLocale", "en-US")),
+            notice_sender=str(section.get("noticeSender", "")),
+            support_address=support,
+            alias_length=alias_length,
+            max_message_bytes=int(section.get("maxMessageBytes", 10 * 1024 * 1024)),
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    marketplaces: tuple[MarketplaceConfig, ...]
+    region: str
+    account: str | None = None
+    relay_max_concurrency: int = 5
+    detailed_tracing: bool = False
+    reminder_minutes: int = 5
+    alarm_email: str | None = None
+    bundle: bool = True
+    extra_receiving_regions: tuple[str, ...] = field(default=())
+    user_pool_id: str | None = None  # the marketplace's Cognito user pool, else a new one
+    api_rate_per_second: int = 50
+    api_burst: int = 100
+
+    @property
+    def primary(self) -> MarketplaceConfig:
+        return self.marketplaces[0]
+
+    # The first marketplace's values, for a single-marketplace deployment's readers.
+    @property
+    def relay_domain(self) -> str:
+        return self.primary.relay_domain
+
+    @property
+    def prefix(self) -> str:
+        return self.primary.prefix
+
+    @classmethod
     def from_context(cls, context: dict[str, Any]) -> DeploymentConfig:
         def get(name: str, default: Any = None) -> Any:
             return context.get(name, default)
 
-        domain = str(get("relayDomain", "")).strip().lower()
-        if not _DOMAIN.match(domain):
-            raise ConfigError(f"context relayDomain {domain!r} is not a domain name")
         region = str(get("region", "")).strip()
         if not region:
             raise ConfigError("context region is required (SES receiving is regional)")
@@ -62,40 +150,54 @@ class DeploymentConfig:
                 f"{', '.join(sorted(SES_RECEIVING_REGIONS))} (or list a newer receiving region "
                 "under extraReceivingRegions)"
             )
-        alias_length = int(get("aliasLength", 35))
-        if alias_length - 1 - len(domain) < 12:
-            raise ConfigError(f"aliasLength {alias_length} leaves fewer than 12 characters")
+        marketplaces = _marketplaces(context)
         reminder_minutes = int(get("reminderMinutes", 5))
         if not 1 <= reminder_minutes <= 60:
             raise ConfigError("reminderMinutes must be between 1 and 60")
         concurrency = int(get("relayMaxConcurrency", 5))
         if not 2 <= concurrency <= 1000:
             raise ConfigError("relayMaxConcurrency must be between 2 and 1000 (SQS mapping)")
-        support = str(get("supportAddress", "")).strip().lower()
-        if support and (not _EMAIL.match(support) or support.endswith("@" + domain)):
-            raise ConfigError(f"supportAddress {support!r} must be a real mailbox outside {domain}")
         rate, burst = int(get("apiRatePerSecond", 50)), int(get("apiBurst", 100))
         if not (1 <= rate <= 10000 and rate <= burst <= 5000):
             raise ConfigError("apiRatePerSecond must be 1-10000 and apiBurst at least as large")
         return cls(
-            relay_domain=domain,
+            marketplaces=marketplaces,
             region=region,
             account=get("account"),
-            prefix=str(get("prefix", "parley")),
-            marketplace_name=str(get("marketplaceName", "Marketplace")),
-            default_locale=str(get("defaultLocale", "en-US")),
-            notice_sender=str(get("noticeSender", "")),
-            alias_length=alias_length,
-            max_message_bytes=int(get("maxMessageBytes", 10 * 1024 * 1024)),
             relay_max_concurrency=concurrency,
             detailed_tracing=str(get("detailedTracing", "false")).lower() == "true",
             reminder_minutes=reminder_minutes,
             alarm_email=get("alarmEmail"),
-            marketplace=str(get("marketplace", "default")),
             bundle=str(get("bundle", "true")).lower() != "false",
             extra_receiving_regions=extra,
-            support_address=support,
             user_pool_id=get("userPoolId"),
             api_rate_per_second=rate,
             api_burst=burst,
         )
+
+
+def _marketplaces(context: dict[str, Any]) -> tuple[MarketplaceConfig, ...]:
+    """`marketplaces: [{...}, ...]`, each inheriting the top-level values it does not set;
+    without that list, the top-level values describe the one marketplace."""
+    shared = {k: v for k, v in context.items() if k in MARKETPLACE_KEYS}
+    sections = context.get("marketplaces")
+    if sections is None:
+        return (MarketplaceConfig.from_section(shared),)
+    if not isinstance(sections, list) or not sections:
+        raise ConfigError("marketplaces must be a non-empty list of marketplace sections")
+    found = []
+    for position, section in enumerate(sections):
+        if not isinstance(section, dict):
+            raise ConfigError(f"marketplaces[{position}] must be an object")
+        merged = {**{k: v for k, v in shared.items() if k != "relayDomain"}, **section}
+        if position > 0 and "prefix" not in section:
+            merged["prefix"] = f"{merged.get('prefix', 'parley')}-{merged.get('marketplace')}"
+        found.append(MarketplaceConfig.from_section(merged))
+    for label, values in (
+        ("relayDomain", [m.relay_domain for m in found]),
+        ("prefix", [m.prefix for m in found]),
+        ("marketplace", [m.marketplace for m in found]),
+    ):
+        if len(set(values)) != len(values):
+            raise ConfigError(f"each marketplace needs its own {label}: {values}")
+    return tuple(found)

@@ -1,4 +1,4 @@
-"""The Parley stack: storage, inbound, pipeline, sending, each its own construct."""
+"""The Parley stack: per marketplace storage, pipeline, sending, API; one inbound rule set."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import DeploymentConfig
+from infra.config import DeploymentConfig, MarketplaceConfig
 from infra.nag import acknowledge_findings
 from infra.parts.api import MessageCenterApi
 from infra.parts.functions import FunctionFactory
-from infra.parts.inbound import Inbound
+from infra.parts.inbound import Inbound, InboundRoute
 from infra.parts.monitoring import Monitoring
 from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
 from infra.parts.reminders import ReminderSchedule
@@ -27,6 +27,8 @@ FUNCTION_TIMEOUT_S = 60
 
 
 class ParleyStack(Stack):
+    """One marketplace per `Marketplace` construct, one receipt rule set for all of them."""
+
     def __init__(
         self,
         scope: Construct,
@@ -37,29 +39,77 @@ class ParleyStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        domains = [config.relay_domain]
-        storage = Storage(self, "Storage", prefix=config.prefix)
-        sending = Sending(self, "Sending", prefix=config.prefix, domains=domains)
+        self.marketplaces = [
+            Marketplace(
+                self,
+                "".join(w.title() for w in market.marketplace.replace("-", "_").split("_")),
+                config=config,
+                market=market,
+                asset_dir=asset_dir,
+            )
+            for market in config.marketplaces
+        ]
+        self.inbound = Inbound(
+            self,
+            "Inbound",
+            prefix=config.prefix,
+            routes=[
+                InboundRoute(m.market.relay_domain, m.bucket, RAW_PREFIX, m.functions["ingest"])
+                for m in self.marketplaces
+            ],
+        )
+        for m in self.marketplaces:
+            acknowledge_findings(
+                self,
+                storage=m.storage,
+                reminders=m.functions["reminders"],
+                ingest_failures=m.functions["ingest_failures"],
+            )
+        CfnOutput(
+            self,
+            "MxRecord",
+            value=f"10 inbound-smtp.{config.region}.amazonaws.com",
+            description="MX record for " + ", ".join(m.relay_domain for m in config.marketplaces),
+        )
+
+
+class Marketplace(Construct):
+    """Everything one marketplace runs on: its tables, bucket, queues, functions, API."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        market: MarketplaceConfig,
+        asset_dir: Path | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.market = market
+        domains = [market.relay_domain]
+        storage = self.storage = Storage(self, "Storage", prefix=market.prefix)
+        sending = Sending(self, "Sending", prefix=market.prefix, domains=domains)
         filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S)
         relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S)
         self.dead_letter_queues = {"filter": filter_dlq, "relay": relay_dlq}
 
         tables = storage.tables
         environment = {
-            "PARLEY_RELAY_DOMAIN": config.relay_domain,
+            "PARLEY_RELAY_DOMAIN": market.relay_domain,
             "PARLEY_BUCKET": storage.bucket.bucket_name,
             "PARLEY_RAW_PREFIX": RAW_PREFIX,
             "PARLEY_FILTER_QUEUE_URL": filter_queue.queue_url,
             "PARLEY_RELAY_QUEUE_URL": relay_queue.queue_url,
-            "PARLEY_NOTICE_SENDER": config.notice_address,
-            "PARLEY_MARKETPLACE_NAME": config.marketplace_name,
-            "PARLEY_DEFAULT_LOCALE": config.default_locale,
-            "PARLEY_ALIAS_LENGTH": str(config.alias_length),
-            "PARLEY_MAX_MESSAGE_BYTES": str(config.max_message_bytes),
+            "PARLEY_NOTICE_SENDER": market.notice_address,
+            "PARLEY_MARKETPLACE_NAME": market.marketplace_name,
+            "PARLEY_DEFAULT_LOCALE": market.default_locale,
+            "PARLEY_ALIAS_LENGTH": str(market.alias_length),
+            "PARLEY_MAX_MESSAGE_BYTES": str(market.max_message_bytes),
             "PARLEY_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             "PARLEY_CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
-            "PARLEY_MARKETPLACE": config.marketplace,
-            "PARLEY_SUPPORT_ADDRESS": config.support_address,
+            "PARLEY_MARKETPLACE": market.marketplace,
+            "PARLEY_SUPPORT_ADDRESS": market.support_address,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(self, config, environment, asset_dir)
@@ -144,35 +194,20 @@ class ParleyStack(Stack):
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
-        api_fn = self._message_center(factory, config, storage, filter_queue, sending, domains)
+        api_fn = self._message_center(
+            factory, config, market, storage, filter_queue, sending, domains
+        )
         tables["messages_table"].grant_read_write_data(feedback)
         for name in ("pairs_table", "parties_table"):
             tables[name].grant_read_write_data(feedback)
+        self.bucket = bucket
         self.monitoring = Monitoring(
             self,
             "Monitoring",
-            prefix=config.prefix,
+            prefix=market.prefix,
             functions={**self.functions, "api": api_fn},
             dead_letter_queues={**self.dead_letter_queues, "ingest": self.ingest_dlq},
             alarm_email=config.alarm_email,
-        )
-        self.inbound = Inbound(
-            self,
-            "Inbound",
-            prefix=config.prefix,
-            domains=domains,
-            bucket=bucket,
-            raw_prefix=RAW_PREFIX,
-            ingest=ingest,
-        )
-        acknowledge_findings(
-            self, storage=storage, reminders=reminders, ingest_failures=ingest_failures
-        )
-        CfnOutput(
-            self,
-            "MxRecord",
-            value=f"10 inbound-smtp.{config.region}.amazonaws.com",
-            description=f"MX record for {config.relay_domain}",
         )
         CfnOutput(self, "MailBucket", value=bucket.bucket_name)
         CfnOutput(self, "MessageCenterUrl", value=self.api.rest_api.url)
@@ -183,6 +218,7 @@ class ParleyStack(Stack):
         self,
         factory: FunctionFactory,
         config: DeploymentConfig,
+        market: MarketplaceConfig,
         storage: Storage,
         filter_queue: sqs.IQueue,
         sending: Sending,
@@ -218,7 +254,7 @@ class ParleyStack(Stack):
         self.api = MessageCenterApi(
             self,
             "MessageCenter",
-            prefix=config.prefix,
+            prefix=market.prefix,
             handler=api_fn,
             user_pool_id=config.user_pool_id,
             rate_per_second=config.api_rate_per_second,
@@ -229,15 +265,18 @@ class ParleyStack(Stack):
     def _allow_sending(
         self, function: lambda_.Function, sending: Sending, domains: list[str]
     ) -> None:
+        stack = Stack.of(self)
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["ses:SendEmail", "ses:SendRawEmail"],
                 resources=[
                     *(
-                        self.format_arn(service="ses", resource="identity", resource_name=d)
+                        Stack.of(self).format_arn(
+                            service="ses", resource="identity", resource_name=d
+                        )
                         for d in domains
                     ),
-                    self.format_arn(
+                    stack.format_arn(
                         service="ses",
                         resource="configuration-set",
                         resource_name=sending.configuration_set.configuration_set_name,

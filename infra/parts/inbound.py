@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
@@ -10,33 +12,35 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 
+@dataclass(frozen=True)
+class InboundRoute:
+    """Mail for one relay domain: stored under the prefix in the bucket, then handed to ingest."""
+
+    domain: str
+    bucket: s3.IBucket
+    raw_prefix: str
+    ingest: lambda_.IFunction
+
+
 class Inbound(Construct):
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        prefix: str,
-        domains: list[str],
-        bucket: s3.IBucket,
-        raw_prefix: str,
-        ingest: lambda_.IFunction,
+        self, scope: Construct, construct_id: str, *, prefix: str, routes: list[InboundRoute]
     ) -> None:
         super().__init__(scope, construct_id)
         rule_set_name = f"{prefix}-inbound"
         self.rule_set = ses.ReceiptRuleSet(self, "RuleSet", receipt_rule_set_name=rule_set_name)
-        for index, domain in enumerate(domains):
+        for index, route in enumerate(routes):
             # The S3 action writes raw/<messageId> first; then ingest runs asynchronously.
             # Both actions grant SES its permission and make the rule depend on it.
             self.rule_set.add_rule(
                 f"Domain{index}",
-                recipients=[domain],
+                recipients=[route.domain],
                 scan_enabled=True,
                 tls_policy=ses.TlsPolicy.REQUIRE,
                 actions=[
-                    actions.S3(bucket=bucket, object_key_prefix=raw_prefix),
+                    actions.S3(bucket=route.bucket, object_key_prefix=route.raw_prefix),
                     actions.Lambda(
-                        function=ingest, invocation_type=actions.LambdaInvocationType.EVENT
+                        function=route.ingest, invocation_type=actions.LambdaInvocationType.EVENT
                     ),
                 ],
             )

@@ -261,9 +261,11 @@ def test_ses_events_reach_the_feedback_function(template: Template) -> None:
     )
 
 
-def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("shape", ["one marketplace", "two marketplaces"])
+def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(shape: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     # Given the app with the AwsSolutions pack as a CDK validation plugin
-    app = build_app(dict(CONTEXT, nag="true"), outdir=str(tmp_path_factory.mktemp("nag")))
+    context = CONTEXT if shape == "one marketplace" else MULTI
+    app = build_app(dict(context, nag="true"), outdir=str(tmp_path_factory.mktemp("nag")))
     # When it synthesizes, Then no finding is left (synth raises on the first one)
     app.synth()
     stack = app.node.find_child("ParleyStack")
@@ -371,7 +373,9 @@ def test_message_center_api_is_authenticated_throttled_logged_and_firewalled(
 def test_api_function_reaches_only_its_prefixes(template: Template) -> None:
     policies = template.find_resources("AWS::IAM::Policy")
     api = next(
-        str(p["Properties"]["PolicyDocument"]) for n, p in policies.items() if n.startswith("Api")
+        str(p["Properties"]["PolicyDocument"])
+        for n, p in policies.items()
+        if n.startswith("ApiFunction")
     )
     for prefix in ("/raw/*", "/messages/*", "/uploads/*"):
         assert prefix in api
@@ -387,3 +391,73 @@ def test_support_address_must_be_outside_the_relay_domain() -> None:
                 "supportAddress": "help@m.example",
             }
         )
+
+
+MULTI = {
+    **CONTEXT,
+    "marketplaces": [
+        {"marketplace": "default", "relayDomain": "marketplace.example"},
+        {
+            "marketplace": "de",
+            "relayDomain": "marktplatz.example",
+            "defaultLocale": "de-DE",
+            "marketplaceName": "Marktplatz",
+            "supportAddress": "hilfe@service.marktplatz.example",
+        },
+    ],
+}
+
+
+def test_one_stack_serves_several_marketplaces_with_one_rule_set(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Given two marketplaces, each with its own relay domain
+    app = build_app(dict(MULTI), outdir=str(tmp_path_factory.mktemp("multi")))
+    template = Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    # Then each has its own tables under its own prefix
+    names = {
+        t["Properties"]["TableName"]
+        for t in template.find_resources("AWS::DynamoDB::Table").values()
+    }
+    assert {"parley-messages", "parley-de-messages"} <= names
+    # And one receipt rule set (SES allows one active per region) with a rule per domain,
+    # each storing the raw mail and invoking that marketplace's own ingest
+    template.resource_count_is("AWS::SES::ReceiptRuleSet", 1)
+    rules = template.find_resources("AWS::SES::ReceiptRule")
+    by_domain = {
+        r["Properties"]["Rule"]["Recipients"][0]: str(r["Properties"]["Rule"]["Actions"])
+        for r in rules.values()
+    }
+    assert set(by_domain) == {"marketplace.example", "marktplatz.example"}
+    assert "DeIngestFunction" in by_domain["marktplatz.example"]
+    # (CDK leaves a construct named Default out of logical ids: the first marketplace keeps
+    # the names a single-marketplace stack has)
+    assert "IngestFunction" in by_domain["marketplace.example"]
+    assert "DeIngestFunction" not in by_domain["marketplace.example"]
+    # And the German functions are told their marketplace, language and support desk
+    functions = template.find_resources("AWS::Lambda::Function")
+    german = [
+        f["Properties"]["Environment"]["Variables"]
+        for name, f in functions.items()
+        if name.startswith("DeFilterFunction")
+    ]
+    assert german and german[0]["PARLEY_MARKETPLACE"] == "de"
+    assert german[0]["PARLEY_RELAY_DOMAIN"] == "marktplatz.example"
+    assert german[0]["PARLEY_DEFAULT_LOCALE"] == "de-DE"
+    assert german[0]["PARLEY_SUPPORT_ADDRESS"] == "hilfe@service.marktplatz.example"
+
+
+@pytest.mark.parametrize(
+    ("marketplaces", "message"),
+    [
+        (
+            [{"relayDomain": "a.example"}, {"marketplace": "de", "relayDomain": "a.example"}],
+            "relayDomain",
+        ),
+        ([{"relayDomain": "a.example", "colour": "red"}], "unknown marketplace setting"),
+        ([], "non-empty list"),
+    ],
+)
+def test_marketplace_sections_are_validated(marketplaces: list, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError, match=message):
+        DeploymentConfig.from_context({"region": "eu-west-1", "marketplaces": marketplaces})
