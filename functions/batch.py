@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from parley.observability import get_logger
+from parley.pipeline.common import RetryLater
 
 
 def partial_batch(
@@ -21,6 +22,12 @@ def partial_batch(
         attributes = record.get("attributes") or {}
         try:
             process(str(record["body"]), int(attributes.get("ApproximateReceiveCount") or 1))
+        except RetryLater as busy:  # expected under load: no traceback, no error alarm noise
+            get_logger(service).info(
+                "record postponed",
+                extra={"sqs_message_id": record.get("messageId"), "why": str(busy)},
+            )
+            failures.append({"itemIdentifier": str(record.get("messageId"))})
         except Exception:
             get_logger(service).exception(
                 "record failed; SQS will retry it",

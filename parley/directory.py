@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from parley.adapters.store import AliasModel, OrderModel, PairModel, PartyModel, Store
 from parley.aliases import new_alias
@@ -168,22 +169,9 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
                     condition=PartyModel.party_key.does_not_exist(),
                 )
         if pair is None:
-            pair = PairModel(
-                pair_id,
-                seller_id=seller.party_id,
-                buyer_id=buyer.party_id,
-                buyer_alias=new_alias(store.settings),
-                seller_alias=new_alias(store.settings),
-                order_ids={reg.order_id},
-                latest_order_id=reg.order_id,
-                created_at=now,
+            pair = _new_pair(
+                store, tx, seller.party_id, buyer.party_id, reg.order_id, {reg.order_id}, now
             )
-            tx.save(pair, condition=PairModel.pair_id.does_not_exist())
-            for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
-                tx.save(
-                    AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
-                    condition=AliasModel.alias.does_not_exist(),
-                )
         else:
             tx.update(
                 pair,
@@ -235,21 +223,7 @@ def open_inquiry(store: Store, seller_id: str, buyer_id: str) -> tuple[PairModel
         try:
             with store.transaction() as tx:
                 if pair is None:
-                    pair = PairModel(
-                        pair_id,
-                        seller_id=seller_id,
-                        buyer_id=buyer_id,
-                        buyer_alias=new_alias(store.settings),
-                        seller_alias=new_alias(store.settings),
-                        latest_order_id=inquiry.order_id,
-                        created_at=now,
-                    )
-                    tx.save(pair, condition=PairModel.pair_id.does_not_exist())
-                    for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
-                        tx.save(
-                            AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
-                            condition=AliasModel.alias.does_not_exist(),
-                        )
+                    pair = _new_pair(store, tx, seller_id, buyer_id, inquiry.order_id, None, now)
                 tx.save(inquiry, condition=OrderModel.order_id.does_not_exist())
         except TransactWriteError as exc:  # a concurrent first contact created the pair
             last = exc
@@ -268,3 +242,33 @@ def cancel_order(store: Store, order_id: str) -> str:
     now = now_iso()
     store.update(order, [OrderModel.cancelled_at.set(now)])
     return now
+
+
+def _new_pair(
+    store: Store,
+    tx: TransactWrite,
+    seller_id: str,
+    buyer_id: str,
+    latest_order_id: str,
+    order_ids: set[str] | None,
+    now: str,
+) -> PairModel:
+    """A new pair and its two aliases, each written only if absent (no second alias ever)."""
+    pair_id = pair_id_of(seller_id, buyer_id)
+    pair = PairModel(
+        pair_id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
+        buyer_alias=new_alias(store.settings),
+        seller_alias=new_alias(store.settings),
+        order_ids=order_ids,
+        latest_order_id=latest_order_id,
+        created_at=now,
+    )
+    tx.save(pair, condition=PairModel.pair_id.does_not_exist())
+    for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
+        tx.save(
+            AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
+            condition=AliasModel.alias.does_not_exist(),
+        )
+    return pair

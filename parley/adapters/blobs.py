@@ -17,14 +17,7 @@ class BlobStore:
         self._bucket = bucket
 
     def get(self, key: str) -> bytes:
-        try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
-                raise BlobNotFound(key) from exc
-            raise
-        data: bytes = response["Body"].read()
-        return data
+        return self.get_with_metadata(key)[0]
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self._s3.put_object(

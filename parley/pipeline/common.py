@@ -27,6 +27,10 @@ _STATUS_METRICS = {
 }
 
 
+class RetryLater(Exception):
+    """Another attempt is working on this message right now; the queue brings it back."""
+
+
 def message_id_for(ses_message_id: str, recipient: str) -> str:
     """One record per (SES message, recipient): deterministic, so retries find it."""
     digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:10]

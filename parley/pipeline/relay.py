@@ -20,7 +20,15 @@ from parley.clocks import parse_iso
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.observability import count
-from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
+from parley.pipeline.common import (
+    RetryLater,
+    attempt,
+    finish,
+    in_stage,
+    log,
+    party,
+    send_notice,
+)
 from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts, remember, side_of_sender
 
@@ -51,7 +59,7 @@ def _claim(svc: Services, record: MessageModel) -> bool:
     """
     if record.relay_claimed_at is not None:
         if record.relay_claimed_at > iso(utcnow() - CLAIM_LEASE):
-            raise RuntimeError("another attempt holds the relay claim; retry later")
+            raise RetryLater("another attempt holds the relay claim")
         finish(svc, record, "dead_lettered", reason="send-outcome-unknown")
         return False
     try:

@@ -514,6 +514,19 @@ def test_export_holds_every_message_attachment_and_verdict(
     archive_path = tmp_path / "dispute.zip"
     summary = export_conversation(aws.services, ORDER_ID, archive_path)
     assert summary["messages"] == 2
+    # The operator's command writes the same archive
+    from typer.testing import CliRunner
+
+    from parley.cli import app
+
+    cli_path = tmp_path / "cli.zip"
+    result = CliRunner().invoke(app, ["history", "--order-id", ORDER_ID, "--export", str(cli_path)])
+    assert result.exit_code == 0, result.stdout
+    assert '"messages": 2' in result.stdout and zipfile.is_zipfile(cli_path)
+    missing = CliRunner().invoke(
+        app, ["history", "--order-id", "000-0000000-0000000", "--export", str(cli_path)]
+    )
+    assert missing.exit_code == 2
     with zipfile.ZipFile(archive_path) as archive:
         manifest = json.loads(archive.read("conversation.json"))
         statuses = sorted(m["status"] for m in manifest["messages"])
