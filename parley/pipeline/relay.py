@@ -147,6 +147,10 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
                 extra={"message_id": record.message_id, "error": str(exc)[:200]},
             )
             return _refused(svc, record, sender, "unencodable", str(exc))
+        if not svc.settings.ses_rewrites_message_id:
+            # The copy keeps our Message-ID, so its thread mapping can exist before anyone
+            # holds the copy: a reply, however fast, is recognized as one.
+            _remember(svc, record, sender_side, [own_id], own_id)
         if not _claim(svc, record):
             return RelayOutcome(record.message_id, "duplicate")
         try:
@@ -166,14 +170,8 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     ses_message_id = str(record.ses_outbound_id)
 
     ses_visible = f"{ses_message_id}@{svc.settings.outbound_message_id_domain}"
-    visible = [own_id, ses_visible]
-    remember(
-        svc.store,
-        record,
-        sender_side=sender_side,
-        recipient_visible_ids=visible,
-        recipient_primary_id=ses_visible if svc.settings.ses_rewrites_message_id else own_id,
-    )
+    if svc.settings.ses_rewrites_message_id:  # only now is the id the recipient sees known
+        _remember(svc, record, sender_side, [own_id, ses_visible], ses_visible)
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
     finish(
         svc,
@@ -197,6 +195,18 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
         log.exception("response clock bookkeeping failed", extra={"message_id": record.message_id})
         count("ClockErrors")
     return RelayOutcome(record.message_id, status, ses_message_id)
+
+
+def _remember(
+    svc: Services, record: MessageModel, sender_side: str, visible: list[str], primary: str
+) -> None:
+    remember(
+        svc.store,
+        record,
+        sender_side=sender_side,
+        recipient_visible_ids=visible,
+        recipient_primary_id=primary,
+    )
 
 
 def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
