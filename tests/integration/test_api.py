@@ -542,3 +542,37 @@ def test_export_holds_every_message_attachment_and_verdict(
         assert archive.read(invoice["files"]["attachment 0"]) == pdf
         blocked = next(m for m in manifest["messages"] if m["status"] == "blocked")
         assert blocked["violations"] and blocked["policy_version"]
+
+
+def test_seller_replies_from_a_template(aws: Aws, api: Api, order: Any) -> None:
+    # Given a buyer question about the delivery address
+    _, asked = api.call(
+        "POST",
+        f"/orders/{ORDER_ID}/contact",
+        "buyer:B1",
+        {"topic": "shipping", "text": "Das Paket kam zurück?"},
+    )
+    aws.drain()
+    # When the seller answers it from the German address-problem template
+    status, answered = api.call(
+        "POST",
+        f"/messages/{asked['message_id']}/replies",
+        "seller:S1",
+        {"template_id": "default-address-de", "variables": {"problem": "Hausnummer fehlt"}},
+    )
+    assert status == 202, answered
+    aws.drain()
+    # Then the buyer gets the filled-in template, threaded as a reply, and the clock stops
+    reply = sent_mail(aws)[-1]
+    text = reply.get_content()
+    assert reply["To"] == BUYER_EMAIL and reply["In-Reply-To"]
+    assert "Hallo Bob" in text and "Hausnummer fehlt" in text and ORDER_ID in text
+    assert OrderModel.get(ORDER_ID).open_clock_id is None
+    # And buyers cannot use templates
+    status, _ = api.call(
+        "POST",
+        f"/messages/{answered['message_id']}/replies",
+        "buyer:B1",
+        {"template_id": "default-address-de", "variables": {"problem": "x"}},
+    )
+    assert status == 403
