@@ -37,7 +37,7 @@ from parley.directory import (
 from parley.kinds import KINDS, REVIEW_REQUEST
 from parley.mail.addresses import formatted
 from parley.mail.compose import WIRE_POLICY, anonymize
-from parley.mail.parsing import UnacceptableMessage, decode_text, parse_message
+from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
 from parley.models.tables import TERMINAL_STATUSES, TemplateModel
 from parley.pipeline.ingest import InboundMail, Verdicts, ingest
 from parley.pipeline.relay import replacements_for
@@ -702,41 +702,48 @@ class MessageCenter:
                 {"rule": v.rule, "action": v.action, "evidence": v.evidence}
                 for v in record.violations or []
             ]
-        # What the recipient got is the cleaned copy with the sender's addresses replaced.
+        # What the recipient got is the cleaned copy with the sender's addresses replaced,
+        # in the subject, the text and the file names alike.
         key = record.raw_key if own else (record.body_key or record.raw_key)
         sender = seller if (record.direction or "").startswith("seller") else buyer
         alias = pair.seller_alias if sender is seller else pair.buyer_alias
-        text = self._text(key)
-        view["text"] = text if own else anonymize(text, replacements_for(sender, alias))
-        view["attachments"] = [
-            {
-                "attachment_id": str(index),
-                "name": item.name,
-                "content_type": item.content_type,
-                "size": int(item.size),
-                "removed_by": item.removed_by,
-                "download_url": self.svc.blobs.download_url(item.key, item.name, DOWNLOAD_SECONDS)
-                if own or not item.removed_by
-                else None,
-            }
-            for index, item in enumerate(record.attachments or [])
-            if own or not item.removed_by
-        ]
+        replacements = {} if own else replacements_for(sender, alias)
+        subject, text = self._content(key)
+        if not own:
+            view["subject"] = anonymize(subject, replacements)
+        view["text"] = anonymize(text, replacements)
+        view["attachments"] = []
+        for index, item in enumerate(record.attachments or []):
+            if item.removed_by and not own:
+                continue  # the policy took it out of the recipient's copy
+            name = anonymize(item.name, replacements)
+            view["attachments"].append(
+                {
+                    "attachment_id": str(index),
+                    "name": name,
+                    "content_type": item.content_type,
+                    "size": int(item.size),
+                    "removed_by": item.removed_by,
+                    "download_url": self.svc.blobs.download_url(item.key, name, DOWNLOAD_SECONDS),
+                }
+            )
         return view
 
-    def _text(self, key: str) -> str:
+    def _content(self, key: str) -> tuple[str, str]:
+        """Subject and readable text of a stored message (HTML reduced to its text)."""
         try:
             message = parse_message(self.svc.blobs.get(key), self.svc.settings.max_message_bytes)
         except (BlobNotFound, UnacceptableMessage):
-            return ""
+            return "", ""
+        subject = header(message, "Subject") or ""
         body = message.get_body(preferencelist=("plain", "html"))
         if body is None:
-            return ""
+            return subject, ""
         text = decode_text(body)
         if body.get_content_subtype() == "html":
             tree = LexborHTMLParser(text)
             text = tree.body.text(separator="\n") if tree.body is not None else ""
-        return text.strip()
+        return subject, text.strip()
 
 
 def _first_name(name: str) -> str:

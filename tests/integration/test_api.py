@@ -10,6 +10,7 @@ from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -576,3 +577,30 @@ def test_seller_replies_from_a_template(aws: Aws, api: Api, order: Any) -> None:
         {"template_id": "default-address-de", "variables": {"problem": "x"}},
     )
     assert status == 403
+
+
+def test_the_recipients_view_never_shows_the_senders_address(
+    aws: Aws, api: Api, order: Any
+) -> None:
+    # Given a buyer mail naming the buyer's own address in the subject, text and a file name
+    question = mail(
+        BUYER_EMAIL,
+        order.seller_alias,
+        f"Write to {BUYER_EMAIL} about {ORDER_ID}",
+        f"Or answer me at {BUYER_EMAIL.upper()}, thanks.",
+    )
+    question.add_attachment(
+        b"%PDF-1.4 x", maintype="application", subtype="pdf", filename=f"{BUYER_EMAIL}.pdf"
+    )
+    aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
+    aws.drain()
+    # When the seller reads the conversation through the API
+    _, history = api.call("GET", f"/conversations/{ORDER_ID}/messages", "seller:S1")
+    # Then the buyer's address appears nowhere, the buyer's alias stands in for it
+    seen = unquote(json.dumps(history)).lower()  # download links included
+    assert BUYER_EMAIL not in seen
+    message = history["messages"][0]
+    assert order.buyer_alias in message["subject"] and order.buyer_alias in message["text"]
+    # And the buyer still sees their own message as they wrote it
+    _, own = api.call("GET", f"/messages/{message['message_id']}", "buyer:B1")
+    assert BUYER_EMAIL in own["subject"]
