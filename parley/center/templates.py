@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parley.center.errors import InvalidInput
+from parley.models.tables import TemplateModel
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]{1,40})\s*\}\}")
 MAX_TEMPLATE_TEXT = 2000
@@ -108,3 +109,10 @@ def render(text: str, values: Mapping[str, str], field: str) -> str:
         if len(value) > MAX_VARIABLE:
             raise InvalidInput(f"{name}: at most {MAX_VARIABLE} characters", field=field)
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def template_of(item: TemplateModel) -> Template:
+    """A seller's stored template as the API shows it."""
+    return Template(
+        item.template_id, item.name, item.language, item.subject, item.text, "seller", None
+    )

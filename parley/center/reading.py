@@ -1,0 +1,180 @@
+"""Reading: a party's conversations and messages; recipients see what was delivered."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from parley.adapters.blobs import BlobNotFound
+from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
+from parley.center.access import CenterBase, Principal, first_name
+from parley.center.errors import InvalidInput
+from parley.directory import party_key
+from parley.mail.compose import anonymize
+from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
+from parley.models.tables import TERMINAL_STATUSES
+from parley.pipeline.relay import replacements_for
+
+DOWNLOAD_SECONDS = 300
+MAX_PAGE = 50
+
+
+class Reading(CenterBase):
+    """Conversations and messages, as the caller may see them."""
+
+    def conversations(
+        self, who: Principal, limit: int = 20, page: str | None = None
+    ) -> dict[str, Any]:
+        index = OrderModel.by_seller if who.kind == "seller" else OrderModel.by_buyer
+        owner = "seller_id" if who.kind == "seller" else "buyer_id"
+        start = self._page_key(page, owner, who.party_id) if page else None
+        result = index.query(
+            who.party_id,
+            scan_index_forward=False,
+            limit=min(max(limit, 1), MAX_PAGE),
+            last_evaluated_key=start,
+        )
+        orders = list(result)
+        parties = {
+            p.party_key: p
+            for p in self.store.batch_get(
+                PartyModel,
+                [party_key(who.other, self._other_id(who, o)) for o in orders],
+            )
+        }
+        pairs = {p.pair_id: p for p in self.store.batch_get(PairModel, [o.pair_id for o in orders])}
+        items = []
+        for order in orders:
+            other = parties.get(party_key(who.other, self._other_id(who, order)))
+            pair = pairs.get(order.pair_id)
+            items.append(
+                {
+                    "conversation_id": order.order_id,
+                    "kind": order.kind or "order",
+                    "created_at": order.created_at,
+                    "cancelled": bool(order.cancelled_at),
+                    "delivered_on": order.delivered_on,
+                    "counterpart": {
+                        "kind": who.other,
+                        "name": _public_name(other, who.other),
+                        "alias": (pair.buyer_alias if who.kind == "seller" else pair.seller_alias)
+                        if pair
+                        else None,
+                    },
+                    "awaiting_answer": bool(order.open_clock_id),
+                }
+            )
+        last = result.last_evaluated_key
+        return {"items": items, "next": _encode_page(last) if last else None}
+
+    def conversation_messages(self, who: Principal, conversation_id: str) -> dict[str, Any]:
+        order, pair = self._own_conversation(who, conversation_id)
+        parties = self._parties(pair)
+        messages = [
+            self._view(who, record, pair, parties)
+            for record in self.store.messages_of_order(order.order_id)
+            if self._visible(who, record)
+        ]
+        return {"conversation_id": order.order_id, "messages": messages}
+
+    def message(self, who: Principal, message_id: str) -> dict[str, Any]:
+        record, pair = self._own_message(who, message_id)
+        return self._view(who, record, pair, self._parties(pair))
+
+    @staticmethod
+    def _page_key(page: str, owner: str, party_id: str) -> dict[str, Any]:
+        try:
+            key = json.loads(base64.urlsafe_b64decode(page.encode()))
+            ok = isinstance(key, dict) and key.get(owner) == {"S": party_id}
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            ok = False
+        if not ok:
+            raise InvalidInput("not a page token from this listing", field="next")
+        return key  # type: ignore[no-any-return]
+
+    def _view(
+        self,
+        who: Principal,
+        record: MessageModel,
+        pair: PairModel,
+        parties: tuple[PartyModel, PartyModel],
+    ) -> dict[str, Any]:
+        own = (record.direction or "").startswith(who.kind)
+        seller, buyer = parties
+        view: dict[str, Any] = {
+            "message_id": record.message_id,
+            "conversation_id": record.order_id,
+            "direction": record.direction,
+            "sent_by_me": own,
+            "received_at": record.received_at,
+            "subject": record.subject or "",
+            "message_type": record.message_type,
+            "category": record.category,
+            "status": record.status if record.status in TERMINAL_STATUSES else "in_progress",
+            "verdict": record.verdict,
+            "rules": sorted({v.rule for v in record.violations or []}),
+        }
+        if own:
+            view["reason"] = record.reason
+            view["violations"] = [
+                {"rule": v.rule, "action": v.action, "evidence": v.evidence}
+                for v in record.violations or []
+            ]
+        # What the recipient got is the cleaned copy with the sender's addresses replaced,
+        # in the subject, the text and the file names alike.
+        key = record.raw_key if own else (record.body_key or record.raw_key)
+        sender = seller if (record.direction or "").startswith("seller") else buyer
+        alias = pair.seller_alias if sender is seller else pair.buyer_alias
+        replacements = {} if own else replacements_for(sender, alias)
+        subject, text = self._content(key)
+        if not own:
+            view["subject"] = anonymize(subject, replacements)
+        view["text"] = anonymize(text, replacements)
+        view["attachments"] = []
+        for index, item in enumerate(record.attachments or []):
+            if item.removed_by and not own:
+                continue  # the policy took it out of the recipient's copy
+            name = anonymize(item.name, replacements)
+            view["attachments"].append(
+                {
+                    "attachment_id": str(index),
+                    "name": name,
+                    "content_type": item.content_type,
+                    "size": int(item.size),
+                    "removed_by": item.removed_by,
+                    "download_url": self.svc.blobs.download_url(item.key, name, DOWNLOAD_SECONDS),
+                }
+            )
+        return view
+
+    def _content(self, key: str) -> tuple[str, str]:
+        """Subject and readable text of a stored message (HTML reduced to its text)."""
+        try:
+            message = parse_message(self.svc.blobs.get(key), self.svc.settings.max_message_bytes)
+        except (BlobNotFound, UnacceptableMessage):
+            return "", ""
+        subject = header(message, "Subject") or ""
+        body = message.get_body(preferencelist=("plain", "html"))
+        if body is None:
+            return subject, ""
+        text = decode_text(body)
+        if body.get_content_subtype() == "html":
+            tree = LexborHTMLParser(text)
+            text = tree.body.text(separator="\n") if tree.body is not None else ""
+        return subject, text.strip()
+
+
+def _public_name(party: PartyModel | None, kind: str) -> str:
+    """Sellers show their business name; buyers only their first name."""
+    if party is None:
+        return ""
+    return party.name if kind == "seller" else first_name(party.name)
+
+
+def _encode_page(key: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
