@@ -208,6 +208,7 @@ class Marketplace(Construct):
             functions={**self.functions, "api": api_fn},
             dead_letter_queues={**self.dead_letter_queues, "ingest": self.ingest_dlq},
             alarm_email=config.alarm_email,
+            api=self.api.rest_api,
         )
         CfnOutput(self, "MailBucket", value=bucket.bucket_name)
         CfnOutput(self, "MessageCenterUrl", value=self.api.rest_api.url)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_lambda as lambda_
@@ -42,6 +45,7 @@ class Monitoring(Construct):
         functions: dict[str, lambda_.Function],
         dead_letter_queues: dict[str, sqs.Queue],
         alarm_email: str | None,
+        api: apigw.RestApi | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "Alarms", display_name="Parley alarms", enforce_ssl=True)
@@ -175,5 +179,36 @@ class Monitoring(Construct):
                 width=8,
                 left=[ses_bounce],
                 right=[ses_complaint],
+            ),
+        )
+        if api is not None:
+            self._api(api, alarm)
+
+    def _api(self, api: apigw.RestApi, alarm: Any) -> None:
+        """The message center: requests, client and server errors, latency; 5xx alarms."""
+        server_errors = cw.MathExpression(
+            expression="100 * errors / MAX([requests, 1])",
+            using_metrics={
+                "errors": api.metric_server_error(period=PERIOD),
+                "requests": api.metric_count(period=PERIOD),
+            },
+            label="API 5xx %",
+            period=PERIOD,
+        )
+        alarm("ApiServerErrors", server_errors, 1, "More than 1% of API requests fail (5xx)")
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Message center API: requests, 4xx, 5xx",
+                width=12,
+                left=[
+                    api.metric_count(period=PERIOD, label="requests"),
+                    api.metric_client_error(period=PERIOD, label="4xx"),
+                    api.metric_server_error(period=PERIOD, label="5xx"),
+                ],
+            ),
+            cw.GraphWidget(
+                title="Message center API latency (ms, p90)",
+                width=12,
+                left=[api.metric_latency(period=PERIOD, statistic="p90", label="p90")],
             ),
         )

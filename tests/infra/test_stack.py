@@ -234,7 +234,9 @@ def test_dashboard_and_alarms_cover_what_operators_watch(template: Template) -> 
         if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
     ]
     assert len(dlq_alarms) == 3 and all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
-    error_rate_alarms = [a for a in alarms.values() if "Metrics" in a["Properties"]]
+    error_rate_alarms = [
+        a for a in alarms.values() if "invocations fail" in a["Properties"]["AlarmDescription"]
+    ]
     assert len(error_rate_alarms) == 7  # one per function
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
 
@@ -360,6 +362,11 @@ def test_message_center_api_is_authenticated_throttled_logged_and_firewalled(
         },
     )
     template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    # Operators see it on the dashboard and are alarmed on server errors
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert any("API requests fail" in a["Properties"]["AlarmDescription"] for a in alarms.values())
+    body = str(template.find_resources("AWS::CloudWatch::Dashboard"))
+    assert "Message center API" in body and "5XXError" in body
     # Users cannot change which party they act for; MFA is required
     template.has_resource_properties(
         "AWS::Cognito::UserPool",
