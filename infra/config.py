@@ -16,6 +16,7 @@ from typing import Any
 SES_RECEIVING_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
@@ -47,6 +48,7 @@ STACK_KEYS = frozenset(
         "userPoolId",
         "apiRatePerSecond",
         "apiBurst",
+        "apiAllowedOrigins",
         "marketplaces",
     }
 )
@@ -121,6 +123,7 @@ class DeploymentConfig:
     user_pool_id: str | None = None  # the marketplace's Cognito user pool, else a new one
     api_rate_per_second: int = 50
     api_burst: int = 100
+    api_allowed_origins: tuple[str, ...] = ()  # browser apps that call the API (CORS)
 
     @property
     def primary(self) -> MarketplaceConfig:
@@ -160,6 +163,12 @@ class DeploymentConfig:
         rate, burst = int(get("apiRatePerSecond", 50)), int(get("apiBurst", 100))
         if not (1 <= rate <= 10000 and rate <= burst <= 5000):
             raise ConfigError("apiRatePerSecond must be 1-10000 and apiBurst at least as large")
+        origins = tuple(get("apiAllowedOrigins", ()) or ())
+        for origin in origins:
+            if not _ORIGIN.match(str(origin)):
+                raise ConfigError(
+                    f"apiAllowedOrigins: {origin!r} is not an origin like https://a.b"
+                )
         return cls(
             marketplaces=marketplaces,
             region=region,
@@ -173,6 +182,7 @@ class DeploymentConfig:
             user_pool_id=get("userPoolId"),
             api_rate_per_second=rate,
             api_burst=burst,
+            api_allowed_origins=origins,
         )
 
 

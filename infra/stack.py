@@ -227,7 +227,12 @@ class Marketplace(Construct):
     ) -> lambda_.Function:
         """The API's function writes what a mail would (it enters the same ingest) and reads
         the caller's history; its own prefix holds uploads until a message takes them."""
-        api_fn = factory.make("api", timeout_s=29, memory_mb=1024)
+        api_fn = factory.make(
+            "api",
+            timeout_s=29,
+            memory_mb=1024,
+            extra_env={"PARLEY_API_ALLOWED_ORIGINS": ",".join(config.api_allowed_origins)},
+        )
         tables = storage.tables
         for name in (
             "parties_table",
@@ -260,6 +265,7 @@ class Marketplace(Construct):
             user_pool_id=config.user_pool_id,
             rate_per_second=config.api_rate_per_second,
             burst=config.api_burst,
+            allowed_origins=config.api_allowed_origins,
         )
         return api_fn
 

@@ -33,6 +33,7 @@ class Settings:
     counters_table: str = "parley-counters"
     alias_hourly_limit: int = 30  # messages one sender may send through one alias per hour
     ingest_dlq_url: str = ""  # where events ingest gave up on are parked
+    api_allowed_origins: tuple[str, ...] = ()  # browser origins allowed to call the API
     support_address: str = ""  # buyer mail for a seller with messaging off goes here
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
@@ -111,6 +112,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         counters_table=_require(env, "PARLEY_COUNTERS_TABLE"),
         alias_hourly_limit=_int(env, "PARLEY_ALIAS_HOURLY_LIMIT", 30),
         ingest_dlq_url=env.get("PARLEY_INGEST_DLQ_URL", ""),
+        api_allowed_origins=tuple(
+            o.strip() for o in env.get("PARLEY_API_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ),
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
         support_address=env.get("PARLEY_SUPPORT_ADDRESS", "").strip().lower(),
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",

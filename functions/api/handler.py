@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.api.routes import app, unsupported_body
+from functions.api.routes import app, unsupported_body, with_cors
 from parley.observability import lambda_entry
 
 
 @lambda_entry("api", correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return unsupported_body(event) or app.resolve(event, context)
+    return with_cors(event, unsupported_body(event) or app.resolve(event, context))

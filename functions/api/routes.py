@@ -257,6 +257,24 @@ def unsupported_body(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """Browser apps on the marketplace's own origins may read the answers (and preflight)."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    origin = headers.get("origin")
+    allowed = default_services().settings.api_allowed_origins if origin else ()
+    if origin and origin in allowed:
+        response.setdefault("headers", {}).update(
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Headers": "Authorization,Content-Type",
+                "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            }
+        )
+    return response
+
+
 def openapi_document() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 

@@ -10,6 +10,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra.nag import ack
+
 PARTY_ATTRIBUTE = "party"  # reaches the handler as the claim custom:party ("seller:S1")
 
 
@@ -24,6 +26,7 @@ class MessageCenterApi(Construct):
         user_pool_id: str | None,
         rate_per_second: int,
         burst: int,
+        allowed_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         if user_pool_id:  # the marketplace's own pool, whose users carry custom:party
@@ -106,6 +109,15 @@ class MessageCenterApi(Construct):
                 authorizer=authorizer,
                 authorization_type=apigw.AuthorizationType.COGNITO,
             ),
+            # Browsers send the preflight without a token; API Gateway answers it itself.
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(allowed_origins),
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=Duration.minutes(10),
+            )
+            if allowed_origins
+            else None,
         )
         # Bodies are validated by the handler against the same models the OpenAPI document
         # is generated from; API Gateway still refuses requests missing the token header.
@@ -122,6 +134,14 @@ class MessageCenterApi(Construct):
                 request_parameters={"method.request.header.Authorization": True},
             ),
         )
+        for method in self.rest_api.methods:
+            if method.http_method == "OPTIONS":
+                ack(
+                    method,
+                    ["AwsSolutions-APIG4", "AwsSolutions-COG4"],
+                    "CORS preflight: browsers send it without credentials by design; API "
+                    "Gateway answers it itself (mock integration), no function or data behind it.",
+                )
         self.web_acl = wafv2.CfnWebACL(
             self,
             "Firewall",

@@ -137,6 +137,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and urlsplit(self.path).path == "/openapi.json":
             self._send(200, self.server.openapi.encode())
             return
+        if self.command == "OPTIONS":  # a CORS preflight, answered like API Gateway's mock
+            from functions.api.routes import with_cors
+
+            answer = with_cors({"headers": dict(self.headers.items())}, {"headers": {}})
+            self._send(204, b"", answer["headers"])
+            return
         authorization = self.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
         claims = self.server.issuer.verify(token) if scheme.lower() == "bearer" else None

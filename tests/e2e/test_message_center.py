@@ -48,6 +48,12 @@ def test_the_api_refuses_requests_without_a_valid_token(dev: DevStack) -> None:
     forged = {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJjdXN0b206cGFydHkiOiJzZWxsZXI6UzEifQ."}
     assert requests.get(base + "/conversations", headers=forged, timeout=10).status_code == 401
     assert requests.get(base + "/openapi.json", timeout=10).json()["info"]["title"]
+    # A CORS preflight is answered without a token, and grants nothing to unknown origins
+    preflight = requests.options(
+        base + "/conversations", headers={"Origin": "https://evil.example"}, timeout=10
+    )
+    assert preflight.status_code == 204
+    assert "Access-Control-Allow-Origin" not in preflight.headers
 
 
 def test_seller_and_buyer_use_the_message_center(dev: DevStack) -> None:

@@ -263,10 +263,14 @@ def test_ses_events_reach_the_feedback_function(template: Template) -> None:
     )
 
 
-@pytest.mark.parametrize("shape", ["one marketplace", "two marketplaces"])
+@pytest.mark.parametrize("shape", ["one marketplace", "two marketplaces", "browser origins"])
 def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(shape: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     # Given the app with the AwsSolutions pack as a CDK validation plugin
-    context = CONTEXT if shape == "one marketplace" else MULTI
+    context = {
+        "one marketplace": CONTEXT,
+        "two marketplaces": MULTI,
+        "browser origins": {**CONTEXT, "apiAllowedOrigins": ["https://shop.example"]},
+    }[shape]
     app = build_app(dict(context, nag="true"), outdir=str(tmp_path_factory.mktemp("nag")))
     # When it synthesizes, Then no finding is left (synth raises on the first one)
     app.synth()
@@ -468,3 +472,20 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
 def test_marketplace_sections_are_validated(marketplaces: list, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=message):
         DeploymentConfig.from_context({"region": "eu-west-1", "marketplaces": marketplaces})
+
+
+def test_browser_origins_get_an_unauthenticated_preflight_and_nothing_else(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    context = {**CONTEXT, "apiAllowedOrigins": ["https://shop.example"]}
+    app = build_app(context, outdir=str(tmp_path_factory.mktemp("cors")))
+    template = Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    methods = template.find_resources("AWS::ApiGateway::Method").values()
+    auth = {(m["Properties"]["HttpMethod"], m["Properties"]["AuthorizationType"]) for m in methods}
+    assert auth == {("OPTIONS", "NONE"), ("ANY", "COGNITO_USER_POOLS")}
+    functions = template.find_resources("AWS::Lambda::Function")
+    api = next(f for n, f in functions.items() if n.startswith("ApiFunction"))
+    variables = api["Properties"]["Environment"]["Variables"]
+    assert variables["PARLEY_API_ALLOWED_ORIGINS"] == "https://shop.example"
+    with pytest.raises(ConfigError, match="apiAllowedOrigins"):
+        DeploymentConfig.from_context({**CONTEXT, "apiAllowedOrigins": ["javascript:alert(1)"]})

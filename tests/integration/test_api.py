@@ -32,19 +32,25 @@ class Api:
         self.aws = aws
 
     def call(self, method: str, path: str, party: str | None, body: Any = None) -> tuple[int, Any]:
+        status, payload, _ = self.exchange(method, path, party, body)
+        return status, payload
+
+    def exchange(
+        self, method: str, path: str, party: str | None, body: Any = None, **headers: str
+    ) -> tuple[int, Any, dict[str, str]]:
         from functions.api.handler import handler
 
         claims = {"custom:party": party, "sub": party or ""} if party else {}
         event = rest_event(
             method,
             path,
-            {"Content-Type": "application/json"},
+            {"Content-Type": "application/json", **headers},
             json.dumps(body) if body is not None else None,
             claims,
         )
         result = handler(event, LocalContext("api"))
         text = result.get("body") or ""
-        return result["statusCode"], json.loads(text) if text else None
+        return result["statusCode"], json.loads(text) if text else None, result.get("headers") or {}
 
     def upload(self, party: str, name: str, content_type: str, data: bytes) -> str:
         status, form = self.call(
@@ -604,3 +610,22 @@ def test_the_recipients_view_never_shows_the_senders_address(
     # And the buyer still sees their own message as they wrote it
     _, own = api.call("GET", f"/messages/{message['message_id']}", "buyer:B1")
     assert BUYER_EMAIL in own["subject"]
+
+
+def test_only_the_marketplaces_own_origins_get_cors_headers(
+    aws: Aws, api: Api, order: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parley.pipeline.services import default_services
+    from parley.settings import get_settings
+
+    monkeypatch.setenv("PARLEY_API_ALLOWED_ORIGINS", "https://shop.example")
+    get_settings.cache_clear()
+    default_services.cache_clear()
+    status, _, headers = api.exchange(
+        "GET", "/conversations", "seller:S1", Origin="https://shop.example"
+    )
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    _, _, headers = api.exchange(
+        "GET", "/conversations", "seller:S1", Origin="https://evil.example"
+    )
+    assert "Access-Control-Allow-Origin" not in headers
