@@ -35,6 +35,16 @@ def by_dimension(metric_name: str, label: str) -> cw.MathExpression:
     return cw.MathExpression(expression=search(metric_name), label=label, period=PERIOD)
 
 
+def percent(part: cw.IMetric, whole: cw.IMetric, label: str) -> cw.MathExpression:
+    """part as a percentage of whole; 0 when nothing happened."""
+    return cw.MathExpression(
+        expression="100 * part / MAX([whole, 1])",
+        using_metrics={"part": part, "whole": whole},
+        label=label,
+        period=PERIOD,
+    )
+
+
 class Monitoring(Construct):
     def __init__(
         self,
@@ -78,14 +88,10 @@ class Monitoring(Construct):
                 f"Messages are parked in the {stage} dead-letter queue: see `parley reconcile`",
             )
         for name, function in functions.items():
-            rate = cw.MathExpression(
-                expression="100 * errors / MAX([invocations, 1])",
-                using_metrics={
-                    "errors": function.metric_errors(period=PERIOD),
-                    "invocations": function.metric_invocations(period=PERIOD),
-                },
-                label=f"{name} error %",
-                period=PERIOD,
+            rate = percent(
+                function.metric_errors(period=PERIOD),
+                function.metric_invocations(period=PERIOD),
+                f"{name} error %",
             )
             alarm(f"{name.title()}ErrorRate", rate, 1, f"More than 1% of {name} invocations fail")
         ses_bounce = cw.Metric(
@@ -186,14 +192,8 @@ class Monitoring(Construct):
 
     def _api(self, api: apigw.RestApi, alarm: Any) -> None:
         """The message center: requests, client and server errors, latency; 5xx alarms."""
-        server_errors = cw.MathExpression(
-            expression="100 * errors / MAX([requests, 1])",
-            using_metrics={
-                "errors": api.metric_server_error(period=PERIOD),
-                "requests": api.metric_count(period=PERIOD),
-            },
-            label="API 5xx %",
-            period=PERIOD,
+        server_errors = percent(
+            api.metric_server_error(period=PERIOD), api.metric_count(period=PERIOD), "API 5xx %"
         )
         alarm("ApiServerErrors", server_errors, 1, "More than 1% of API requests fail (5xx)")
         self.dashboard.add_widgets(
