@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import OrderModel, Store
 from parley.clock import now_iso
+from parley.mail.parsing import safe_file_name
 from parley.pipeline.services import Services
 
 
@@ -68,7 +68,7 @@ def export_conversation(svc: Services, order_id: str, path: Path) -> dict[str, o
             if item.body_key:
                 files["delivered"] = _copy(svc, archive, item.body_key, f"{folder}/sanitized.eml")
             for index, attachment in enumerate(item.attachments or []):
-                name = f"{folder}/attachments/{index:03d}-{_safe(attachment.name)}"
+                name = f"{folder}/attachments/{index:03d}-{safe_file_name(attachment.name)}"
                 files[f"attachment {index}"] = _copy(svc, archive, attachment.key, name)
             messages.append(
                 {
@@ -112,10 +112,6 @@ def export_conversation(svc: Services, order_id: str, path: Path) -> dict[str, o
         }
         archive.writestr("conversation.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return {"conversation_id": order_id, "messages": len(messages), "file": str(path)}
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "attachment"
 
 
 def _copy(svc: Services, archive: zipfile.ZipFile, key: str, name: str) -> str | None:

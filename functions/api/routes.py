@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from parley.center.errors import CenterError
 from parley.center.service import MessageCenter, Principal
+from parley.directory import PARTY_ID_FORMAT
 from parley.kinds import KINDS
 from parley.pipeline.services import default_services
 
@@ -198,7 +199,7 @@ def contact_seller(order_id: OrderId, body: ContactRequest) -> Response[Any]:
 
 @app.post("/sellers/<seller_id>/questions", tags=["buyers"], status_code=202)
 def ask_seller(
-    seller_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$")], body: QuestionRequest
+    seller_id: Annotated[str, Path(pattern=PARTY_ID_FORMAT.pattern)], body: QuestionRequest
 ) -> Response[Any]:
     """A question to a seller before any order."""
     return accepted(center().ask_seller(caller(), seller_id, body.text, body.subject))

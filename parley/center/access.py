@@ -6,14 +6,13 @@ answered exactly like something that does not exist, so ids cannot be probed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.actions import Availability, availability
 from parley.center.errors import Forbidden, NotAllowedNow, NotFound
 from parley.clock import utcnow
-from parley.directory import party_key
+from parley.directory import PARTY_ID_FORMAT, party_key
 from parley.models.tables import TemplateModel
 from parley.pipeline.services import Services
 
@@ -30,7 +29,7 @@ class Principal:
     @classmethod
     def from_claim(cls, value: str | None) -> Principal | None:
         kind, _, party_id = (value or "").partition(":")
-        if kind not in {"seller", "buyer"} or not re.match(r"^[A-Za-z0-9._-]{1,64}$", party_id):
+        if kind not in {"seller", "buyer"} or not PARTY_ID_FORMAT.match(party_id):
             return None
         return cls(kind, party_id)
 

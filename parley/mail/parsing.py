@@ -166,6 +166,11 @@ def filename_of(part: Message) -> str | None:
     return " ".join(_CONTROL.sub(" ", str(name)).split())[:200] or None
 
 
+def safe_file_name(name: str) -> str:
+    """A name to store a file under: no path, no spaces or odd characters, bounded."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:100] or "attachment"
+
+
 def is_attachment(part: Message) -> bool:
     """A leaf that is not body text: declared attachments, named parts, non-text parts."""
     if part.get_content_disposition() == "attachment":

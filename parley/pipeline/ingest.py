@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 
@@ -19,6 +18,7 @@ from parley.mail.parsing import (
     message_ids,
     parse_headers,
     parse_message,
+    safe_file_name,
 )
 from parley.models.tables import TERMINAL_STATUSES, AttachmentMap, set_or_remove
 from parley.observability import count
@@ -27,8 +27,6 @@ from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
 from parley.ratelimit import take
-
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,7 @@ def _accept(
     order_id = mail.order_id or _conversation(svc, pair, subject, in_reply_to, sender_kind)
     stored = []
     for index, attachment in enumerate(attachments(parsed)):
-        safe = _UNSAFE_NAME.sub("_", attachment.name)[:100] or "attachment"
+        safe = safe_file_name(attachment.name)
         key = f"messages/{record.message_id}/attachments/{index:03d}-{safe}"
         svc.blobs.put(key, attachment.data, attachment.content_type)
         stored.append(

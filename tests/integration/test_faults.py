@@ -34,6 +34,16 @@ def ses_own(operation: str, params: dict[str, Any]) -> bool:
 
 
 @contextmanager
+def api_calls_through(hook: Any) -> Iterator[None]:
+    """Every botocore call goes through `hook(self, operation, params)` for the block."""
+    botocore.client.BaseClient._make_api_call = hook  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
+
+
+@contextmanager
 def calls_counted() -> Iterator[Counter[tuple[str, str]]]:
     seen: Counter[tuple[str, str]] = Counter()
 
@@ -42,35 +52,35 @@ def calls_counted() -> Iterator[Counter[tuple[str, str]]]:
             seen[(self.meta.service_model.service_name, operation)] += 1
         return REAL_CALL(self, operation, params)
 
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
+    with api_calls_through(counting):
         yield seen
-    finally:
-        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
 
 
 @contextmanager
-def failing(service: str, operation: str, nth: int) -> Iterator[list[int]]:
-    """The nth call to service:operation fails once with a transient error."""
+def injected(
+    service: str, operation: str, nth: int, code: str, *, once: bool, target: str = ""
+) -> Iterator[list[int]]:
+    """service:operation fails with `code` at its nth call (once) or from it on (a permanent
+    error), optionally only for S3 keys under a prefix or queue URLs containing a name."""
     state = [0, 0]  # calls seen, failures injected
 
-    def flaky(self: Any, op: str, params: dict[str, Any]) -> Any:
-        if (self.meta.service_model.service_name, op) == (service, operation) and not ses_own(
-            op, params
+    def failing(self: Any, op: str, params: dict[str, Any]) -> Any:
+        if (
+            (self.meta.service_model.service_name, op) == (service, operation)
+            and not ses_own(op, params)
+            and (
+                str(params.get("Key", "")).startswith(target)
+                or target in str(params.get("QueueUrl", "-"))
+            )
         ):
             state[0] += 1
-            if state[0] == nth:
+            if state[0] == nth or (not once and state[0] > nth):
                 state[1] += 1
-                raise ClientError(
-                    {"Error": {"Code": TRANSIENT[service], "Message": "injected"}}, op
-                )
+                raise ClientError({"Error": {"Code": code, "Message": "injected"}}, op)
         return REAL_CALL(self, op, params)
 
-    botocore.client.BaseClient._make_api_call = flaky  # type: ignore[method-assign]
-    try:
+    with api_calls_through(failing):
         yield state
-    finally:
-        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
 
 
 def run_once(aws: Aws, order, subject: str) -> str:  # type: ignore[no-untyped-def]
@@ -136,7 +146,7 @@ def test_a_transient_error_at_any_call_site_still_delivers_exactly_once(
 ) -> None:  # type: ignore[no-untyped-def]
     service, operation, nth = call_sites(aws, order)[index]
     subject = f"fault {service}:{operation}#{nth}"
-    with failing(service, operation, nth) as state:
+    with injected(service, operation, nth, TRANSIENT[service], once=True) as state:
         ses_id = run_once(aws, order, subject)
     assert state[1] == 1, f"{service}:{operation}#{nth} was never reached"
     record = MessageModel.get(message_id_for(ses_id, order.seller_alias), consistent_read=True)
@@ -148,36 +158,6 @@ def test_a_transient_error_at_any_call_site_still_delivers_exactly_once(
         if subject in m.raw_data and message_from_bytes(m.raw_data.encode())["To"] == SELLER_EMAIL
     ]
     assert len(to_seller) == 1
-
-
-@contextmanager
-def failing_from(
-    service: str, operation: str, nth: int, code: str, target: str = ""
-) -> Iterator[list[int]]:
-    """From the nth call on, service:operation fails with a permanent error (optionally only
-    for S3 keys under a prefix, or queue URLs containing a name)."""
-    state = [0, 0]
-
-    def broken(self: Any, op: str, params: dict[str, Any]) -> Any:
-        if (
-            (self.meta.service_model.service_name, op) == (service, operation)
-            and not ses_own(op, params)
-            and (
-                str(params.get("Key", "")).startswith(target)
-                or target in str(params.get("QueueUrl", "-"))
-            )
-        ):
-            state[0] += 1
-            if state[0] >= nth:
-                state[1] += 1
-                raise ClientError({"Error": {"Code": code, "Message": "injected"}}, op)
-        return REAL_CALL(self, op, params)
-
-    botocore.client.BaseClient._make_api_call = broken  # type: ignore[method-assign]
-    try:
-        yield state
-    finally:
-        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
 
 
 PERMANENT = [
@@ -201,7 +181,7 @@ def test_a_permanent_error_ends_in_a_recorded_final_state(
 ) -> None:  # type: ignore[no-untyped-def]
     # Given a call site that fails for good (a missing permission, a corrupt request)
     subject = f"permanent {service}:{operation}:{code}"
-    with failing_from(service, operation, nth, code, prefix) as state:
+    with injected(service, operation, nth, code, once=False, target=prefix) as state:
         ses_id = run_once(aws, order, subject)
     assert state[1] >= 1, "the failure was never reached"
     # Then the message ends in exactly one recorded final state, with the reason
