@@ -18,9 +18,13 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/parley demo
 
+CODE := parley functions devstack infra bench tools tests
+
+# ruff, and the dependency rule between the layers (import-linter contracts in pyproject.toml).
 lint: install
-	$(BIN)/ruff check parley functions infra tests
-	$(BIN)/ruff format --check parley functions infra tests
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
@@ -59,4 +63,4 @@ bench: install
 
 # Precision and recall per rule on the labeled corpus (tests/policy/corpus.jsonl).
 policy-report: install
-	$(BIN)/python -m tests.policy.report
+	$(BIN)/python -m tools.policy_report

@@ -13,7 +13,12 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
-from parley.directory import OrderRegistration, PartyInfo, RegisteredOrder, register_order
+from parley.directory.registration import (
+    OrderRegistration,
+    PartyInfo,
+    RegisteredOrder,
+    register_order,
+)
 
 ORDER = "123-1234567-1234567"
 
@@ -45,8 +50,8 @@ class LocalPipeline:
     def __init__(self) -> None:
         import os
 
-        from parley.local.provision import provision
-        from parley.local.runtime import LocalStack
+        from devstack.provision import provision
+        from devstack.runtime import LocalStack
 
         env = provision(
             prefix="bench",
@@ -56,15 +61,15 @@ class LocalPipeline:
         )
         os.environ.update(env)
         LocalStack._reset_caches()
-        from parley.pipeline.services import default_services
+        from parley.app import default_services
 
         self.services = default_services()
         self.order = _order(self.services.store)
 
     def run(self, messages: int) -> None:
+        from devstack.lambda_runtime import LocalContext, drain_queues
+        from devstack.ses_inbound import store_and_describe
         from functions.ingest.handler import handler
-        from parley.local.lambda_runtime import LocalContext, drain_queues
-        from parley.local.ses_inbound import store_and_describe
 
         for i in range(messages):
             raw = _question(self.order.seller_alias, i).as_bytes(policy=SMTP)
@@ -77,7 +82,7 @@ class LocalPipeline:
 
 def seed_clocks(client: Any, table: str, stored: int, due: int) -> None:
     """`stored` clocks: most closed, some running but not due, `due` due before 2026-12-01."""
-    from parley.clocks import SHARDS
+    from parley.responses.clocks import SHARDS
 
     running = max(due, stored // 100)
 
@@ -115,7 +120,7 @@ def bounded_sweep(stored: int, due: int) -> int:
     from datetime import UTC, datetime
 
     from parley.models.tables import ClockModel
-    from parley.reminders import sweep
+    from parley.responses.reminders import sweep
 
     local = LocalPipeline()
     local.services.mailer.send_raw = lambda **_: None  # type: ignore[method-assign,assignment,return-value]
@@ -131,11 +136,11 @@ def bounded_sweep(stored: int, due: int) -> int:
 
 def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
     """SMTP in to outbox out on the local stack: throughput and latency."""
+    from devstack.demo import free_port
+    from devstack.runtime import DevConfig, LocalStack
     from parley.adapters.store import Store
-    from parley.local.demo import free_port
-    from parley.local.runtime import DevConfig, LocalStack
+    from parley.core.settings import get_settings
     from parley.pipeline.common import message_id_for
-    from parley.settings import get_settings
 
     base = Path(tempfile.mkdtemp(prefix="parley-bench-"))
     config = DevConfig(

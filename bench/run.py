@@ -6,6 +6,7 @@ are the minimum over repeated samples, import times the median of fresh interpre
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import statistics
@@ -54,14 +55,14 @@ def cpu_seconds(work: Callable[[], object], repeat: int, samples: int = 5) -> fl
 
 
 def cpu_ratios() -> dict[str, float]:
-    figures = {}
+    figures: dict[str, float] = {}
     for name, raw, repeat in (
         ("small", small_plain(), 200),
         ("html", html_30k(), 40),
         ("large", large_pdf(), 1),
     ):
-        base = cpu_seconds(lambda raw=raw: floor(raw), repeat)
-        ours = cpu_seconds(lambda raw=raw: pipeline(raw, {}), repeat)
+        base = cpu_seconds(functools.partial(floor, raw), repeat)
+        ours = cpu_seconds(functools.partial(pipeline, raw, {}), repeat)
         figures[f"bytes_{name}"] = len(raw)
         figures[f"floor_ms_{name}"] = round(base * 1000, 3)
         figures[f"pipeline_ms_{name}"] = round(ours * 1000, 3)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.12"
 PLATFORM = "manylinux2014_aarch64"
 CODE_DIRS = ("parley", "functions")
-EXCLUDE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "local")
+EXCLUDE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
 
 
 def runtime_requirements() -> list[str]:

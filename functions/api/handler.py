@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.api.routes import app, unsupported_body, with_cors
-from parley.observability import lambda_entry
+from parley.core.observability import lambda_entry
 
 
 @lambda_entry("api", correlation_id_path="requestContext.requestId")

@@ -15,11 +15,11 @@ from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.app import default_services
 from parley.center.errors import CenterError
 from parley.center.service import MessageCenter, Principal
-from parley.directory import PARTY_ID_FORMAT
-from parley.kinds import KINDS
-from parley.pipeline.services import default_services
+from parley.core.ids import PARTY_ID_FORMAT
+from parley.core.kinds import KINDS
 
 PARTY_CLAIM = "custom:party"
 ID = r"^[A-Za-z0-9._-]{1,80}$"

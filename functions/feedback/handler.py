@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.feedback import record_feedback
-from parley.observability import get_logger, lambda_entry
-from parley.pipeline.services import default_services
+from parley.app import default_services
+from parley.core.observability import get_logger, lambda_entry
+from parley.pipeline.feedback import record_feedback
 
 
 @lambda_entry("feedback")

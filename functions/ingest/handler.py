@@ -4,35 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.observability import get_logger, lambda_entry
-from parley.pipeline.ingest import InboundMail, Verdicts, ingest
-from parley.pipeline.services import default_services
-
-
-def to_inbound(record: dict[str, Any]) -> InboundMail:
-    """Read the SES event record; KeyError/TypeError/ValueError when it is not one."""
-    mail, receipt = record["ses"]["mail"], record["ses"]["receipt"]
-
-    def verdict(name: str) -> str:
-        return str((receipt.get(name) or {}).get("status", "GRAY")).upper()
-
-    message_id = str(mail["messageId"])
-    if not message_id or "/" in message_id:
-        raise ValueError("mail.messageId is not an SES message id")
-    return InboundMail(
-        ses_message_id=message_id,
-        recipients=tuple(str(r) for r in receipt.get("recipients") or mail["destination"]),
-        timestamp=str(receipt.get("timestamp") or mail.get("timestamp") or ""),
-        source=str(mail.get("source") or ""),
-        verdicts=Verdicts(
-            spf=verdict("spfVerdict"),
-            dkim=verdict("dkimVerdict"),
-            dmarc=verdict("dmarcVerdict"),
-            virus=verdict("virusVerdict"),
-            spam=verdict("spamVerdict"),
-            dmarc_policy=receipt.get("dmarcPolicy"),
-        ),
-    )
+from functions.events import to_inbound
+from parley.app import default_services
+from parley.core.observability import get_logger, lambda_entry
+from parley.pipeline.ingest import ingest
 
 
 @lambda_entry("ingest", correlation_id_path="Records[0].ses.mail.messageId")

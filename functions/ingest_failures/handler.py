@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions.ingest.handler import to_inbound
+from functions.events import to_inbound
 from parley.adapters.aws import client
-from parley.observability import get_logger, lambda_entry
+from parley.app import default_services
+from parley.core.observability import get_logger, lambda_entry
 from parley.pipeline.ingest import give_up
-from parley.pipeline.services import default_services
 
 
 @lambda_entry("ingest-failures", correlation_id_path="requestContext.requestId")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.batch import partial_batch
+from functions.events import partial_batch
 from parley.adapters.queues import parse_reference
-from parley.observability import lambda_entry
+from parley.app import default_services
+from parley.core.observability import lambda_entry
 from parley.pipeline.relay import relay_message
-from parley.pipeline.services import default_services
 
 
 def process(body: str, receive_count: int) -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley.clock import utcnow
-from parley.clocks import parse_iso
-from parley.observability import lambda_entry
-from parley.pipeline.services import default_services
-from parley.reminders import sweep
+from parley.app import default_services
+from parley.core.observability import lambda_entry
+from parley.core.time import parse_iso, utcnow
+from parley.responses.reminders import sweep
 
 
 @lambda_entry("reminders")

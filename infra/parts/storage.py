@@ -9,8 +9,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from parley.core.settings import resource_names
 from parley.models.tables import ALL_MODELS
-from parley.settings import resource_names
 
 _TYPES = {
     "S": dynamodb.AttributeType.STRING,

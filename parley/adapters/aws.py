@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Any] = {}

@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from parley.core.settings import Settings
 from parley.models.tables import (
     AliasModel,
     ClockModel,
@@ -20,7 +21,6 @@ from parley.models.tables import (
     ThreadIdModel,
     bind_models,
 )
-from parley.settings import Settings
 
 M = TypeVar("M", bound=Model)
 

@@ -7,14 +7,17 @@ answered exactly like something that does not exist, so ids cannot be probed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.actions import Availability, availability
 from parley.center.errors import Forbidden, NotAllowedNow, NotFound
-from parley.clock import utcnow
-from parley.directory import PARTY_ID_FORMAT, party_key
+from parley.core.ids import PARTY_ID_FORMAT, party_key
+from parley.core.time import utcnow
 from parley.models.tables import TemplateModel
-from parley.pipeline.services import Services
+
+if TYPE_CHECKING:
+    from parley.app import Services
 
 DELIVERED = frozenset({"delivered", "delivered_sanitized"})
 

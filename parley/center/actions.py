@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from parley.kinds import KINDS, REVIEW_REQUEST
+from parley.core.kinds import KINDS, REVIEW_REQUEST
 from parley.models.tables import OrderModel
 from parley.policy.rules import REVIEW_EARLIEST_DAYS
 

@@ -11,8 +11,8 @@ from parley.adapters.store import PartyModel
 from parley.center.access import CenterBase, Principal
 from parley.center.errors import InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULT_TEMPLATES, template_of
-from parley.clock import now_iso
-from parley.directory import RegistrationError, normalize_email
+from parley.core.time import now_iso
+from parley.directory.registration import RegistrationError, normalize_email
 from parley.models.tables import TemplateModel
 
 MAX_TEMPLATES = 50

@@ -14,7 +14,7 @@ from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.access import CenterBase, Principal, first_name
 from parley.center.errors import InvalidInput
-from parley.directory import party_key
+from parley.core.ids import party_key
 from parley.mail.compose import anonymize
 from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
 from parley.models.tables import TERMINAL_STATUSES

@@ -11,19 +11,20 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import quote, unquote
 
-from parley import clocks
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import OrderModel, PartyModel
 from parley.center.access import CenterBase, Principal, Upload, first_name
 from parley.center.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULTS_BY_ID, Template, render, template_of
-from parley.clock import now_iso, utcnow
-from parley.directory import RegistrationError, open_inquiry, party_key
-from parley.kinds import KINDS, REVIEW_REQUEST
+from parley.core.ids import party_key
+from parley.core.kinds import KINDS, REVIEW_REQUEST
+from parley.core.time import now_iso, utcnow
+from parley.directory.registration import RegistrationError, open_inquiry
 from parley.mail.addresses import formatted
 from parley.mail.compose import WIRE_POLICY
 from parley.pipeline.ingest import InboundMail, Verdicts, ingest
 from parley.policy.catalogue import language
+from parley.responses import clocks
 
 # The caller is authenticated and writes as their registered address: the API is the
 # sender's "mail server", and it does not scan files for viruses (SES does, for mail).

@@ -20,7 +20,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from parley.settings import Settings
+from parley.core.settings import Settings
 
 # Statuses a message can end in; anything else is "in flight" and visible to reconcile.
 TERMINAL_STATUSES = frozenset(

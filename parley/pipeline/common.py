@@ -6,15 +6,18 @@ import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import MessageModel, PartyModel
-from parley.clock import now_iso
+from parley.core.ids import party_key
+from parley.core.observability import count
+from parley.core.time import now_iso
 from parley.mail.addresses import domain_of
-from parley.observability import count
-from parley.pipeline.services import Services
 from parley.policy.model import Violation
+
+if TYPE_CHECKING:
+    from parley.app import Services
 
 log = logging.getLogger("parley")
 
@@ -88,7 +91,7 @@ def send_notice(
     violations: Sequence[Violation] = (),
 ) -> bool:
     """Send one notice; a permanent SES refusal is logged, never retried forever."""
-    from parley.notices import NoticeFacts, compose_notice  # most messages never need one
+    from parley.pipeline.notices import NoticeFacts, compose_notice  # most messages never need one
 
     facts = NoticeFacts(
         kind=kind,
@@ -126,7 +129,7 @@ def in_stage(record: MessageModel | None, stage: str) -> bool:
 
 
 def party(svc: Services, kind: str, party_id: str) -> PartyModel | None:
-    return svc.store.get(PartyModel, f"{kind}:{party_id}", consistent=False)
+    return svc.store.get(PartyModel, party_key(kind, party_id), consistent=False)
 
 
 @contextmanager

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from parley import clocks
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
-from parley.clock import now_iso, utcnow
-from parley.kinds import CRITICAL_KINDS
+from parley.core.kinds import CRITICAL_KINDS
+from parley.core.observability import count
+from parley.core.time import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
-from parley.observability import count
 from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
-from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
+from parley.responses import clocks
+
+if TYPE_CHECKING:
+    from parley.app import Services
 
 NO_RESPONSE_TAG = "[no response needed]"
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
+from typing import TYPE_CHECKING
 
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
-from parley.clock import now_iso, utcnow
+from parley.core.observability import count
+from parley.core.time import now_iso, utcnow
 from parley.mail.addresses import domain_of, normalize
 from parley.mail.addresses import sender_address as sender_address_of
 from parley.mail.parsing import (
@@ -21,12 +23,13 @@ from parley.mail.parsing import (
     safe_file_name,
 )
 from parley.models.tables import TERMINAL_STATUSES, AttachmentMap, set_or_remove
-from parley.observability import count
 from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
-from parley.pipeline.services import Services
+from parley.pipeline.ratelimit import take
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
-from parley.ratelimit import take
+
+if TYPE_CHECKING:
+    from parley.app import Services
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from parley import clocks
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import (
     ConditionFailed,
@@ -15,11 +15,10 @@ from parley.adapters.store import (
     PairModel,
     PartyModel,
 )
-from parley.clock import iso, now_iso, utcnow
-from parley.clocks import parse_iso
+from parley.core.observability import count
+from parley.core.time import iso, now_iso, parse_iso, utcnow
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
-from parley.observability import count
 from parley.pipeline.common import (
     RetryLater,
     attempt,
@@ -29,8 +28,11 @@ from parley.pipeline.common import (
     party,
     send_notice,
 )
-from parley.pipeline.services import Services
 from parley.pipeline.threads import counterparts, remember, side_of_sender
+from parley.responses import clocks
+
+if TYPE_CHECKING:
+    from parley.app import Services
 
 # A claim older than this belongs to an attempt that died (Lambda timeout is far shorter).
 CLAIM_LEASE = timedelta(minutes=15)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from parley.adapters.store import MessageModel, Store, ThreadIdModel
-from parley.clock import utcnow
+from parley.core.time import utcnow
 
 THREAD_ID_RETENTION = timedelta(days=730)
 

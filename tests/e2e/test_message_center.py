@@ -13,9 +13,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from devstack.client import wait_for_outbox
 from functions.api.routes import openapi_document
-from parley.local.client import wait_for_outbox
-from tests.e2e.test_dev_stack import DevStack, register
+from tests.support.devstack import DevStack, register
 
 pytestmark = pytest.mark.e2e
 ORDER = "303-3333333-3333333"

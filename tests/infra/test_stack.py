@@ -8,8 +8,8 @@ from aws_cdk.assertions import Match, Template
 from infra.app import build_app
 from infra.config import ConfigError, DeploymentConfig
 from infra.parts.storage import model_schema
+from parley.core.settings import resource_names
 from parley.models.tables import ALL_MODELS
-from parley.settings import resource_names
 
 pytestmark = pytest.mark.infra
 CONTEXT = {
@@ -299,7 +299,7 @@ def test_the_local_stack_creates_the_same_tables_as_the_cdk_stack(template: Temp
     import boto3
     from moto import mock_aws
 
-    from parley.local.provision import provision
+    from devstack.provision import provision
 
     declared = {
         t["Properties"]["TableName"]: (

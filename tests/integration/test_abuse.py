@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from parley.adapters.store import MessageModel
-from parley.directory import OrderRegistration, PartyInfo, register_order
+from parley.core.settings import get_settings
+from parley.directory.registration import OrderRegistration, PartyInfo, register_order
 from parley.pipeline.common import message_id_for
-from parley.settings import get_settings
-from tests.conftest import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def record(ses_id: str, alias: str) -> MessageModel:
@@ -27,7 +27,7 @@ def outbox(aws: Aws) -> list[Any]:
 
 @pytest.fixture
 def limited(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
-    from parley.pipeline.services import default_services
+    from parley.app import default_services
 
     monkeypatch.setenv("PARLEY_ALIAS_HOURLY_LIMIT", "3")
     get_settings.cache_clear()

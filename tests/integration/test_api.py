@@ -15,14 +15,14 @@ from urllib.parse import unquote
 import pytest
 import requests
 
+from devstack.api_server import rest_event
+from devstack.lambda_runtime import LocalContext
+from devstack.provision import LOCAL_SUPPORT_ADDRESS
 from parley.adapters.store import ClockModel, MessageModel, OrderModel
-from parley.directory import OrderRegistration, PartyInfo, register_order
-from parley.history import export_conversation
-from parley.local.api_server import rest_event
-from parley.local.lambda_runtime import LocalContext
-from parley.local.provision import LOCAL_SUPPORT_ADDRESS
-from tests.conftest import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+from parley.ops.history import export_conversation
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 OTHER_ORDER = "999-7654321-7654321"
 
@@ -436,7 +436,7 @@ def test_pre_order_question_opens_its_own_conversation(aws: Aws, api: Api, order
 def test_cancelled_order_sends_the_buyer_to_customer_service(
     aws: Aws, api: Api, order: Any
 ) -> None:
-    from parley.directory import cancel_order
+    from parley.directory.registration import cancel_order
 
     cancel_order(aws.services.store, ORDER_ID)
     status, error = api.call(
@@ -615,8 +615,8 @@ def test_the_recipients_view_never_shows_the_senders_address(
 def test_only_the_marketplaces_own_origins_get_cors_headers(
     aws: Aws, api: Api, order: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parley.pipeline.services import default_services
-    from parley.settings import get_settings
+    from parley.app import default_services
+    from parley.core.settings import get_settings
 
     monkeypatch.setenv("PARLEY_API_ALLOWED_ORIGINS", "https://shop.example")
     get_settings.cache_clear()

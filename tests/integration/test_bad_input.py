@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from devstack.lambda_runtime import LocalContext
 from functions.ingest.handler import handler as ingest_handler
 from parley.adapters.store import MessageModel
-from parley.local.lambda_runtime import LocalContext
 from parley.pipeline.common import message_id_for
-from tests.conftest import BUYER_EMAIL, DOMAIN, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, DOMAIN, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def record(ses_id: str, alias: str) -> MessageModel:
@@ -45,9 +45,9 @@ def test_a_message_over_the_size_limit_is_rejected_with_a_notice(
     aws: Aws, order, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PARLEY_MAX_MESSAGE_BYTES", "2000")
-    from tests.conftest import _clear_caches
+    from tests.support.aws import clear_caches
 
-    _clear_caches()
+    clear_caches()
     big = mail(BUYER_EMAIL, order.seller_alias, "Big", "x" * 5000)
     ses_id, _ = aws.ingest(wire(big), [order.seller_alias])
     stored = record(ses_id, order.seller_alias)
@@ -187,9 +187,9 @@ def test_ses_message_rejected_is_permanent_recorded_and_told(aws: Aws, order) ->
 
 def test_repeated_failures_end_dead_lettered_with_the_error(aws: Aws, order, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PARLEY_MAX_RECEIVE_COUNT", "1")
-    from tests.conftest import _clear_caches
+    from tests.support.aws import clear_caches
 
-    _clear_caches()
+    clear_caches()
     ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "x")), [order.seller_alias])
     _fail_send("ServiceUnavailable", aws, times=100)
     aws.drain(rounds=1)

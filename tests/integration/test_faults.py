@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 from parley.adapters.store import MessageModel
 from parley.models.tables import TERMINAL_STATUSES
 from parley.pipeline.common import message_id_for
-from tests.conftest import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 TRANSIENT = {
     "s3": "SlowDown",
@@ -85,9 +85,9 @@ def injected(
 
 def run_once(aws: Aws, order, subject: str) -> str:  # type: ignore[no-untyped-def]
     """One buyer message through SES (Lambda retries the async ingest twice) and the queues."""
+    from devstack.lambda_runtime import invoke_async
     from functions.ingest.handler import handler
     from functions.ingest_failures.handler import handler as ingest_failed
-    from parley.local.lambda_runtime import invoke_async
 
     message = mail(BUYER_EMAIL, order.seller_alias, subject, f"About {ORDER_ID}.")
     message.add_attachment(

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from devstack.lambda_runtime import LocalContext
 from functions.feedback.handler import handler as feedback_handler
 from parley.adapters.store import MessageModel, PartyModel
-from parley.local.lambda_runtime import LocalContext
 from parley.pipeline.common import message_id_for
-from tests.conftest import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def ses_event(

@@ -11,8 +11,8 @@ import pytest
 
 from parley.adapters.store import MessageModel
 from parley.pipeline.common import message_id_for
-from tests.conftest import BUYER_EMAIL, SELLER_EMAIL, Aws
-from tests.fuzz import mutated_corpus
+from tests.support.aws import BUYER_EMAIL, SELLER_EMAIL, Aws
+from tests.support.fuzz import mutated_corpus
 
 CLEAN_ENDS = {"delivered", "delivered_sanitized", "blocked", "rejected"}
 
@@ -31,8 +31,8 @@ def test_the_fuzz_corpus_ends_cleanly_and_leaks_nothing(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from parley.pipeline.services import default_services
-    from parley.settings import get_settings
+    from parley.app import default_services
+    from parley.core.settings import get_settings
 
     monkeypatch.setenv("PARLEY_ALIAS_HOURLY_LIMIT", "0")  # one sender, a hundred messages
     get_settings.cache_clear()

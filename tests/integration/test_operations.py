@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 from parley.adapters.aws import client
 from parley.adapters.store import MessageModel
 from parley.cli import app
-from parley.operations import reconcile, redrive
+from parley.core.settings import get_settings
+from parley.ops.reconcile import reconcile, redrive
 from parley.pipeline.common import message_id_for
-from parley.settings import get_settings
-from tests.conftest import BUYER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
@@ -52,9 +52,9 @@ def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, or
 
 
 def test_an_ingest_failure_is_recorded_parked_and_replayed_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    from devstack.lambda_runtime import invoke_async
     from functions.ingest.handler import handler
     from functions.ingest_failures.handler import handler as ingest_failed
-    from parley.local.lambda_runtime import invoke_async
 
     # Given S3 refusing ingest's read of the raw mail through all of Lambda's retries
     s3 = aws.services.blobs._s3

@@ -8,8 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from parley.adapters.store import AliasModel, OrderModel, PairModel, PartyModel
-from parley.directory import OrderRegistration, PartyInfo, RegistrationError, register_order
-from tests.conftest import BUYER_EMAIL, DOMAIN, SELLER_EMAIL, Aws
+from parley.directory.registration import (
+    OrderRegistration,
+    PartyInfo,
+    RegistrationError,
+    register_order,
+)
+from tests.support.aws import BUYER_EMAIL, DOMAIN, SELLER_EMAIL, Aws
 
 SELLER = PartyInfo("S1", "Shop", SELLER_EMAIL)
 BUYER = PartyInfo("B1", "Bob", BUYER_EMAIL)

@@ -8,10 +8,10 @@ from email.policy import default
 import pytest
 
 from parley.adapters.store import MessageModel
-from parley.history import conversation
+from parley.ops.history import conversation
 from parley.pipeline.common import message_id_for
-from tests.conftest import BUYER_EMAIL, DOMAIN, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from tests.support.aws import BUYER_EMAIL, DOMAIN, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def parsed(sent):  # type: ignore[no-untyped-def]
@@ -263,7 +263,7 @@ def test_dmarc_failure_with_enforcing_policy_is_rejected_silently(aws: Aws, orde
 
 
 def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
-    from parley.directory import OrderRegistration, PartyInfo, register_order
+    from parley.directory.registration import OrderRegistration, PartyInfo, register_order
 
     other = register_order(
         aws.services.store,
@@ -283,8 +283,8 @@ def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order) -> None: 
 
 
 def test_the_same_ses_event_twice_delivers_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    from devstack.lambda_runtime import LocalContext
     from functions.ingest.handler import handler
-    from parley.local.lambda_runtime import LocalContext
 
     ses_id, event = aws.receive(
         wire(mail(BUYER_EMAIL, order.seller_alias, "Once")), [order.seller_alias]

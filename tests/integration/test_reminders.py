@@ -12,12 +12,13 @@ import pytest
 
 from bench.localrun import seed_clocks
 from parley.adapters.store import ClockModel, OrderModel
-from parley.clocks import SHARDS, parse_iso, running_clocks
-from parley.deadlines import stage_times
-from parley.directory import OrderRegistration, PartyInfo, register_order
-from parley.reminders import sweep
-from tests.conftest import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
-from tests.mailbuilder import mail, wire
+from parley.core.time import parse_iso
+from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+from parley.responses.clocks import SHARDS, running_clocks
+from parley.responses.deadlines import stage_times
+from parley.responses.reminders import sweep
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
 
 
 def sent_to(aws: Aws, address: str) -> list[Any]:

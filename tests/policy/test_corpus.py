@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from parley.policy.rules import RULE_IDS
-from tests.policy.report import CORPUS, render, run
+from tools.policy_report import CORPUS, render, run
 
 
 def test_corpus_is_big_enough_in_both_languages_and_formats() -> None:

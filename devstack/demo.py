@@ -1,0 +1,258 @@
+"""`make demo`: a scripted conversation through the real pipeline on the local stack."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from devstack.client import send_smtp, wait_for_outbox, wait_for_terminal
+from devstack.runtime import DevConfig, LocalStack
+from parley.adapters.store import Store
+from parley.core.settings import get_settings
+from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+
+ORDER = "123-1234567-1234567"
+SELLER, BUYER, STRANGER = "seller@example.org", "bob@example.net", "mallory@example.com"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Step:
+    title: str
+    sender: str
+    alias: str
+    status: str
+    verdict: str
+    outcome: str
+    expected: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == self.expected
+
+
+def _mail(sender: str, to: str, subject: str, body: str, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+def run_demo(work_dir: Path | None = None) -> list[Step]:
+    base = work_dir or Path(tempfile.mkdtemp(prefix="parley-demo-"))
+    config = DevConfig(
+        aws_port=free_port(),
+        smtp_port=free_port(),
+        outbox=base / "outbox",
+        var_dir=base / "var",
+        prefix="parley-demo",
+        api_port=free_port(),
+    )
+    stack = LocalStack(config)
+    stack.start()
+    try:
+        return _scenario(stack, config)
+    finally:
+        stack.stop()
+
+
+def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
+    store = Store(get_settings())
+    order = register_order(
+        store,
+        OrderRegistration(
+            ORDER, PartyInfo("S1", "Shop", SELLER, "en-US"), PartyInfo("B1", "Bob", BUYER, "en-US")
+        ),
+    )
+    steps: list[Step] = []
+
+    def send(
+        title: str,
+        message: EmailMessage,
+        sender: str,
+        alias: str,
+        expected: str,
+        outcome_to: str | None,
+    ) -> EmailMessage | None:
+        ses_id = send_smtp(config.smtp_host, config.smtp_port, message, sender, [alias])
+        record = wait_for_terminal(store, ses_id, alias)
+        delivered = None
+        outcome = record.reason or ", ".join(sorted({v.rule for v in record.violations or []}))
+        if outcome_to:
+            delivered = wait_for_outbox(
+                config.outbox,
+                lambda m: (
+                    m["To"] == outcome_to
+                    and m["Message-ID"] == f"<{record.message_id}@{config.relay_domain}>"
+                ),
+            )
+            outcome = f"to {outcome_to} as {delivered['From']}"
+            if record.violations:
+                outcome += "; removed: " + ", ".join(sorted({v.rule for v in record.violations}))
+            if delivered["In-Reply-To"]:
+                outcome += f", in reply to {delivered['In-Reply-To']}"
+        elif record.notice_sent:
+            outcome += f" (notice sent to {sender})"
+        steps.append(
+            Step(title, sender, alias, record.status, record.verdict or "-", outcome, expected)
+        )
+        return delivered
+
+    question = _mail(
+        BUYER,
+        order.seller_alias,
+        f"Question about order {ORDER}",
+        "Hello, can you ship the blue one instead of the red one?\nBob",
+        Message_ID="<question-1@example.net>",
+    )
+    at_seller = send(
+        "buyer asks a question", question, BUYER, order.seller_alias, "delivered", SELLER
+    )
+    assert at_seller is not None
+    reply = _mail(
+        SELLER,
+        order.buyer_alias,
+        f"Re: Question about order {ORDER}",
+        "Yes, the blue one ships tomorrow.\nShop",
+        In_Reply_To=str(at_seller["Message-ID"]),
+        References=str(at_seller["Message-ID"]),
+    )
+    send("seller replies (threaded)", reply, SELLER, order.buyer_alias, "delivered", BUYER)
+    photo = _mail(
+        BUYER,
+        order.seller_alias,
+        f"Photo of the damage, order {ORDER}",
+        "The box arrived dented, see the attached photo.",
+    )
+    photo.add_alternative(
+        "<p>The box arrived dented.</p>"
+        '<img src="https://mailtrack.io/trace/mail/1.png" width="1" height="1">',
+        subtype="html",
+    )
+    photo.add_attachment(
+        b"MZ\x90\x00 not a photo",
+        maintype="application",
+        subtype="octet-stream",
+        filename="photo.jpg.exe",
+    )
+    send(
+        "buyer sends a tracked mail with a program",
+        photo,
+        BUYER,
+        order.seller_alias,
+        "delivered_sanitized",
+        SELLER,
+    )
+    proactive = _mail(
+        SELLER,
+        order.buyer_alias,
+        "Our autumn collection",
+        "Dear customer, have a look at our new products!",
+    )
+    send("seller writes first, no order id", proactive, SELLER, order.buyer_alias, "blocked", None)
+    urgent = _mail(
+        SELLER,
+        order.buyer_alias,
+        f"[Important] delivery address, order {ORDER}",
+        "The house number is missing. Call me on +49 151 23456789 to sort it out.",
+    )
+    send(
+        "seller's critical message with a phone number",
+        urgent,
+        SELLER,
+        order.buyer_alias,
+        "delivered_sanitized",
+        BUYER,
+    )
+    stranger = _mail(STRANGER, order.seller_alias, "Hello", "Who are you?")
+    send("unregistered address writes", stranger, STRANGER, order.seller_alias, "rejected", None)
+    steps += _api_steps(store, config, order.buyer_alias)
+    return steps
+
+
+def _api_steps(store: Store, config: DevConfig, buyer_alias: str) -> list[Step]:
+    """The message center: the seller sends typed messages over HTTP; same policy, same relay."""
+    from devstack.api_server import LocalIssuer
+    from devstack.client import ApiClient, wait_for_record
+
+    token = LocalIssuer(config.var_dir / "dev-issuer.pem").token("seller:S1")
+    seller = ApiClient(f"http://{config.api_host}:{config.api_port}", token)
+    pdf = b"%PDF-1.4\n% invoice 4711\n%%EOF\n"
+    attachment = seller.upload("invoice-4711.pdf", "application/pdf", pdf)
+    requests = [
+        (
+            "seller sends an invoice (API)",
+            "invoice",
+            {"attachment_ids": [attachment]},
+            "delivered",
+        ),
+        (
+            "seller's typed message with a shop link (API)",
+            "confirmOrderDetails",
+            {"text": "Order faster next time at https://my-own-shop.example/deals"},
+            "blocked",
+        ),
+    ]
+    steps = []
+    for title, kind, body, expected in requests:
+        status, answer = seller.call("POST", f"/orders/{ORDER}/messages/{kind}", body)
+        if status != 202:
+            raise RuntimeError(f"{kind}: {status} {answer}")
+        record = wait_for_record(store, answer["message_id"])
+        outcome = record.reason or ", ".join(sorted({v.rule for v in record.violations or []}))
+        if record.status.startswith("delivered"):
+            arrived = wait_for_outbox(
+                config.outbox,
+                lambda m, rid=record.message_id: (
+                    m["Message-ID"] == f"<{rid}@{config.relay_domain}>"
+                ),
+            )
+            files = [str(part.get_filename()) for part in arrived.iter_attachments()]
+            outcome = f"to {arrived['To']} as {arrived['From']}; files: {', '.join(files)}"
+        elif record.notice_sent:
+            outcome += f" (notice sent to {SELLER}; GET /messages/{{id}} shows the rules)"
+        steps.append(
+            Step(
+                title,
+                "seller:S1 (API)",
+                buyer_alias,
+                record.status,
+                record.verdict or "-",
+                outcome,
+                expected,
+            )
+        )
+    return steps
+
+
+def print_table(steps: list[Step]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Parley demo: one conversation through the local stack")
+    for column in ("step", "from", "to alias", "status", "verdict", "what happened"):
+        table.add_column(column, overflow="fold")
+    for step in steps:
+        style = None if step.ok else "bold red"
+        table.add_row(
+            step.title,
+            step.sender,
+            step.alias,
+            step.status,
+            step.verdict,
+            step.outcome,
+            style=style,
+        )
+    Console(width=160).print(table)

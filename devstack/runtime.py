@@ -1,0 +1,292 @@
+"""`parley dev`: moto server + SMTP (as SES inbound) + queue workers + Maildir outbox."""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+from devstack.lambda_runtime import LocalContext, invoke_async, sqs_lambda_event
+from devstack.provision import provision
+from devstack.ses_inbound import store_and_describe
+from parley.mail.addresses import domain_of
+
+log = logging.getLogger("devstack")
+LOCAL_ACCOUNT = "123456789012"
+RELAY_DOMAIN = "marketplace.example"
+REGION = "eu-west-1"
+SES_INBOUND_LIMIT = 40 * 1024 * 1024
+
+
+@dataclass
+class DevConfig:
+    aws_port: int = 5055
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    outbox: Path = Path("var/outbox")
+    var_dir: Path = Path("var")
+    relay_domain: str = RELAY_DOMAIN
+    region: str = REGION
+    prefix: str = "parley"  # the same physical names as the CDK stack
+    poll_seconds: float = 0.2
+    reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
+    workers_per_queue: int = 2  # Lambda runs several batches at once too
+    api_host: str = "127.0.0.1"
+    api_port: int = 8025  # the message center API; 0: not served
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    env = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+class SesInboundHandler:
+    """aiosmtpd handler: accepts mail for the relay domain like an SES receipt rule."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if domain_of(address) != self.stack.config.relay_domain:
+            return "550 5.1.1 Recipient address rejected: no receipt rule for this domain"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        ses_id = self.stack.receive(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
+        return f"250 Ok: queued as {ses_id}"
+
+
+class LocalStack:
+    def __init__(self, config: DevConfig) -> None:
+        self.config = config
+        self.env: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server: Any = None
+        self._smtp: Any = None
+        self._api: Any = None
+        self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        self._sent_index = 0
+        self._outbox_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from devstack.atomic_writes import serialize_moto_dynamodb_writes
+
+        serialize_moto_dynamodb_writes()
+        cfg = self.config
+        cfg.var_dir.mkdir(parents=True, exist_ok=True)
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }.items():
+            os.environ[key] = value
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=cfg.aws_port, verbose=False)
+        self._server.start()
+        endpoint = f"http://127.0.0.1:{cfg.aws_port}"
+        self.env = provision(
+            prefix=cfg.prefix,
+            relay_domain=cfg.relay_domain,
+            region=cfg.region,
+            endpoint_url=endpoint,
+            extra_env={
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+                "PARLEY_SES_REWRITES_MESSAGE_ID": "false",
+                "PARLEY_SMTP": f"{cfg.smtp_host}:{cfg.smtp_port}",
+                "PARLEY_OUTBOX": str(cfg.outbox.resolve()),
+                "POWERTOOLS_SERVICE_NAME": "parley-local",
+                "POWERTOOLS_METRICS_NAMESPACE": "Parley",
+                "POWERTOOLS_METRICS_DISABLED": os.environ.get(
+                    "POWERTOOLS_METRICS_DISABLED", "true"
+                ),
+            },
+        )
+        os.environ.update(self.env)
+        self._reset_caches()
+        mailbox.Maildir(str(cfg.outbox), create=True)
+
+        from aiosmtpd.controller import Controller
+
+        self._smtp = Controller(
+            SesInboundHandler(self),
+            hostname=cfg.smtp_host,
+            port=cfg.smtp_port,
+            data_size_limit=SES_INBOUND_LIMIT,
+        )
+        self._smtp.start()
+        if cfg.api_port:
+            from devstack.api_server import ApiServer, LocalIssuer
+
+            issuer = LocalIssuer(cfg.var_dir / "dev-issuer.pem")
+            issuer.ensure_key()
+            self._api = ApiServer(cfg.api_host, cfg.api_port, issuer)
+            self._api.start()
+        for n in range(cfg.workers_per_queue):
+            self._spawn(f"filter-worker-{n}", self._worker, "filter")
+            self._spawn(f"relay-worker-{n}", self._worker, "relay")
+        self._spawn("outbox", self._outbox_loop)
+        if cfg.reminder_seconds > 0:
+            self._spawn("reminders", self._reminder_loop)
+        env_file = cfg.var_dir / "dev.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.env.items())))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._smtp is not None:
+            self._smtp.stop()
+        if self._api is not None:
+            self._api.stop()
+        self._ingest_pool.shutdown(wait=True)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.flush_outbox()
+        if self._server is not None:
+            self._server.stop()
+        env_file = self.config.var_dir / "dev.env"
+        if env_file.exists():
+            env_file.unlink()
+
+    @staticmethod
+    def _reset_caches() -> None:
+        from parley.adapters.aws import reset_clients
+        from parley.app import default_services
+        from parley.core.settings import get_settings
+
+        reset_clients()
+        get_settings.cache_clear()
+        default_services.cache_clear()
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    # -- SES inbound -----------------------------------------------------------------------
+    def receive(
+        self,
+        raw: bytes,
+        mail_from: str,
+        recipients: list[str],
+        verdicts: dict[str, str] | None = None,
+    ) -> str:
+        """Store raw at the receipt rule's prefix, then invoke ingest asynchronously (Event)."""
+        ses_id, event = store_and_describe(
+            raw,
+            mail_from=mail_from,
+            recipients=recipients,
+            verdicts=verdicts,
+            function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest",
+        )
+        self._ingest_pool.submit(self._invoke_ingest, event)
+        return ses_id
+
+    def _invoke_ingest(self, event: dict[str, Any]) -> None:
+        from functions.ingest.handler import handler
+        from functions.ingest_failures.handler import handler as on_failure
+
+        invoke_async(handler, event, "ingest", on_failure, backoff_s=0.5)
+
+    # -- queue workers (event source mappings) ---------------------------------------------
+    def _worker(self, stage: str) -> None:
+        from parley.adapters.aws import client
+        from parley.core.settings import get_settings
+
+        if stage == "filter":
+            from functions.filter.handler import handler
+        else:
+            from functions.relay.handler import handler
+        settings = get_settings()
+        sqs = client("sqs", settings)
+        url = settings.filter_queue_url if stage == "filter" else settings.relay_queue_url
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        while not self._stop.is_set():
+            try:
+                messages = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+                ).get("Messages", [])
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.exception("%s worker could not poll", stage)
+                time.sleep(1)
+                continue
+            if not messages:
+                continue
+            event = sqs_lambda_event(messages, arn, settings.region)
+            try:
+                result = handler(event, LocalContext(stage))
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception:
+                log.exception("%s batch failed", stage)
+                failed = {m["MessageId"] for m in messages}
+            done = [m for m in messages if m["MessageId"] not in failed]
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
+
+    # -- reminders (the EventBridge schedule) ------------------------------------------------
+    def _reminder_loop(self) -> None:
+        from functions.reminders.handler import handler
+        from parley.core.time import iso, utcnow
+
+        while not self._stop.wait(self.config.reminder_seconds):
+            try:
+                handler({"scheduledTime": iso(utcnow())}, LocalContext("reminders"))
+            except Exception:
+                log.exception("reminder sweep failed")
+
+    # -- outbox ----------------------------------------------------------------------------
+    def _outbox_loop(self) -> None:
+        while not self._stop.is_set():
+            self.flush_outbox()
+            self._stop.wait(self.config.poll_seconds)
+
+    def flush_outbox(self) -> int:
+        """Write what SES accepted since the last call into the Maildir, one file per recipient."""
+        from moto.ses.models import ses_backends
+
+        with self._outbox_lock:
+            backend = ses_backends[LOCAL_ACCOUNT][self.config.region]
+            sent = backend.sent_messages[self._sent_index :]
+            self._sent_index += len(sent)
+            box = mailbox.Maildir(str(self.config.outbox), create=True)
+            written = 0
+            for message in sent:
+                raw = getattr(message, "raw_data", None)
+                if raw is None:
+                    continue
+                data = raw.encode("utf-8") if isinstance(raw, str) else raw
+                recipients = {addr.lower() for _, addr in getaddresses(message.destinations)}
+                for _recipient in sorted(a for a in recipients if a):
+                    box.add(data)
+                    written += 1
+            return written

@@ -1,0 +1,1 @@
+"""No I/O: time, ids and keys, settings, message kinds, observability helpers."""

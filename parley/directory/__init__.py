@@ -1,0 +1,1 @@
+"""Who is who: registering orders and parties, minting aliases."""

@@ -1,0 +1,1 @@
+"""Operator use cases: history and dispute export, reconcile and redrive."""

@@ -1,0 +1,1 @@
+"""The response clock: business-day deadlines, clocks, reminder sweeps, statistics."""

@@ -1,0 +1,158 @@
+"""Response clocks: a buyer message starts one per conversation, the seller's answer stops it.
+
+A conversation is an order. It owes one answer at a time: a follow-up from the buyer joins
+the running clock (the earliest deadline stands) instead of starting another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from parley.adapters.store import ClockModel, ConditionFailed, MessageModel, OrderModel, Store
+from parley.core.observability import count
+from parley.core.time import iso, parse_iso
+from parley.models.tables import set_or_remove
+from parley.responses.deadlines import DeadlineConfig, deadline, next_stage, stage_times
+
+log = logging.getLogger("parley")
+SHARDS = 8  # spreads the due-time index over partitions; the sweep queries each
+
+
+RUNNING_KEY = "#running"  # one counter item in the clocks table: how many clocks run now
+
+
+def _add_running(delta: int) -> None:
+    """Keep the running-clocks gauge without ever reading the clocks themselves."""
+    ClockModel._get_connection().update_item(RUNNING_KEY, actions=[ClockModel.running.add(delta)])
+
+
+def running_clocks() -> int:
+    item = ClockModel._get_connection().get_item(RUNNING_KEY, consistent_read=True)
+    value = (item.get("Item") or {}).get("running", {}).get("N")
+    return int(value or 0)
+
+
+def shard_of(clock_id: str) -> str:
+    return str(int(hashlib.sha256(clock_id.encode()).hexdigest(), 16) % SHARDS)
+
+
+def schedule(
+    received_at: str, deadline_at: str, sent: set[str], config: DeadlineConfig
+) -> tuple[str | None, str | None]:
+    """(next stage, when) for a running clock, or (None, None) when nothing is left."""
+    times = stage_times(parse_iso(received_at), parse_iso(deadline_at), config)
+    upcoming = next_stage(times, sent)
+    return (upcoming[0], iso(upcoming[1])) if upcoming else (None, None)
+
+
+def start(
+    store: Store,
+    record: MessageModel,
+    received: datetime,
+    config: DeadlineConfig,
+    ids: tuple[str, str],
+) -> ClockModel | None:
+    """Start the conversation's clock for a delivered buyer message, or join the running one."""
+    seller_id, buyer_id = ids
+    if not record.order_id or not record.pair_id:
+        return None
+    order = store.get(OrderModel, record.order_id)
+    if order is None:
+        return None
+    clock_id = f"{record.order_id}#{record.message_id}"
+    if order.open_clock_id is None:
+        due = deadline(received, config)
+        clock = ClockModel(
+            clock_id,
+            order_id=record.order_id,
+            pair_id=record.pair_id,
+            seller_id=seller_id,
+            buyer_id=buyer_id,
+            status="open",
+            received_at=iso(received),
+            deadline_at=iso(due),
+            subject=(record.subject or "")[:200],
+            message_ids=[record.message_id],
+            shard=shard_of(clock_id),
+        )
+        stage, at = schedule(clock.received_at, clock.deadline_at, set(), config)
+        clock.next_due_at = at
+        try:
+            with store.transaction() as tx:
+                tx.update(
+                    order,
+                    actions=[OrderModel.open_clock_id.set(clock_id)],
+                    condition=OrderModel.open_clock_id.does_not_exist(),
+                )
+                tx.save(clock, condition=ClockModel.clock_id.does_not_exist())
+        except TransactWriteError:
+            order = store.get(OrderModel, record.order_id)  # someone else started it
+        else:
+            _add_running(1)
+            count("ClocksStarted")
+            log.info("response clock started", extra={"clock_id": clock_id, "next": stage})
+            return clock
+    if order is None or order.open_clock_id is None or order.open_clock_id == clock_id:
+        return None
+    running = store.get(ClockModel, order.open_clock_id)
+    if running is not None and record.message_id not in (running.message_ids or []):
+        joined = ClockModel.message_ids.append([record.message_id])
+        store.update(running, [ClockModel.message_ids.set(joined)])
+    return running
+
+
+@dataclass(frozen=True)
+class Stopped:
+    clock_id: str
+    status: str
+    response_seconds: int | None
+    late: bool | None
+
+
+def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopped | None:
+    """Stop the order's running clock: `answered` (with response time) or `no_response_needed`."""
+    if not order_id:
+        return None
+    order = store.get(OrderModel, order_id)
+    if order is None or order.open_clock_id is None:
+        return None
+    clock = store.get(ClockModel, order.open_clock_id)
+    if clock is None or clock.status != "open":
+        return None
+    received, due = parse_iso(clock.received_at), parse_iso(clock.deadline_at)
+    seconds = max(0, int((at - received).total_seconds())) if status == "answered" else None
+    late = (at > due) if status == "answered" else None
+    try:
+        store.update(
+            clock,
+            [
+                ClockModel.status.set(status),
+                ClockModel.answered_at.set(iso(at)),
+                set_or_remove(ClockModel.response_seconds, seconds),
+                set_or_remove(ClockModel.late, late),
+                ClockModel.shard.remove(),  # leaves the due index: no more reminders
+                ClockModel.next_due_at.remove(),
+            ],
+            condition=ClockModel.status == "open",
+        )
+    except ConditionFailed:
+        return None  # a concurrent answer got there first
+    with contextlib.suppress(ConditionFailed):
+        store.update(
+            order,
+            [OrderModel.open_clock_id.remove()],
+            condition=OrderModel.open_clock_id == clock.clock_id,
+        )
+    _add_running(-1)
+    if status == "answered":
+        count("ResponseTime", value=seconds or 0, unit="Seconds")
+        if late:
+            count("LateResponses")
+    count("ClocksStopped", {"Outcome": status})
+    return Stopped(clock.clock_id, status, seconds, late)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from parley.core.settings import SettingsError, settings_from_env
+from parley.directory.aliases import entropy_bits, new_alias
+
+BASE = {
+    "PARLEY_RELAY_DOMAIN": "marketplace.example",
+    "PARLEY_BUCKET": "b",
+    "PARLEY_FILTER_QUEUE_URL": "q1",
+    "PARLEY_RELAY_QUEUE_URL": "q2",
+    "PARLEY_PARTIES_TABLE": "t1",
+    "PARLEY_PAIRS_TABLE": "t2",
+    "PARLEY_ALIASES_TABLE": "t3",
+    "PARLEY_ORDERS_TABLE": "t4",
+    "PARLEY_MESSAGES_TABLE": "t5",
+    "PARLEY_THREAD_IDS_TABLE": "t6",
+    "PARLEY_CLOCKS_TABLE": "t7",
+    "PARLEY_TEMPLATES_TABLE": "t8",
+    "PARLEY_COUNTERS_TABLE": "t9",
+}
+
+
+def test_default_alias_is_35_characters_with_at_least_60_bits() -> None:
+    settings = settings_from_env(BASE)
+    aliases = {new_alias(settings) for _ in range(2000)}
+    assert len(aliases) == 2000
+    assert {len(a) for a in aliases} == {35}
+    assert entropy_bits(settings) >= 60
+
+
+def test_alias_length_follows_the_domain() -> None:
+    settings = settings_from_env(
+        BASE | {"PARLEY_RELAY_DOMAIN": "m.example", "PARLEY_ALIAS_LENGTH": "30"}
+    )
+    alias = new_alias(settings)
+    assert len(alias) == 30 and alias.endswith("@m.example")
+
+
+def test_a_domain_too_long_for_a_12_character_alias_is_refused() -> None:
+    with pytest.raises(SettingsError, match="at least 12"):
+        settings_from_env(BASE | {"PARLEY_RELAY_DOMAIN": "a-very-long-marketplace-domain.example"})
+
+
+def test_a_missing_setting_names_itself() -> None:
+    env = dict(BASE)
+    del env["PARLEY_BUCKET"]
+    with pytest.raises(SettingsError, match="PARLEY_BUCKET"):
+        settings_from_env(env)
+
+
+def test_ses_message_id_domain_follows_the_region() -> None:
+    assert settings_from_env(BASE | {"AWS_REGION": "us-east-1"}).outbound_message_id_domain == (
+        "email.amazonses.com"
+    )
+    assert settings_from_env(BASE | {"AWS_REGION": "eu-west-1"}).outbound_message_id_domain == (
+        "eu-west-1.amazonses.com"
+    )
