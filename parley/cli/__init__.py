@@ -506,4 +506,3 @@ def demo() -> None:
 
 def main() -> None:
     app()
-
