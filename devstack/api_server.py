@@ -111,12 +111,26 @@ def rest_event(
     }
 
 
+def response_headers(result: dict[str, Any]) -> dict[str, str]:
+    """A proxy response's headers, single- and multi-valued, as API Gateway merges them."""
+    merged = {k: ", ".join(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
+    merged.update(result.get("headers") or {})
+    return merged
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: ApiServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("api: " + format, *args)
+
+    def _problem(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        """The gateway's own errors, in the shape the stack's gateway responses give them."""
+        from functions.api.problems import MEDIA_TYPE, problem
+
+        body = json.dumps(problem(status, detail)).encode()
+        self._send(status, body, {"Content-Type": MEDIA_TYPE, **(headers or {})})
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -130,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
-            self._send(413, b'{"message":"Request Too Long"}', {"Connection": "close"})
+            self._problem(413, "Request Too Long", {"Connection": "close"})
             self.close_connection = True
             return
         raw = self.rfile.read(length) if length else b""
@@ -147,12 +161,12 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = authorization.partition(" ")
         claims = self.server.issuer.verify(token) if scheme.lower() == "bearer" else None
         if claims is None:
-            self._send(401, b'{"message":"Unauthorized"}')
+            self._problem(401, "Unauthorized")
             return
         try:
             body = raw.decode("utf-8") if raw else None
         except UnicodeDecodeError:
-            self._send(400, b'{"message":"body is not UTF-8"}')
+            self._problem(400, "body is not UTF-8")
             return
         headers = {k: v for k, v in self.headers.items()}
         event = rest_event(self.command, self.path, headers, body, claims)
@@ -163,9 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
             result = handler(event, LocalContext("api"))
         except Exception:
             log.exception("api handler failed")
-            self._send(502, b'{"message":"Internal server error"}')
+            self._problem(502, "Internal server error")
             return
-        out_headers = dict(result.get("headers") or {})
+        out_headers = response_headers(result)
         out = (result.get("body") or "").encode()
         self._send(int(result.get("statusCode", 200)), out, out_headers)
 

@@ -6,15 +6,18 @@ issuer in `parley dev`); the `custom:party` claim says which seller or buyer is 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
+from aws_lambda_powertools.event_handler.exceptions import ServiceError, UnauthorizedError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.api.problems import MEDIA_TYPE, lambda_response, problem, validation_problem
 from parley.app import default_services
 from parley.center.errors import CenterError
 from parley.center.service import MessageCenter, Principal
@@ -96,7 +99,30 @@ def caller() -> Principal:
 
 @app.exception_handler(CenterError)  # type: ignore[untyped-decorator]
 def center_error(error: CenterError) -> Response[Any]:
-    return Response(status_code=error.status, content_type="application/json", body=error.as_dict())
+    return Response(
+        status_code=error.status,
+        content_type=MEDIA_TYPE,
+        body=json.dumps(problem(error.status, error.message, error.field)),
+    )
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def invalid_request(error: RequestValidationError) -> Response[Any]:
+    return Response(
+        status_code=422,
+        content_type=MEDIA_TYPE,
+        body=json.dumps(validation_problem(list(error.errors()))),
+    )
+
+
+@app.exception_handler(ServiceError)  # type: ignore[untyped-decorator]
+def service_error(error: ServiceError) -> Response[Any]:
+    """401 (no valid claim), 404 (no such route) and the other Powertools errors."""
+    return Response(
+        status_code=error.status_code,
+        content_type=MEDIA_TYPE,
+        body=json.dumps(problem(error.status_code, str(error.msg))),
+    )
 
 
 def accepted(result: dict[str, Any]) -> Response[Any]:
@@ -250,12 +276,7 @@ def unsupported_body(event: dict[str, Any]) -> dict[str, Any] | None:
     media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media == "application/json":
         return None
-    return {
-        "statusCode": 415,
-        "headers": {"Content-Type": "application/json"},
-        "body": '{"error": "unsupported_media_type", "message": "send application/json"}',
-        "isBase64Encoded": False,
-    }
+    return lambda_response(415, problem(415, "send application/json"))
 
 
 def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:

@@ -142,33 +142,68 @@ class MessageCenterApi(Construct):
                     "CORS preflight: browsers send it without credentials by design; API "
                     "Gateway answers it itself (mock integration), no function or data behind it.",
                 )
-        self.web_acl = wafv2.CfnWebACL(
-            self,
-            "Firewall",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(f"{prefix}-api"),
-            rules=[
-                _managed_rule("AWSManagedRulesCommonRuleSet", 1),
-                _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RatePerAddress",
-                    priority=3,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            aggregate_key_type="IP", limit=1000
-                        )
-                    ),
-                    visibility_config=_visibility("rate-per-address"),
+        _problem_gateway_responses(self.rest_api)
+        self.web_acl = _firewall(self, prefix, self.rest_api)
+
+
+def _firewall(scope: Construct, prefix: str, rest_api: apigw.RestApi) -> wafv2.CfnWebACL:
+    """AWS's common and known-bad-input rules, and a per-address rate limit."""
+    web_acl = wafv2.CfnWebACL(
+        scope,
+        "Firewall",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=_visibility(f"{prefix}-api"),
+        rules=[
+            _managed_rule("AWSManagedRulesCommonRuleSet", 1),
+            _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+            wafv2.CfnWebACL.RuleProperty(
+                name="RatePerAddress",
+                priority=3,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP", limit=1000
+                    )
                 ),
-            ],
+                visibility_config=_visibility("rate-per-address"),
+            ),
+        ],
+    )
+    wafv2.CfnWebACLAssociation(
+        scope,
+        "FirewallAssociation",
+        resource_arn=rest_api.deployment_stage.stage_arn,
+        web_acl_arn=web_acl.attr_arn,
+    )
+    return web_acl
+
+
+# The gateway's own errors (authorizer, throttling, size, unknown resource) in the same RFC 9457
+# shape as the handler's: clients read one error format.
+_GATEWAY_PROBLEMS = {
+    apigw.ResponseType.UNAUTHORIZED: ("401", "unauthorized", "Not signed in"),
+    apigw.ResponseType.ACCESS_DENIED: ("403", "forbidden", "Not allowed for this role"),
+    apigw.ResponseType.THROTTLED: ("429", "too-many-requests", "Too many requests"),
+    apigw.ResponseType.REQUEST_TOO_LARGE: ("413", "too-large", "Too large"),
+    apigw.ResponseType.DEFAULT_4_XX: (None, "bad-request", "Bad request"),
+    apigw.ResponseType.DEFAULT_5_XX: (None, "internal-error", "Internal error"),
+}
+
+
+def _problem_gateway_responses(rest_api: apigw.RestApi) -> None:
+    for response_type, (status, slug, title) in _GATEWAY_PROBLEMS.items():
+        body = (
+            f'{{"type": "urn:parley:problem:{slug}", "title": "{title}", '
+            + (f'"status": {status}, ' if status else "")
+            + '"detail": $context.error.messageString}'
         )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "FirewallAssociation",
-            resource_arn=self.rest_api.deployment_stage.stage_arn,
-            web_acl_arn=self.web_acl.attr_arn,
+        rest_api.add_gateway_response(
+            f"Problem{response_type.response_type}",
+            type=response_type,
+            status_code=status,
+            response_headers={"Content-Type": "'application/problem+json'"},
+            templates={"application/json": body},
         )
 
 

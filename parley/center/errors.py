@@ -1,4 +1,5 @@
-"""Errors the message center raises; the API turns each into one HTTP status."""
+"""Errors the message center raises; the API turns each into one HTTP status and a problem
+document (functions/api/problems.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,6 @@ class CenterError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-    def as_dict(self) -> dict[str, str]:
-        body = {"error": type(self).__name__.removesuffix("Error").lower() or "error"}
-        body["message"] = self.message
-        if self.field:
-            body["field"] = self.field
-        return body
 
 
 class InvalidInput(CenterError):

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 
-from devstack.api_server import rest_event
+from devstack.api_server import response_headers, rest_event
 from devstack.lambda_runtime import LocalContext
 from devstack.provision import LOCAL_SUPPORT_ADDRESS
 from parley.adapters.store import ClockModel, MessageModel, OrderModel
@@ -50,7 +50,7 @@ class Api:
         )
         result = handler(event, LocalContext("api"))
         text = result.get("body") or ""
-        return result["statusCode"], json.loads(text) if text else None, result.get("headers") or {}
+        return result["statusCode"], json.loads(text) if text else None, response_headers(result)
 
     def upload(self, party: str, name: str, content_type: str, data: bytes) -> str:
         status, form = self.call(
@@ -296,13 +296,13 @@ def test_messaging_actions_follow_the_order(aws: Aws, api: Api, order: Any) -> N
         "seller:S1",
         {"text": "The technician comes on Monday."},
     )
-    assert status == 409 and "opted out" in error["message"]
+    assert status == 409 and "opted out" in error["detail"]
 
 
 def test_review_request_only_once_and_only_in_its_window(aws: Aws, api: Api, order: Any) -> None:
     delivered_days_ago(aws, ORDER_ID, 2)
     status, error = api.call("POST", f"/orders/{ORDER_ID}/review-request", "seller:S1")
-    assert status == 409 and "5 days" in error["message"]
+    assert status == 409 and "5 days" in error["detail"]
     delivered_days_ago(aws, ORDER_ID, 10)
     status, result = api.call("POST", f"/orders/{ORDER_ID}/review-request", "seller:S1")
     assert status == 202
@@ -311,7 +311,7 @@ def test_review_request_only_once_and_only_in_its_window(aws: Aws, api: Api, ord
     assert seen["status"] == "delivered", seen
     assert "Bewertung" in sent_mail(aws)[0].get_content()
     status, error = api.call("POST", f"/orders/{ORDER_ID}/review-request", "seller:S1")
-    assert status == 409 and "already requested" in error["message"]
+    assert status == 409 and "already requested" in error["detail"]
 
 
 # -- templates -------------------------------------------------------------------------------
@@ -442,7 +442,7 @@ def test_cancelled_order_sends_the_buyer_to_customer_service(
     status, error = api.call(
         "POST", f"/orders/{ORDER_ID}/contact", "buyer:B1", {"topic": "other", "text": "Hallo?"}
     )
-    assert status == 409 and LOCAL_SUPPORT_ADDRESS in error["message"]
+    assert status == 409 and LOCAL_SUPPORT_ADDRESS in error["detail"]
     # By email too: not relayed, and the buyer is told where to go
     question = mail(BUYER_EMAIL, order.seller_alias, f"Order {ORDER_ID}", "Where is it?")
     aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
@@ -629,3 +629,49 @@ def test_only_the_marketplaces_own_origins_get_cors_headers(
         "GET", "/conversations", "seller:S1", Origin="https://evil.example"
     )
     assert "Access-Control-Allow-Origin" not in headers
+
+
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "party", "body", "headers", "status", "field"),
+    [
+        # the request validator (a query parameter out of range)
+        ("GET", "/conversations?limit=0", "seller:S1", None, {}, 422, "limit"),
+        # the request validator (an unknown body field)
+        ("PATCH", "/settings", "seller:S1", {"colour": "red"}, {}, 422, "colour"),
+        # the center's own error, with the field it names
+        ("PATCH", "/settings", "seller:S1", {"messaging_enabled": None}, {}, 422, None),
+        # somebody else's data
+        ("GET", "/messages/nope", "seller:S1", None, {}, 404, None),
+        # no route
+        ("GET", "/no/such/route", "seller:S1", None, {}, 404, None),
+        # no claim
+        ("GET", "/conversations", None, None, {}, 401, None),
+        # not JSON
+        ("POST", "/templates", "seller:S1", "x", {"Content-Type": "text/plain"}, 415, None),
+    ],
+)
+def test_every_error_is_an_rfc9457_problem_document(
+    api: Api,
+    order: Any,
+    method: str,
+    path: str,
+    party: str | None,
+    body: Any,
+    headers: dict[str, str],
+    status: int,
+    field: str | None,
+) -> None:
+    # When a request fails in any of the ways a client can make it fail
+    got, problem, response_headers = api.exchange(method, path, party, body, **headers)
+
+    # Then the answer is a problem document with the status, a type URN and a detail
+    assert got == status, problem
+    assert response_headers.get("Content-Type") == "application/problem+json"
+    assert PROBLEM_KEYS <= set(problem), problem
+    assert problem["status"] == status and problem["type"].startswith("urn:parley:problem:")
+    assert problem["detail"]
+    if field:
+        assert problem["field"] == field
