@@ -1,19 +1,141 @@
-"""Lambda code without Docker: pip downloads arm64 wheels into a local asset directory."""
+"""Lambda code without Docker: one package per function, holding only what that function imports.
+
+How a function's package is decided:
+
+1. Its import closure: every module reachable from `functions/<name>/` by `import` statements,
+   read from the source (so imports inside functions, which load lazily, count too; imports
+   under `if TYPE_CHECKING:` do not). Project modules are followed; the first component of
+   every other non-stdlib module is a third-party top-level name.
+2. Top-level names -> distributions (the installed metadata knows which distribution ships
+   which top-level name). A distribution that is not a runtime dependency (or one of theirs)
+   is an error: a development tool must never reach a Lambda package.
+3. pip installs exactly those (arm64 wheels from one shared wheelhouse, pins from
+   requirements.lock, their own dependencies resolved by pip), then the project's code.
+4. botocore ships the models of every AWS service (about 25 MB); only the services the
+   project builds clients for (`SERVICES`, checked against the code by a test) are kept.
+"""
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.12"
 PLATFORM = "manylinux2014_aarch64"
-CODE_DIRS = ("parley", "functions")
-EXCLUDE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+FIRST_PARTY = ("parley", "functions")
+# Never shipped: the command line and the local stack are for people, not for Lambda.
+NOT_SHIPPED = ("parley/cli",)
+# The AWS services the code builds clients for (tests/infra checks this against the code);
+# every other service model is dropped from botocore.
+SERVICES = frozenset({"dynamodb", "s3", "sesv2", "sqs"})
+# botocore's own data files that are not service models.
+_BOTOCORE_KEEP_FILES = frozenset(
+    {"endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json"}
+)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def functions() -> list[str]:
+    """Every Lambda function of the project: a package under functions/ with a handler."""
+    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The import closure, read from the source
+# ---------------------------------------------------------------------------------------------
+
+
+def _module_file(module: str) -> Path | None:
+    base = ROOT.joinpath(*module.split("."))
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path, module: str) -> Iterable[str]:
+    """Every module an import statement in `path` names (also `from x import submodule`)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            skipped.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            yield target
+            yield from (f"{target}.{alias.name}" for alias in node.names)
+
+
+@dataclass(frozen=True)
+class Closure:
+    modules: frozenset[str]  # the project's modules the function can load
+    third_party: frozenset[str]  # top-level names of everything else (not the stdlib)
+
+
+@cache
+def import_closure(function: str) -> Closure:
+    package = f"functions.{function}"
+    roots = [f"{package}.{p.stem}" for p in (ROOT / "functions" / function).glob("*.py")]
+    roots = [r.removesuffix(".__init__") for r in roots]
+    seen: set[str] = set()
+    third: set[str] = set()
+    todo = list(roots)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        path = _module_file(module)
+        if path is None:
+            continue  # `from package import name` where name is not a module
+        seen.add(module)
+        parts = module.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parents run first
+        for name in _imports(path, module):
+            top = name.partition(".")[0]
+            if not top or top in sys.stdlib_module_names or top == "__future__":
+                continue
+            if top in FIRST_PARTY:
+                todo.append(name)
+            else:
+                third.add(top)
+    return Closure(frozenset(seen), frozenset(third))
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributions
+# ---------------------------------------------------------------------------------------------
 
 
 def runtime_requirements() -> list[str]:
@@ -21,39 +143,88 @@ def runtime_requirements() -> list[str]:
     return list(project["project"]["dependencies"])
 
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    digest.update("\n".join(runtime_requirements()).encode())
-    digest.update((ROOT / "requirements.lock").read_bytes())
-    for directory in CODE_DIRS:
-        for path in sorted((ROOT / directory).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+def locked_versions() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep:
+            pins[_canonical(name.split("[")[0])] = version.strip()
+    return pins
 
 
-def build_asset(out_dir: Path) -> Path:
-    """One directory for all functions: dependencies for arm64, then the project's code.
+def _requirement_name(requirement: str) -> str:
+    return _canonical(re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0])
 
-    Rebuilt only when the code or the pinned dependencies change.
-    """
-    target = out_dir / f"lambda-{_fingerprint()}"
-    if (target / ".complete").exists():
-        return target
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+
+def dependency_closure(requirements: Iterable[str]) -> frozenset[str]:
+    """The distributions `requirements` name and everything they pull in (as installed here)."""
+    from packaging.requirements import Requirement
+
+    found: set[str] = set()
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = _canonical(requirement.name)
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for spec in requires:
+            child = Requirement(spec)
+            wanted = requirement.extras or {""}
+            if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in wanted):
+                todo.append(child)
+    return frozenset(found)
+
+
+@cache
+def runtime_distributions() -> frozenset[str]:
+    """The runtime dependencies and everything they pull in."""
+    return dependency_closure(runtime_requirements())
+
+
+class BundlingError(RuntimeError):
+    pass
+
+
+def function_requirements(function: str) -> list[str]:
+    """What pip installs for one function: pinned, with the extras pyproject asks for."""
+    names = metadata.packages_distributions()
+    direct = {_requirement_name(r): r for r in runtime_requirements()}
+    pins = locked_versions()
+    runtime = runtime_distributions()
+    wanted: dict[str, str] = {}
+    for top in sorted(import_closure(function).third_party):
+        dists = names.get(top)
+        if not dists:
+            raise BundlingError(f"{function}: no installed distribution provides `{top}`")
+        for dist in dists:
+            name = _canonical(dist)
+            if name not in runtime:
+                raise BundlingError(
+                    f"{function} imports `{top}` from {dist}, which is not a runtime dependency"
+                )
+            wanted[name] = direct.get(name) or f"{name}=={pins[name]}"
+    return sorted(wanted.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the packages
+# ---------------------------------------------------------------------------------------------
+
+
+def _pip(*args: str) -> None:
     subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
-            "install",
             "--quiet",
             "--disable-pip-version-check",
-            "--target",
-            str(target),
+            *args,
             "--platform",
             PLATFORM,
             "--implementation",
@@ -63,11 +234,111 @@ def build_asset(out_dir: Path) -> Path:
             "--only-binary=:all:",
             "--constraint",
             str(ROOT / "requirements.lock"),
-            *runtime_requirements(),
         ],
         check=True,
     )
-    for directory in CODE_DIRS:
-        shutil.copytree(ROOT / directory, target / directory, ignore=EXCLUDE)
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:16]
+
+
+def wheelhouse(out_dir: Path) -> Path:
+    """Every runtime wheel for arm64, downloaded once per lock file."""
+    lock = (ROOT / "requirements.lock").read_bytes()
+    target = out_dir / f"wheels-{_digest(lock, *(r.encode() for r in runtime_requirements()))}"
+    if not (target / ".complete").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        _pip("download", "--dest", str(target), *runtime_requirements())
+        (target / ".complete").write_text("ok\n")
+    return target
+
+
+def _code_files(function: str) -> list[Path]:
+    """The project's files a function ships: its own package, the shared function helpers
+    and the runtime package with its data (a few hundred KB; modules loaded by name, such as
+    lazily imported routes, are there too)."""
+    files = [p for p in (ROOT / "functions").glob("*.py") if p.is_file()]
+    files += [p for p in (ROOT / "functions" / function).rglob("*") if p.is_file()]
+    for path in (ROOT / "parley").rglob("*"):
+        relative = path.relative_to(ROOT).as_posix()
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        if any(relative.startswith(prefix + "/") for prefix in NOT_SHIPPED):
+            continue
+        files.append(path)
+    return sorted(files)
+
+
+def _fingerprint(function: str, requirements: list[str]) -> str:
+    parts = [f"{PLATFORM} {PYTHON_VERSION}".encode(), *(r.encode() for r in requirements)]
+    parts.append((ROOT / "requirements.lock").read_bytes())
+    parts.append(",".join(sorted(SERVICES)).encode())
+    for path in _code_files(function):
+        parts += [path.relative_to(ROOT).as_posix().encode(), path.read_bytes()]
+    return _digest(*parts)
+
+
+def prune_botocore(target: Path) -> None:
+    data = target / "botocore" / "data"
+    if not data.is_dir():
+        return
+    for entry in data.iterdir():
+        if entry.is_dir() and entry.name not in SERVICES:
+            shutil.rmtree(entry)
+        elif entry.is_file() and entry.name not in _BOTOCORE_KEEP_FILES:
+            entry.unlink()
+
+
+def build_function_asset(function: str, out_dir: Path) -> Path:
+    """The directory CDK zips for one function; rebuilt only when its inputs change."""
+    requirements = function_requirements(function)
+    target = out_dir / f"{function}-{_fingerprint(function, requirements)}"
+    if (target / ".complete").exists():
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    wheels = wheelhouse(out_dir)
+    _pip(
+        "install",
+        "--no-index",
+        "--find-links",
+        str(wheels),
+        "--target",
+        str(target),
+        "--no-compile",
+        "--no-warn-conflicts",
+        *requirements,
+    )
+    prune_botocore(target)
+    for path in _code_files(function):
+        destination = target / path.relative_to(ROOT)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
     (target / ".complete").write_text("ok\n")
     return target
+
+
+def build_asset(out_dir: Path) -> Path:
+    """One directory per function under the returned one (`<returned>/<function>`)."""
+    built = {name: build_function_asset(name, out_dir) for name in functions()}
+    target = out_dir / f"functions-{_digest(*(p.name.encode() for p in built.values()))}"
+    if not (target / ".complete").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        for name, path in built.items():
+            link = target / name
+            if not link.exists():
+                link.symlink_to(path.resolve(), target_is_directory=True)
+        (target / ".complete").write_text("ok\n")
+    return target
+
+
+def unzipped_bytes(directory: Path) -> int:
+    """What Lambda's 250 MB limit counts: the bytes of every file, unzipped."""
+    return sum(
+        p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name != ".complete"
+    )

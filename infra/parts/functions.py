@@ -42,11 +42,18 @@ class FunctionFactory:
         self._scope = scope
         self._config = config
         self._environment = environment
-        # Without bundling (fast infrastructure tests) the source tree is the asset.
-        self._code = lambda_.Code.from_asset(
-            str(asset_dir) if asset_dir else str(ROOT),
-            exclude=None if asset_dir else SOURCE_EXCLUDES,
+        # Bundled: `asset_dir/<function>` holds that function's own package (infra/bundling.py).
+        # Without bundling (fast infrastructure tests) the source tree is every function's asset.
+        self._asset_dir = asset_dir
+        self._source = (
+            None if asset_dir else lambda_.Code.from_asset(str(ROOT), exclude=SOURCE_EXCLUDES)
         )
+
+    def _code(self, name: str) -> lambda_.Code:
+        if self._source is not None:
+            return self._source
+        assert self._asset_dir is not None
+        return lambda_.Code.from_asset(str((self._asset_dir / name).resolve()))
 
     def make(
         self,
@@ -69,7 +76,7 @@ class FunctionFactory:
             runtime=lambda_.Runtime.PYTHON_3_12,
             architecture=lambda_.Architecture.ARM_64,
             handler=f"functions.{name}.handler.handler",
-            code=self._code,
+            code=self._code(name),
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_s),
             tracing=lambda_.Tracing.ACTIVE,
