@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
-from parley.models.tables import AttachmentMap, ViolationMap, set_or_remove
+from parley.models.tables import AttachmentMap, ThreadIdModel, ViolationMap, set_or_remove
 from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
@@ -40,7 +41,48 @@ def filter_message(message_id: str, svc: Services, receive_count: int = 1) -> Fi
         return _filter(svc, record)
 
 
+@dataclass
+class Situation:
+    """What the filter knows about a message before the policy looks at it."""
+
+    record: MessageModel
+    message: EmailMessage
+    raw_size: int
+    pair: PairModel | None
+    order: OrderModel | None
+    buyer: PartyModel | None
+    seller: PartyModel | None
+    answered: list[ThreadIdModel]
+
+    @property
+    def sender(self) -> PartyModel | None:
+        return self.seller if side_of_sender(str(self.record.direction)) == "seller" else self.buyer
+
+
 def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
+    """Load, route, judge, then block or hand over: each step below is one of these."""
+    situation = _load(svc, record)
+    if isinstance(situation, FilterOutcome):
+        return situation
+    if record.direction == "seller_to_buyer" and NO_RESPONSE_TAG in (record.subject or "").lower():
+        return _no_response_needed(svc, record, situation.seller)
+    route = _route_buyer_mail(svc, situation)
+    if isinstance(route, FilterOutcome):
+        return route
+    redirect = route
+    decision = evaluate(situation.message, _policy_context(svc, situation))
+    for violation in decision.violations:
+        count("PolicyViolations", {"Rule": violation.rule, "Action": str(violation.action)})
+    facts = _decision_facts(situation, decision, redirect)
+    if decision.verdict is Verdict.BLOCK:
+        return _block(svc, situation, decision, facts)
+    _count_for_the_order(svc, situation, decision)
+    facts += _keep_sanitized_copy(svc, situation, decision)
+    notified = _tell_the_sender(svc, situation, decision, redirect)
+    return _hand_to_relay(svc, record, decision, facts, notified)
+
+
+def _load(svc: Services, record: MessageModel) -> Situation | FilterOutcome:
     assert record.pair_id and record.direction
     pair = svc.store.get(PairModel, record.pair_id, consistent=False)
     raw = svc.blobs.get(record.raw_key)
@@ -49,27 +91,41 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     except UnacceptableMessage as exc:  # ingest parsed it; only a changed object lands here
         finish(svc, record, "rejected", reason=exc.reason)
         return FilterOutcome(record.message_id, "rejected")
-
-    if record.direction == "seller_to_buyer" and NO_RESPONSE_TAG in (record.subject or "").lower():
-        return _no_response_needed(svc, record, pair)
-    sender_side = side_of_sender(record.direction)
     asked = record.thread_refs()
+    sender_side = side_of_sender(record.direction)
     known = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
-    answered = [m for m in known.values() if m.direction == "buyer_to_seller"]
-    order = svc.store.get(OrderModel, record.order_id) if record.order_id else None
-    buyer = party(svc, "buyer", pair.buyer_id) if pair else None
-    seller = party(svc, "seller", pair.seller_id) if pair else None
-    sender = seller if sender_side == "seller" else buyer
-    redirect = False
-    if record.direction == "buyer_to_seller":
-        if order is not None and order.cancelled_at:
-            return _turn_away(svc, record, buyer, "order-cancelled")
-        redirect = seller is not None and not seller.messaging_enabled()
-        if redirect and not svc.settings.support_address:
-            return _turn_away(svc, record, buyer, "seller-messaging-disabled")
-    context = PolicyContext(
-        direction=record.direction,
-        is_reply=bool(answered),
+    return Situation(
+        record=record,
+        message=message,
+        raw_size=len(raw),
+        pair=pair,
+        order=svc.store.get(OrderModel, record.order_id) if record.order_id else None,
+        buyer=party(svc, "buyer", pair.buyer_id) if pair else None,
+        seller=party(svc, "seller", pair.seller_id) if pair else None,
+        answered=[m for m in known.values() if m.direction == "buyer_to_seller"],
+    )
+
+
+def _route_buyer_mail(svc: Services, situation: Situation) -> bool | FilterOutcome:
+    """Buyer mail for a cancelled order or a seller without messaging: turned away, or
+    redirected to the support desk (True)."""
+    record, order, seller = situation.record, situation.order, situation.seller
+    if record.direction != "buyer_to_seller":
+        return False
+    if order is not None and order.cancelled_at:
+        return _turn_away(svc, record, situation.buyer, "order-cancelled")
+    redirect = seller is not None and not seller.messaging_enabled()
+    if redirect and not svc.settings.support_address:
+        return _turn_away(svc, record, situation.buyer, "seller-messaging-disabled")
+    return redirect
+
+
+def _policy_context(svc: Services, situation: Situation) -> PolicyContext:
+    record, pair, order = situation.record, situation.pair, situation.order
+    buyer, seller = situation.buyer, situation.seller
+    return PolicyContext(
+        direction=str(record.direction),
+        is_reply=bool(situation.answered),
         pair_order_ids=frozenset(pair.order_ids or ()) if pair else frozenset(),
         config=svc.policy,
         delivered_on=date.fromisoformat(order.delivered_on)
@@ -81,12 +137,14 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
         review_requests_sent=int(order.review_requests or 0) if order else 0,
         seller_link_hosts=frozenset(seller.link_hosts or ()) if seller else frozenset(),
         relay_domain=svc.settings.relay_domain,
-        raw_size=len(raw),
+        raw_size=situation.raw_size,
         declared_critical=record.message_type in CRITICAL_KINDS,
     )
-    decision = evaluate(message, context)
-    for violation in decision.violations:
-        count("PolicyViolations", {"Rule": violation.rule, "Action": str(violation.action)})
+
+
+def _decision_facts(situation: Situation, decision: Decision, redirect: bool) -> list[Any]:
+    """The verdict as record updates (written with the block or with the hand-over)."""
+    record = situation.record
     facts = [
         MessageModel.verdict.set(str(decision.verdict)),
         MessageModel.category.set(str(decision.category)),
@@ -96,40 +154,64 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
             [ViolationMap(**v.as_dict()) for v in decision.violations] or None,
         ),
     ]
-    if answered:
-        facts.append(MessageModel.answers_message_id.set(answered[-1].message_id))
+    if situation.answered:
+        facts.append(MessageModel.answers_message_id.set(situation.answered[-1].message_id))
     if decision.removed_attachments:
         facts.append(MessageModel.attachments.set(_mark_removed(record, decision)))
     if redirect:
         facts.append(MessageModel.redirected_to_support.set(True))
+    return facts
 
-    if decision.verdict is Verdict.BLOCK:
-        notified = _notify_sender(
-            svc,
-            record,
-            sender,
-            "blocked",
-            decision,
-        )
-        finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
-        return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
 
+def _block(
+    svc: Services, situation: Situation, decision: Decision, facts: list[Any]
+) -> FilterOutcome:
+    record = situation.record
+    notified = _notify_sender(svc, record, situation.sender, "blocked", decision)
+    finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
+    return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
+
+
+def _count_for_the_order(svc: Services, situation: Situation, decision: Decision) -> None:
+    """Sanitized critical messages count against the seller; review requests against the order."""
+    seller, order = situation.seller, situation.order
     if decision.category == "critical" and decision.modified and seller is not None:
         svc.store.update(seller, [PartyModel.sanitized_critical.add(1)])
-    if decision.review_request and order is not None and record.direction == "seller_to_buyer":
+    if (
+        decision.review_request
+        and order is not None
+        and situation.record.direction == "seller_to_buyer"
+    ):
         svc.store.update(order, [OrderModel.review_requests.add(1)])
-    if decision.modified:
-        body_key = f"messages/{record.message_id}/sanitized.eml"
-        svc.blobs.put(body_key, message.as_bytes(), "message/rfc822")
-        facts.append(MessageModel.body_key.set(body_key))
+
+
+def _keep_sanitized_copy(svc: Services, situation: Situation, decision: Decision) -> list[Any]:
+    if not decision.modified:
+        return []
+    body_key = f"messages/{situation.record.message_id}/sanitized.eml"
+    svc.blobs.put(body_key, situation.message.as_bytes(), "message/rfc822")
+    return [MessageModel.body_key.set(body_key)]
+
+
+def _tell_the_sender(
+    svc: Services, situation: Situation, decision: Decision, redirect: bool
+) -> bool:
+    """What was removed, and who reads the mail now when the seller does not."""
+    record, sender = situation.record, situation.sender
     notified = False
     if decision.verdict is Verdict.DELIVER_SANITIZED:
         notified = _notify_sender(svc, record, sender, "sanitized", decision)
-    if redirect and sender is not None and not record.auto_submitted:  # who reads it now
+    if redirect and sender is not None and not record.auto_submitted:
         redirected = send_notice(
             svc, to=sender.email, kind="redirected", record=record, locale=sender.locale
         )
         notified = redirected or notified
+    return notified
+
+
+def _hand_to_relay(
+    svc: Services, record: MessageModel, decision: Decision, facts: list[Any], notified: bool
+) -> FilterOutcome:
     svc.store.update(
         record,
         [
@@ -152,11 +234,10 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
 
 
 def _no_response_needed(
-    svc: Services, record: MessageModel, pair: PairModel | None
+    svc: Services, record: MessageModel, seller: PartyModel | None
 ) -> FilterOutcome:
     """The seller's "[No response needed]" mail: stop the clock, tell the seller, relay nothing."""
     stopped = clocks.stop(svc.store, record.order_id, utcnow(), "no_response_needed")
-    seller = party(svc, "seller", pair.seller_id) if pair else None
     notified = False
     if seller is not None and not record.auto_submitted:
         kind = "no_response" if stopped else "no_response_none"
