@@ -15,10 +15,10 @@ from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyMode
 from parley.center.access import CenterBase, Principal, first_name
 from parley.center.errors import InvalidInput
 from parley.core.ids import party_key
+from parley.directory.aliases import replacements_for
 from parley.mail.compose import anonymize
 from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
 from parley.models.tables import TERMINAL_STATUSES
-from parley.pipeline.relay import replacements_for
 
 DOWNLOAD_SECONDS = 300
 MAX_PAGE = 50

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from parley.core.settings import Settings
+from parley.models.tables import PartyModel
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # 36 symbols: 5.17 bits each
 
@@ -24,3 +25,11 @@ def entropy_bits(settings: Settings) -> float:
     import math
 
     return settings.alias_local_length * math.log2(len(ALPHABET))
+
+
+def replacements_for(who: PartyModel, alias: str) -> dict[str, str]:
+    """A party's real addresses -> its alias, as the other party must see them."""
+    addresses = {who.email, *(who.authorized_senders or set())}
+    if who.notification_email:
+        addresses.add(who.notification_email)
+    return {address.lower(): alias for address in addresses}

@@ -17,6 +17,7 @@ from parley.adapters.store import (
 )
 from parley.core.observability import count
 from parley.core.time import iso, now_iso, parse_iso, utcnow
+from parley.directory.aliases import replacements_for
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.pipeline.common import (
@@ -97,96 +98,133 @@ def _release(svc: Services, record: MessageModel) -> None:
     svc.store.update(record, [MessageModel.relay_claimed_at.remove()])
 
 
+@dataclass(frozen=True)
+class Parties:
+    """Who sends and who receives, with the aliases each side is known by."""
+
+    pair: PairModel
+    sender_side: str
+    sender: PartyModel
+    recipient: PartyModel
+
+    @property
+    def sender_alias(self) -> str:
+        return str(self.pair.buyer_alias if self.sender_side == "buyer" else self.pair.seller_alias)
+
+    @property
+    def recipient_alias(self) -> str:
+        return str(self.pair.seller_alias if self.sender_side == "buyer" else self.pair.buyer_alias)
+
+
 def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
+    """Load the parties, address the copy, send it once, then record and keep time."""
+    parties = _load_parties(svc, record)
+    if isinstance(parties, RelayOutcome):
+        return parties
+    envelope = _envelope(svc, record, parties)
+    if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
+        refused = _send_once(svc, record, parties, envelope)
+        if refused is not None:
+            return refused
+    return _delivered(svc, record, parties, envelope)
+
+
+def _load_parties(svc: Services, record: MessageModel) -> Parties | RelayOutcome:
     assert record.pair_id and record.direction
     pair = svc.store.get(PairModel, record.pair_id, consistent=False)
-    sender_side = side_of_sender(record.direction)
-    recipient_side = "seller" if sender_side == "buyer" else "buyer"
     if pair is None:
         finish(svc, record, "rejected", reason="pair-missing")
         return RelayOutcome(record.message_id, "rejected")
-    sender = party(svc, sender_side, pair.buyer_id if sender_side == "buyer" else pair.seller_id)
-    recipient = party(
-        svc, recipient_side, pair.buyer_id if recipient_side == "buyer" else pair.seller_id
-    )
+    sender_side = side_of_sender(record.direction)
+    ids = {"buyer": pair.buyer_id, "seller": pair.seller_id}
+    recipient_side = "seller" if sender_side == "buyer" else "buyer"
+    sender = party(svc, sender_side, ids[sender_side])
+    recipient = party(svc, recipient_side, ids[recipient_side])
     if sender is None or recipient is None:
         finish(svc, record, "rejected", reason="party-missing")
         return RelayOutcome(record.message_id, "rejected")
+    return Parties(pair, sender_side, sender, recipient)
 
-    sender_alias = pair.buyer_alias if sender_side == "buyer" else pair.seller_alias
-    recipient_alias = pair.seller_alias if sender_side == "buyer" else pair.buyer_alias
+
+def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope:
+    """Aliases in From, the real recipient in To, thread ids mapped to what each side saw."""
     asked = record.thread_refs()
-    mapped = counterparts(svc.store, record.pair_id, sender_side, asked) if asked else {}
+    mapped = (
+        counterparts(svc.store, str(record.pair_id), parties.sender_side, asked) if asked else {}
+    )
     references = tuple(
         dict.fromkeys(mapped[i.lower()].counterpart_id for i in asked if i.lower() in mapped)
     )
     replied = (record.in_reply_to or "").lower()
-    in_reply_to = mapped[replied].counterpart_id if replied in mapped else None
-    own_id = f"{record.message_id}@{svc.settings.relay_domain}"
-    envelope = Envelope(
-        from_name=sender.name,
-        from_alias=sender_alias,
+    sender_replacements = replacements_for(parties.sender, parties.sender_alias)
+    return Envelope(
+        from_name=parties.sender.name,
+        from_alias=parties.sender_alias,
         to_address=svc.settings.support_address
         if record.redirected_to_support
-        else recipient.email,
-        message_id=own_id,
-        in_reply_to=in_reply_to,
+        else parties.recipient.email,
+        message_id=f"{record.message_id}@{svc.settings.relay_domain}",
+        in_reply_to=mapped[replied].counterpart_id if replied in mapped else None,
         references=references,
         auto_submitted=record.auto_submitted,
-        replacements=replacements_for(sender, sender_alias)
-        | replacements_for(recipient, recipient_alias),
-        scrub=replacements_for(sender, sender_alias),
+        replacements=sender_replacements
+        | replacements_for(parties.recipient, parties.recipient_alias),
+        scrub=sender_replacements,
     )
-    if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
-        try:
-            message = parse_message(
-                svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
-            )
-            data = compose_relay(message, envelope)
-        except (UnacceptableMessage, ComposeError) as exc:
-            log.warning(
-                "message could not be composed",
-                extra={"message_id": record.message_id, "error": str(exc)[:200]},
-            )
-            return _refused(svc, record, sender, "unencodable", str(exc))
-        if not svc.settings.ses_rewrites_message_id:
-            # The copy keeps our Message-ID, so its thread mapping can exist before anyone
-            # holds the copy: a reply, however fast, is recognized as one.
-            _remember(svc, record, sender_side, [own_id], own_id)
-        if not _claim(svc, record):
-            return RelayOutcome(record.message_id, "duplicate")
-        try:
-            sent = svc.mailer.send_raw(
-                sender=sender_alias,
-                recipient=envelope.to_address,
-                data=data,
-                tags={"parley_kind": "relay", "parley_message_id": record.message_id},
-            )
-        except PermanentSendError as exc:
-            return _refused(svc, record, sender, "send-rejected", str(exc))
-        except Exception:
-            _release(svc, record)  # SES answered with an error or never got it: safe to retry
-            raise
-        # Recorded at once: whatever fails after this point is retried without sending again.
-        _record_sent(svc, record, sent.ses_message_id)
-    ses_message_id = str(record.ses_outbound_id)
 
+
+def _send_once(
+    svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
+) -> RelayOutcome | None:
+    """Compose and send under the claim; None when SES took it (and that is recorded)."""
+    try:
+        message = parse_message(
+            svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
+        )
+        data = compose_relay(message, envelope)
+    except (UnacceptableMessage, ComposeError) as exc:
+        log.warning(
+            "message could not be composed",
+            extra={"message_id": record.message_id, "error": str(exc)[:200]},
+        )
+        return _refused(svc, record, parties.sender, "unencodable", str(exc))
+    if not svc.settings.ses_rewrites_message_id:
+        # The copy keeps our Message-ID, so its thread mapping can exist before anyone
+        # holds the copy: a reply, however fast, is recognized as one.
+        own_id = envelope.message_id
+        _remember(svc, record, parties.sender_side, [own_id], own_id)
+    if not _claim(svc, record):
+        return RelayOutcome(record.message_id, "duplicate")
+    try:
+        sent = svc.mailer.send_raw(
+            sender=parties.sender_alias,
+            recipient=envelope.to_address,
+            data=data,
+            tags={"parley_kind": "relay", "parley_message_id": record.message_id},
+        )
+    except PermanentSendError as exc:
+        return _refused(svc, record, parties.sender, "send-rejected", str(exc))
+    except Exception:
+        _release(svc, record)  # SES answered with an error or never got it: safe to retry
+        raise
+    # Recorded at once: whatever fails after this point is retried without sending again.
+    _record_sent(svc, record, sent.ses_message_id)
+    return None
+
+
+def _delivered(
+    svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
+) -> RelayOutcome:
+    ses_message_id = str(record.ses_outbound_id)
+    own_id = envelope.message_id
     ses_visible = f"{ses_message_id}@{svc.settings.outbound_message_id_domain}"
     if svc.settings.ses_rewrites_message_id:  # only now is the id the recipient sees known
-        _remember(svc, record, sender_side, [own_id, ses_visible], ses_visible)
+        _remember(svc, record, parties.sender_side, [own_id, ses_visible], ses_visible)
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
-    finish(
-        svc,
-        record,
-        status,
-        actions=[
-            MessageModel.outbound_message_id.set(
-                ses_visible if svc.settings.ses_rewrites_message_id else own_id
-            ),
-        ],
-    )
+    outbound_id = ses_visible if svc.settings.ses_rewrites_message_id else own_id
+    finish(svc, record, status, actions=[MessageModel.outbound_message_id.set(outbound_id)])
     try:
-        _keep_time(svc, record, pair)
+        _keep_time(svc, record, parties.pair)
         if record.message_type and record.order_id:  # what messaging actions still offer
             svc.store.update(
                 OrderModel(record.order_id),
@@ -228,14 +266,6 @@ def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
         )
     else:
         clocks.stop(svc.store, record.order_id, utcnow(), "answered")
-
-
-def replacements_for(who: PartyModel, alias: str) -> dict[str, str]:
-    """A party's real addresses -> its alias, as the other party must see them."""
-    addresses = {who.email, *(who.authorized_senders or set())}
-    if who.notification_email:
-        addresses.add(who.notification_email)
-    return {address.lower(): alias for address in addresses}
 
 
 def _refused(
