@@ -8,6 +8,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
+from parley.adapters import keys
 from parley.core.time import now_iso
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -109,7 +110,7 @@ def store_and_describe(
     ses_id = new_ses_message_id()
     if store_raw:
         client("s3", settings).put_object(
-            Bucket=settings.bucket, Key=settings.raw_prefix + ses_id, Body=raw
+            Bucket=settings.bucket, Key=keys.raw_key(ses_id, settings.raw_prefix), Body=raw
         )
     event = ses_receipt_event(
         ses_message_id=ses_id,

@@ -21,8 +21,9 @@ from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
 from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
 from infra.parts.storage import Storage
+from parley.adapters import keys
 
-RAW_PREFIX = "raw/"
+RAW_PREFIX = keys.RAW
 FUNCTION_TIMEOUT_S = 60
 
 
@@ -166,10 +167,10 @@ class Marketplace(Construct):
             )
 
         objects(ingest, ["s3:GetObject"], RAW_PREFIX)
-        objects(ingest, ["s3:PutObject"], "messages/")
-        objects(filter_fn, ["s3:GetObject"], RAW_PREFIX, "messages/")
-        objects(filter_fn, ["s3:PutObject"], "messages/")
-        objects(relay, ["s3:GetObject"], RAW_PREFIX, "messages/")
+        objects(ingest, ["s3:PutObject"], keys.MESSAGES)
+        objects(filter_fn, ["s3:GetObject"], RAW_PREFIX, keys.MESSAGES)
+        objects(filter_fn, ["s3:PutObject"], keys.MESSAGES)
+        objects(relay, ["s3:GetObject"], RAW_PREFIX, keys.MESSAGES)
         for name in ("aliases_table", "pairs_table", "parties_table", "orders_table"):
             tables[name].grant_read_data(ingest)
         tables["counters_table"].grant_read_write_data(ingest)  # per-alias rate limits
@@ -251,7 +252,7 @@ class Marketplace(Construct):
                 actions=["s3:GetObject", "s3:PutObject"],
                 resources=[
                     storage.bucket.arn_for_objects(f"{prefix}*")
-                    for prefix in (RAW_PREFIX, "messages/", "uploads/")
+                    for prefix in (RAW_PREFIX, keys.MESSAGES, keys.UPLOADS)
                 ],
             )
         )

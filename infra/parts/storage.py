@@ -9,6 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from parley.adapters import keys
 from parley.core.settings import resource_names
 from parley.models.tables import ALL_MODELS
 
@@ -84,10 +85,10 @@ class Storage(Construct):
                     ],
                     expiration=Duration.days(730),
                 )
-                for prefix in ("raw/", "messages/")
+                for prefix in (keys.RAW, keys.MESSAGES)
             ]
             # Files uploaded for the message center are copied into their message when sent.
-            + [s3.LifecycleRule(id="uploads", prefix="uploads/", expiration=Duration.days(2))],
+            + [s3.LifecycleRule(id="uploads", prefix=keys.UPLOADS, expiration=Duration.days(2))],
         )
         names = resource_names(prefix)
         self.tables: dict[str, dynamodb.Table] = {}

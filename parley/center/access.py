@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from parley.adapters import keys
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.actions import Availability, availability
 from parley.center.errors import Forbidden, NotAllowedNow, NotFound
@@ -135,7 +136,7 @@ class CenterBase:
 
     @staticmethod
     def _upload_key(who: Principal, upload_id: str) -> str:
-        return f"uploads/{who.kind}/{who.party_id}/{upload_id}"
+        return keys.upload_key(who.kind, who.party_id, upload_id)
 
 
 def first_name(name: str) -> str:

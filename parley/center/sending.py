@@ -11,6 +11,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import quote, unquote
 
+from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import OrderModel, PartyModel
 from parley.center.access import CenterBase, Principal, Upload, first_name
@@ -327,7 +328,7 @@ class Sending(CenterBase):
             )
         submission_id = f"api-{secrets.token_hex(14)}"
         self.svc.blobs.put(
-            settings.raw_prefix + submission_id, message.as_bytes(), "message/rfc822"
+            keys.raw_key(submission_id, settings.raw_prefix), message.as_bytes(), "message/rfc822"
         )
         mail = InboundMail(
             ses_message_id=submission_id,

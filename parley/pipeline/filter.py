@@ -7,6 +7,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
+from parley.adapters import keys
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
@@ -188,7 +189,7 @@ def _count_for_the_order(svc: Services, situation: Situation, decision: Decision
 def _keep_sanitized_copy(svc: Services, situation: Situation, decision: Decision) -> list[Any]:
     if not decision.modified:
         return []
-    body_key = f"messages/{situation.record.message_id}/sanitized.eml"
+    body_key = keys.sanitized_key(situation.record.message_id)
     svc.blobs.put(body_key, situation.message.as_bytes(), "message/rfc822")
     return [MessageModel.body_key.set(body_key)]
 

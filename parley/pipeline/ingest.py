@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from typing import TYPE_CHECKING
 
+from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
 from parley.core.observability import count
@@ -103,7 +104,7 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
             continue
         if raw is None and parse_error is None:
             try:
-                raw = svc.blobs.get(svc.settings.raw_prefix + mail.ses_message_id)
+                raw = svc.blobs.get(keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix))
                 headers = parse_headers(raw)
                 parsed = parse_message(raw, svc.settings.max_message_bytes)
             except (UnacceptableMessage, BlobNotFound) as exc:
@@ -122,7 +123,7 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
         updated_at=now,
         status="received",
         stage="ingest",
-        raw_key=svc.settings.raw_prefix + mail.ses_message_id,
+        raw_key=keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix),
         message_type=mail.message_type,
     )
     if svc.store.create(record, MessageModel.message_id):
@@ -199,7 +200,7 @@ def _accept(
     stored = []
     for index, attachment in enumerate(attachments(parsed)):
         safe = safe_file_name(attachment.name)
-        key = f"messages/{record.message_id}/attachments/{index:03d}-{safe}"
+        key = keys.attachment_key(record.message_id, index, safe)
         svc.blobs.put(key, attachment.data, attachment.content_type)
         stored.append(
             AttachmentMap(
