@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +57,14 @@ def test_sdk_use_outside_the_adapters_fails_the_lint(tmp_path: Path) -> None:
     result = _lint(tmp_path)
     assert result.returncode == 1
     assert "parley.policy is not allowed to import boto3" in result.stdout
+
+
+def test_every_package_of_parley_has_a_layer() -> None:
+    """A new room cannot escape the rule by not being named in it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["id"] == "layers")["layers"]
+    named = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    rooms = {path.parent.name for path in (ROOT / "parley").glob("*/__init__.py")}
+    modules = {path.stem for path in (ROOT / "parley").glob("*.py")} - {"__init__"}
+    packages = {f"parley.{name}" for name in rooms | modules}
+    assert packages <= named, sorted(packages - named)
