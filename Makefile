@@ -4,9 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit integration e2e synth dev lock clean policy-report bench
+# The web front end (web/): npm ci from the lockfile, then `npm run build`, which regenerates
+# the typed client from `parley openapi`, type-checks, bundles into web/dist and writes its
+# gzipped size to web/dist/size.json. Rebuilt when the page's sources or the API change.
+WEB_STAMP   := web/dist/.built
+WEB_MODULES := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src web/scripts web/public -type f ! -name schema.d.ts 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json $(shell find functions/api -name '*.py')
 
-install: $(STAMP)
+.PHONY: chromium install demo test lint typecheck unit integration e2e synth dev lock clean policy-report bench
+
+install: $(STAMP) $(WEB_STAMP) chromium
 
 # Rebuilt only when the pinned lock or the project metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -14,6 +22,21 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+$(WEB_MODULES): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_MODULES)
+
+$(WEB_STAMP): $(STAMP) $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run build
+	touch $(WEB_STAMP)
+
+# The browser tests drive Debian's Chromium (browser downloads are not reachable here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "make install: Chromium is missing; installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 demo: install
 	$(BIN)/parley demo
@@ -55,7 +78,7 @@ lock:
 	/tmp/parley-lock/bin/pip freeze --exclude parley | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) cdk.out var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) cdk.out var .pytest_cache .mypy_cache .ruff_cache web/dist web/node_modules
 
 # Speed, memory, cold imports, cost per message, reminder reads, SMTP-to-outbox load.
 bench: install

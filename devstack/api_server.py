@@ -148,8 +148,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         raw = self.rfile.read(length) if length else b""
-        if self.command == "GET" and urlsplit(self.path).path == "/openapi.json":
+        path = urlsplit(self.path).path
+        if self.command == "GET" and path == "/openapi.json":
             self._send(200, self.server.openapi.encode())
+            return
+        if self.command in ("GET", "HEAD") and (path in ("/", "/app") or path.startswith("/app/")):
+            page = self.server.web.get(path)
+            self._send(page.status, b"" if self.command == "HEAD" else page.body, page.headers)
+            return
+        if path.startswith("/dev/"):
+            self._dev_sign_in(path, raw)
             return
         if self.command == "OPTIONS":  # a CORS preflight, answered like API Gateway's mock
             from functions.api.routes import with_cors
@@ -183,6 +191,29 @@ class _Handler(BaseHTTPRequestHandler):
         out = (result.get("body") or "").encode()
         self._send(int(result.get("statusCode", 200)), out, out_headers)
 
+    def _dev_sign_in(self, path: str, raw: bytes) -> None:
+        """The local sign-in behind the page: who is registered, and a token for one of them."""
+        from devstack.webapp import registered_parties
+
+        if path == "/dev/parties" and self.command == "GET":
+            self._send(200, json.dumps({"items": registered_parties()}).encode())
+            return
+        if path == "/dev/token" and self.command == "POST":
+            try:
+                party = json.loads(raw or b"{}").get("party")
+            except (ValueError, AttributeError):
+                party = None
+            known = {p["party"] for p in registered_parties()}
+            if not isinstance(party, str) or party not in known:
+                from functions.api.problems import MEDIA_TYPE, problem
+
+                body = problem(422, "not a registered seller or buyer", "party")
+                self._send(422, json.dumps(body).encode(), {"Content-Type": MEDIA_TYPE})
+                return
+            self._send(200, json.dumps({"token": self.server.issuer.token(party)}).encode())
+            return
+        self._problem(404, "Not Found")
+
     def __getattr__(self, name: str) -> Any:
         """Every method reaches the handler, which answers unknown ones like API Gateway."""
         if name.startswith("do_"):
@@ -193,11 +224,15 @@ class _Handler(BaseHTTPRequestHandler):
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, issuer: LocalIssuer) -> None:
+    def __init__(
+        self, host: str, port: int, issuer: LocalIssuer, aws_origin: str = "http://127.0.0.1"
+    ) -> None:
+        from devstack.webapp import WEB_DIST, WebApp
         from functions.api.routes import openapi_document
 
         super().__init__((host, port), _Handler)
         self.issuer = issuer
+        self.web = WebApp(WEB_DIST, api_origin="", aws_origin=aws_origin)
         self.openapi = openapi_document()
         self._thread: threading.Thread | None = None
 

@@ -141,7 +141,7 @@ class LocalStack:
 
             issuer = LocalIssuer(cfg.var_dir / "dev-issuer.pem")
             issuer.ensure_key()
-            self._api = ApiServer(cfg.api_host, cfg.api_port, issuer)
+            self._api = ApiServer(cfg.api_host, cfg.api_port, issuer, aws_origin=endpoint)
             self._api.start()
         for n in range(cfg.workers_per_queue):
             self._spawn(f"filter-worker-{n}", self._worker, "filter")

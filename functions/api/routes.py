@@ -17,7 +17,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.api import schemas
 from functions.api.problems import MEDIA_TYPE, lambda_response, problem, validation_problem
+from functions.api.schemas import ok
 from parley.app import default_services
 from parley.center.errors import CenterError
 from parley.center.service import MessageCenter, Principal
@@ -134,7 +136,7 @@ OrderId = Annotated[str, Path(pattern=ORDER)]
 MessageId = Annotated[str, Path(pattern=ID)]
 
 
-@app.get("/conversations", tags=["conversations"])
+@app.get("/conversations", tags=["conversations"], responses={200: ok(schemas.ConversationPage)})
 def list_conversations(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     next: Annotated[str | None, Query(max_length=2000)] = None,
@@ -143,18 +145,27 @@ def list_conversations(
     return center().conversations(caller(), limit, next)
 
 
-@app.get("/conversations/<conversation_id>/messages", tags=["conversations"])
+@app.get(
+    "/conversations/<conversation_id>/messages",
+    tags=["conversations"],
+    responses={200: ok(schemas.MessageList)},
+)
 def conversation_messages(conversation_id: ConversationId) -> dict[str, Any]:
     """Every message of one conversation the caller may see, with verdicts and downloads."""
     return center().conversation_messages(caller(), conversation_id)
 
 
-@app.get("/messages/<message_id>", tags=["conversations"])
+@app.get("/messages/<message_id>", tags=["conversations"], responses={200: ok(schemas.MessageView)})
 def one_message(message_id: MessageId) -> dict[str, Any]:
     return center().message(caller(), message_id)
 
 
-@app.post("/messages/<message_id>/replies", tags=["messages"], status_code=202)
+@app.post(
+    "/messages/<message_id>/replies",
+    tags=["messages"],
+    status_code=202,
+    responses={202: ok(schemas.Accepted)},
+)
 def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
     """Answer a received message, with text or from a template."""
     return accepted(
@@ -169,26 +180,39 @@ def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
     )
 
 
-@app.post("/messages/<message_id>/no-response-needed", tags=["messages"])
+@app.post(
+    "/messages/<message_id>/no-response-needed",
+    tags=["messages"],
+    responses={200: ok(schemas.ClockStopped)},
+)
 def no_response_needed(message_id: MessageId) -> dict[str, Any]:
     """A seller marks a buyer message as needing no answer: its response clock stops."""
     return center().no_response_needed(caller(), message_id)
 
 
-@app.post("/attachments", tags=["messages"], status_code=201)
+@app.post("/attachments", tags=["messages"], status_code=201, responses={201: ok(schemas.Upload)})
 def new_upload(body: UploadRequest) -> Response[Any]:
     """A presigned upload form; the returned id is then referenced by a message."""
     result = center().new_upload(caller(), body.name, body.content_type, body.size)
     return Response(status_code=201, content_type="application/json", body=result)
 
 
-@app.get("/orders/<order_id>/messaging-actions", tags=["sellers"])
+@app.get(
+    "/orders/<order_id>/messaging-actions",
+    tags=["sellers"],
+    responses={200: ok(schemas.MessagingActions)},
+)
 def messaging_actions(order_id: OrderId) -> dict[str, Any]:
     """Which typed messages the seller may send for this order now, and why not the others."""
     return {"order_id": order_id, "actions": center().messaging_actions(caller(), order_id)}
 
 
-@app.post("/orders/<order_id>/messages/<message_type>", tags=["sellers"], status_code=202)
+@app.post(
+    "/orders/<order_id>/messages/<message_type>",
+    tags=["sellers"],
+    status_code=202,
+    responses={202: ok(schemas.Accepted)},
+)
 def typed_message(
     order_id: OrderId,
     message_type: Annotated[str, Path(pattern=KIND_PATTERN)],
@@ -210,20 +234,35 @@ def typed_message(
     )
 
 
-@app.post("/orders/<order_id>/review-request", tags=["sellers"], status_code=202)
+@app.post(
+    "/orders/<order_id>/review-request",
+    tags=["sellers"],
+    status_code=202,
+    responses={202: ok(schemas.Accepted)},
+)
 def review_request(order_id: OrderId) -> Response[Any]:
     """The marketplace's review request: no free text, once, 5 to 30 days after delivery."""
     return accepted(center().request_review(caller(), order_id))
 
 
-@app.post("/orders/<order_id>/contact", tags=["buyers"], status_code=202)
+@app.post(
+    "/orders/<order_id>/contact",
+    tags=["buyers"],
+    status_code=202,
+    responses={202: ok(schemas.Accepted)},
+)
 def contact_seller(order_id: OrderId, body: ContactRequest) -> Response[Any]:
     return accepted(
         center().contact_seller(caller(), order_id, body.topic, body.text, body.attachment_ids)
     )
 
 
-@app.post("/sellers/<seller_id>/questions", tags=["buyers"], status_code=202)
+@app.post(
+    "/sellers/<seller_id>/questions",
+    tags=["buyers"],
+    status_code=202,
+    responses={202: ok(schemas.Accepted)},
+)
 def ask_seller(
     seller_id: Annotated[str, Path(pattern=PARTY_ID_FORMAT.pattern)], body: QuestionRequest
 ) -> Response[Any]:
@@ -231,18 +270,18 @@ def ask_seller(
     return accepted(center().ask_seller(caller(), seller_id, body.text, body.subject))
 
 
-@app.get("/templates", tags=["sellers"])
+@app.get("/templates", tags=["sellers"], responses={200: ok(schemas.TemplateList)})
 def list_templates() -> dict[str, Any]:
     return {"items": center().templates(caller())}
 
 
-@app.post("/templates", tags=["sellers"], status_code=201)
+@app.post("/templates", tags=["sellers"], status_code=201, responses={201: ok(schemas.Template)})
 def create_template(body: TemplateRequest) -> Response[Any]:
     result = center().save_template(caller(), body.model_dump())
     return Response(status_code=201, content_type="application/json", body=result)
 
 
-@app.put("/templates/<template_id>", tags=["sellers"])
+@app.put("/templates/<template_id>", tags=["sellers"], responses={200: ok(schemas.Template)})
 def update_template(
     template_id: Annotated[str, Path(pattern=r"^t-[0-9a-f]{12}$")], body: TemplateRequest
 ) -> dict[str, Any]:
@@ -257,12 +296,12 @@ def delete_template(
     return Response(status_code=204, content_type="application/json", body="")
 
 
-@app.get("/settings", tags=["settings"])
+@app.get("/settings", tags=["settings"], responses={200: ok(schemas.Settings)})
 def get_settings() -> dict[str, Any]:
     return center().settings_of(caller())
 
 
-@app.patch("/settings", tags=["settings"])
+@app.patch("/settings", tags=["settings"], responses={200: ok(schemas.Settings)})
 def patch_settings(body: SettingsPatch) -> dict[str, Any]:
     """Buyers: opted_out. Sellers: messaging_enabled, notification_email, senders, link hosts."""
     return center().update_settings(caller(), body.model_dump(exclude_unset=True))

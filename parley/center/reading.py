@@ -11,7 +11,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from parley.adapters.blobs import BlobNotFound
-from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
+from parley.adapters.store import ClockModel, MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.access import CenterBase, Principal, first_name
 from parley.center.errors import InvalidInput
 from parley.core.ids import party_key
@@ -48,6 +48,9 @@ class Reading(CenterBase):
             )
         }
         pairs = {p.pair_id: p for p in self.store.batch_get(PairModel, [o.pair_id for o in orders])}
+        # the seller's inbox: when each open conversation's answer is due (one batch read)
+        running = [o.open_clock_id for o in orders if o.open_clock_id and who.kind == "seller"]
+        due = {c.clock_id: c.deadline_at for c in self.store.batch_get(ClockModel, running)}
         items = []
         for order in orders:
             other = parties.get(party_key(who.other, self._other_id(who, order)))
@@ -67,6 +70,8 @@ class Reading(CenterBase):
                         else None,
                     },
                     "awaiting_answer": bool(order.open_clock_id),
+                    "answer_due": due.get(order.open_clock_id or ""),
+                    "blocked": len(order.blocked_ids or ()) if who.kind == "seller" else 0,
                 }
             )
         last = result.last_evaluated_key

@@ -123,6 +123,7 @@ class OrderModel(Model):
     review_requests = NumberAttribute(default=0)
     sent_types = UnicodeSetAttribute(null=True)  # typed messages sent through the API
     open_clock_id = UnicodeAttribute(null=True)  # the conversation's running response clock
+    blocked_ids = UnicodeSetAttribute(null=True)  # the seller's messages the policy blocked
     created_at = UnicodeAttribute()
 
     by_seller = SellerOrdersIndex()

@@ -169,6 +169,8 @@ def _block(
 ) -> FilterOutcome:
     record = situation.record
     notified = _notify_sender(svc, record, situation.sender, "blocked", decision)
+    if situation.order is not None and record.direction == "seller_to_buyer":  # the inbox filter
+        svc.store.update(situation.order, [OrderModel.blocked_ids.add({record.message_id})])
     finish(svc, record, "blocked", actions=[*facts, MessageModel.notice_sent.set(notified)])
     return FilterOutcome(record.message_id, "blocked", str(decision.verdict))
 
