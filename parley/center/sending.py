@@ -6,8 +6,6 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -22,7 +20,7 @@ from parley.core.kinds import KINDS, REVIEW_REQUEST
 from parley.core.time import now_iso, utcnow
 from parley.directory.registration import RegistrationError, open_inquiry
 from parley.mail.addresses import formatted
-from parley.mail.compose import WIRE_POLICY
+from parley.mail.outbound import File, Outbound, build
 from parley.pipeline.ingest import InboundMail, Verdicts, ingest
 from parley.policy.catalogue import language
 from parley.responses import clocks
@@ -311,21 +309,20 @@ class Sending(CenterBase):
         """Compose the message as mail from the sender's registered address and hand it to
         the same ingest that SES feeds: same checks, same policy, same relay."""
         settings = self.svc.settings
-        message = EmailMessage(policy=WIRE_POLICY)
-        message["From"] = formatted(sender.name, sender.email)
-        message["To"] = to_alias
-        message["Subject"] = subject
-        message["Date"] = format_datetime(utcnow())
-        message["Message-ID"] = make_msgid(domain=f"api.{settings.relay_domain}")
-        if in_reply_to:
-            message["In-Reply-To"] = f"<{in_reply_to}>"
-            message["References"] = f"<{in_reply_to}>"
-        message.set_content(text + "\n", charset="utf-8")
-        for upload in files:
-            maintype, _, subtype = upload.content_type.partition("/")
-            message.add_attachment(
-                upload.data, maintype=maintype, subtype=subtype, filename=upload.name
+        message = build(
+            Outbound(
+                from_header=formatted(sender.name, sender.email),
+                to=to_alias,
+                subject=subject,
+                text=text,
+                message_id_domain=f"api.{settings.relay_domain}",
+                in_reply_to=in_reply_to,
+                files=[
+                    File(u.name, u.content_type or "application/octet-stream", u.data)
+                    for u in files
+                ],
             )
+        )
         submission_id = f"api-{secrets.token_hex(14)}"
         self.svc.blobs.put(
             keys.raw_key(submission_id, settings.raw_prefix), message.as_bytes(), "message/rfc822"

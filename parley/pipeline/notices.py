@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
-from parley.core.time import utcnow
 from parley.mail.addresses import formatted
-from parley.mail.compose import WIRE_POLICY
+from parley.mail.outbound import AUTO_REPLIED, Outbound, build
 from parley.policy.catalogue import language, reason_text, rule_text
 from parley.policy.model import Violation
 
@@ -123,17 +120,14 @@ def render_text(facts: NoticeFacts) -> str:
 
 def compose_notice(facts: NoticeFacts, *, sender: str, sender_name: str, to: str) -> bytes:
     lang = language(facts.locale)
-    message = EmailMessage(policy=WIRE_POLICY)
-    message["From"] = formatted(sender_name, sender)
-    message["To"] = to
     subject = " ".join((facts.subject or "-").split())[:150]
-    message["Subject"] = _SUBJECTS[facts.kind][lang].format(subject=subject)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-replied"
-    message["X-Auto-Response-Suppress"] = "All"
-    message["Precedence"] = "auto_reply"
-    message["Content-Language"] = lang
-    text = render_text(facts)
-    message.set_content(text, charset="utf-8", cte="7bit" if text.isascii() else "quoted-printable")
-    return message.as_bytes()
+    notice = Outbound(
+        from_header=formatted(sender_name, sender),
+        to=to,
+        subject=_SUBJECTS[facts.kind][lang].format(subject=subject),
+        text=render_text(facts),
+        message_id_domain=sender.rpartition("@")[2],
+        auto_submitted=AUTO_REPLIED,
+        language=lang,
+    )
+    return build(notice).as_bytes()

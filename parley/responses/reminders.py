@@ -7,8 +7,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,7 +16,7 @@ from parley.core.ids import party_key
 from parley.core.observability import count
 from parley.core.time import iso, parse_iso
 from parley.mail.addresses import formatted
-from parley.mail.compose import WIRE_POLICY
+from parley.mail.outbound import AUTO_GENERATED, Outbound, build
 from parley.models.tables import set_or_remove
 from parley.policy.catalogue import language
 from parley.responses.clocks import SHARDS, running_clocks, schedule
@@ -179,24 +177,22 @@ def _send_digest(
         subject, text = render_digest(
             rows, seller.locale if seller else None, ZoneInfo(svc.deadlines.timezone), now
         )
-        message = EmailMessage(policy=WIRE_POLICY)
-        message["From"] = formatted(
-            f"{svc.settings.marketplace_name} Messaging", svc.settings.notice_sender
-        )
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = make_msgid(domain=svc.settings.relay_domain)
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
-        message.set_content(
-            text, charset="utf-8", cte="7bit" if text.isascii() else "quoted-printable"
+        digest = Outbound(
+            from_header=formatted(
+                f"{svc.settings.marketplace_name} Messaging", svc.settings.notice_sender
+            ),
+            to=to,
+            subject=subject,
+            text=text,
+            message_id_domain=svc.settings.relay_domain,
+            auto_submitted=AUTO_GENERATED,
+            date=now,
         )
         try:
             svc.mailer.send_raw(
                 sender=svc.settings.notice_sender,
                 recipient=to,
-                data=message.as_bytes(),
+                data=build(digest).as_bytes(),
                 tags={"parley_kind": "reminder"},
             )
             delivered = True
