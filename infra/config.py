@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from parley.core.retention import Retention, RetentionError
+
 # Regions where SES has long received mail. AWS adds receiving regions over time; a deployer
 # who has checked a newer one lists it under "extraReceivingRegions".
 SES_RECEIVING_REGIONS = frozenset({"us-east-1", "us-west-2", "eu-west-1"})
@@ -32,6 +34,7 @@ MARKETPLACE_KEYS = frozenset(
         "supportAddress",
         "aliasLength",
         "maxMessageBytes",
+        "retention",
     }
 )
 # Stack-wide settings, read from the context.
@@ -71,6 +74,7 @@ class MarketplaceConfig:
     support_address: str = ""  # buyer mail for sellers with messaging off goes here
     alias_length: int = 35
     max_message_bytes: int = 10 * 1024 * 1024
+    retention: Retention = field(default_factory=Retention)  # days per data class
 
     @property
     def notice_address(self) -> str:
@@ -96,6 +100,16 @@ class MarketplaceConfig:
         support = str(section.get("supportAddress", "")).strip().lower()
         if support and (not _EMAIL.match(support) or support.endswith("@" + domain)):
             raise ConfigError(f"supportAddress {support!r} must be a real mailbox outside {domain}")
+        raw_retention = section.get("retention")
+        try:
+            if isinstance(raw_retention, str):  # -c retention='{"messages": 400}'
+                retention = Retention.from_json(raw_retention)
+            elif raw_retention is None or isinstance(raw_retention, dict):
+                retention = Retention.from_mapping(raw_retention)
+            else:
+                raise RetentionError("retention must be an object of days per data class")
+        except RetentionError as exc:
+            raise ConfigError(f"marketplace {key}: {exc}") from exc
         return cls(
             relay_domain=domain,
             marketplace=key,
@@ -106,6 +120,7 @@ class MarketplaceConfig:
             support_address=support,
             alias_length=alias_length,
             max_message_bytes=int(section.get("maxMessageBytes", 10 * 1024 * 1024)),
+            retention=retention,
         )
 
 

@@ -14,7 +14,7 @@ from constructs import Construct
 from infra.config import DeploymentConfig, MarketplaceConfig
 from infra.nag import acknowledge_findings
 from infra.parts.api import MessageCenterApi
-from infra.parts.functions import FunctionFactory
+from infra.parts.functions import LOG_RETENTION, FunctionFactory
 from infra.parts.inbound import Inbound, InboundRoute
 from infra.parts.monitoring import Monitoring
 from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
@@ -54,6 +54,7 @@ class ParleyStack(Stack):
             self,
             "Inbound",
             prefix=config.prefix,
+            log_retention=LOG_RETENTION[config.primary.retention.logs],
             routes=[
                 InboundRoute(m.market.relay_domain, m.bucket, RAW_PREFIX, m.functions["ingest"])
                 for m in self.marketplaces
@@ -89,7 +90,9 @@ class Marketplace(Construct):
         super().__init__(scope, construct_id)
         self.market = market
         domains = [market.relay_domain]
-        storage = self.storage = Storage(self, "Storage", prefix=market.prefix)
+        storage = self.storage = Storage(
+            self, "Storage", prefix=market.prefix, retention=market.retention
+        )
         sending = Sending(self, "Sending", prefix=market.prefix, domains=domains)
         filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S)
         relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S)
@@ -111,9 +114,17 @@ class Marketplace(Construct):
             "PARLEY_CONFIGURATION_SET": sending.configuration_set.configuration_set_name,
             "PARLEY_MARKETPLACE": market.marketplace,
             "PARLEY_SUPPORT_ADDRESS": market.support_address,
+            # TTL values written by the code come from the same table as the lifecycle rules.
+            "PARLEY_RETENTION": market.retention.to_json(),
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
-        factory = FunctionFactory(self, config, environment, asset_dir)
+        factory = FunctionFactory(
+            self,
+            config,
+            environment,
+            asset_dir,
+            log_retention=LOG_RETENTION[market.retention.logs],
+        )
         ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
         filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
         relay = factory.make("relay", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
@@ -267,6 +278,7 @@ class Marketplace(Construct):
             rate_per_second=config.api_rate_per_second,
             burst=config.api_burst,
             allowed_origins=config.api_allowed_origins,
+            access_log_retention=LOG_RETENTION[market.retention.access_logs],
         )
         return api_fn
 

@@ -27,6 +27,7 @@ class MessageCenterApi(Construct):
         rate_per_second: int,
         burst: int,
         allowed_origins: tuple[str, ...] = (),
+        access_log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
     ) -> None:
         super().__init__(scope, construct_id)
         if user_pool_id:  # the marketplace's own pool, whose users carry custom:party
@@ -70,7 +71,7 @@ class MessageCenterApi(Construct):
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
-            retention=logs.RetentionDays.THREE_MONTHS,
+            retention=access_log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         authorizer = apigw.CognitoUserPoolsAuthorizer(

@@ -29,6 +29,34 @@ SOURCE_EXCLUDES = [
 ]
 
 
+# CloudWatch's retention choices by their number of days (parley.core.retention checks that a
+# configured value is one of them).
+LOG_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
 class FunctionFactory:
     """Runtime, architecture, memory, timeout, JSON logs, tracing, retention: decided once."""
 
@@ -38,9 +66,12 @@ class FunctionFactory:
         config: DeploymentConfig,
         environment: dict[str, str],
         asset_dir: Path | None,
+        *,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         self._scope = scope
         self._config = config
+        self._log_retention = log_retention
         self._environment = environment
         # Bundled: `asset_dir/<function>` holds that function's own package (infra/bundling.py).
         # Without bundling (fast infrastructure tests) the source tree is every function's asset.
@@ -67,7 +98,7 @@ class FunctionFactory:
         log_group = logs.LogGroup(
             self._scope,
             f"{construct_name}Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
+            retention=self._log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         return lambda_.Function(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_ses_actions as actions
@@ -24,7 +26,13 @@ class InboundRoute:
 
 class Inbound(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, routes: list[InboundRoute]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        routes: list[InboundRoute],
+        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
         rule_set_name = f"{prefix}-inbound"
@@ -61,5 +69,12 @@ class Inbound(Construct):
                 resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE
             ),
             install_latest_aws_sdk=False,
+            # Its function's logs have a retention like every other log group.
+            log_group=logs.LogGroup(
+                self,
+                "ActivateLogs",
+                retention=log_retention,
+                removal_policy=RemovalPolicy.DESTROY,
+            ),
         )
         self.activation.node.add_dependency(self.rule_set)

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from parley.adapters import keys
+from parley.core.retention import Retention
 from parley.core.settings import resource_names
 from parley.models.tables import ALL_MODELS
 
@@ -49,9 +50,43 @@ def model_schema(model: Any) -> dict[str, Any]:
     }
 
 
+def lifecycle_rules(retention: Retention) -> list[s3.LifecycleRule]:
+    """One rule per prefix of the mail bucket, from the retention table: a message's objects
+    expire with its record (the same days; the TTL is written from the same table). Long-lived
+    evidence moves to infrequent access after a month; unfinished uploads go after a day."""
+    rules = [
+        s3.LifecycleRule(
+            id="incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+        )
+    ]
+    for prefix, days in keys.expiry_days(retention).items():
+        transitions = (
+            [
+                s3.Transition(
+                    storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                    transition_after=Duration.days(30),
+                )
+            ]
+            if days > 60
+            else None
+        )
+        rules.append(
+            s3.LifecycleRule(
+                id=prefix.rstrip("/"),
+                prefix=prefix,
+                transitions=transitions,
+                expiration=Duration.days(days),
+            )
+        )
+    return rules
+
+
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, retention: Retention
+    ) -> None:
         super().__init__(scope, construct_id)
+        self.retention = retention
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -59,7 +94,7 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(retention.access_logs))],
         )
         self.bucket = s3.Bucket(
             self,
@@ -71,24 +106,7 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="mail/",
-            # Raw mail and what was derived from it are evidence for disputes for two years,
-            # in cold storage after the first month.
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id=prefix.rstrip("/"),
-                    prefix=prefix,
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=Duration.days(30),
-                        )
-                    ],
-                    expiration=Duration.days(730),
-                )
-                for prefix in (keys.RAW, keys.MESSAGES)
-            ]
-            # Files uploaded for the message center are copied into their message when sent.
-            + [s3.LifecycleRule(id="uploads", prefix=keys.UPLOADS, expiration=Duration.days(2))],
+            lifecycle_rules=lifecycle_rules(retention),
         )
         names = resource_names(prefix)
         self.tables: dict[str, dynamodb.Table] = {}

@@ -5,13 +5,39 @@ reads them, the stack's lifecycle rules and IAM grants all take their prefixes f
     messages/<message id>/attachments/NNN-name  each attachment as received, decoded once at ingest
     messages/<message id>/sanitized.eml         the copy the policy rewrote (when it did)
     uploads/<kind>/<party id>/<upload id>       message-center uploads, until a message uses them
+    exports/<kind>/<party id>/<export id>.zip   a party's own archive (GDPR access)
+    holds/<kind>/<party id>.json                what identifies an erased party under a legal hold
+    audit/erasure/YYYY/MM/DD/<time>-<id>.json   erasure audit records (no personal data)
+    quarantine/                                 mail from strangers, for abuse handling
+
+Each prefix expires after the days `expiry_days` gives it (the stack's lifecycle rules).
 """
 
 from __future__ import annotations
 
+from parley.core.retention import Retention
+
 RAW = "raw/"
 MESSAGES = "messages/"
 UPLOADS = "uploads/"
+EXPORTS = "exports/"
+HOLDS = "holds/"
+AUDIT = "audit/"
+QUARANTINE = "quarantine/"
+
+
+def expiry_days(retention: Retention) -> dict[str, int]:
+    """Every prefix of the mail bucket -> days until S3 deletes its objects. A message's
+    objects live as long as its record (the TTL is written from the same `messages` days)."""
+    return {
+        RAW: retention.messages,
+        MESSAGES: retention.messages,
+        HOLDS: retention.messages,
+        UPLOADS: retention.uploads,
+        EXPORTS: retention.exports,
+        QUARANTINE: retention.quarantine,
+        AUDIT: retention.audit,
+    }
 
 
 def raw_key(ses_message_id: str, prefix: str = RAW) -> str:
@@ -33,3 +59,20 @@ def sanitized_key(message_id: str) -> str:
 
 def upload_key(kind: str, party_id: str, upload_id: str) -> str:
     return f"{UPLOADS}{kind}/{party_id}/{upload_id}"
+
+
+def export_key(kind: str, party_id: str, export_id: str) -> str:
+    return f"{EXPORTS}{kind}/{party_id}/{export_id}.zip"
+
+
+def party_prefix(prefix: str, kind: str, party_id: str) -> str:
+    """A party's folder under uploads/ or exports/ (erasure empties both)."""
+    return f"{prefix}{kind}/{party_id}/"
+
+
+def hold_key(kind: str, party_id: str) -> str:
+    return f"{HOLDS}{kind}/{party_id}.json"
+
+
+def audit_key(stamp: str, unique: str) -> str:
+    return f"{AUDIT}erasure/{stamp}-{unique}.json"

@@ -11,7 +11,7 @@ from parley.adapters.store import PartyModel
 from parley.center.access import CenterBase, Principal
 from parley.center.errors import InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULT_TEMPLATES, template_of
-from parley.core.time import now_iso
+from parley.core.time import now_iso, utcnow
 from parley.directory.registration import RegistrationError, normalize_email
 from parley.models.tables import TemplateModel
 
@@ -57,6 +57,7 @@ class Preferences(CenterBase):
             subject=subject,
             text=text,
             updated_at=now_iso(),
+            expires_at=self.svc.settings.retention.directory_expiry(utcnow()),
         )
         item.save()
         return template_of(item).as_dict()

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from parley.core.retention import Retention, RetentionError
+
 MIN_ALIAS_LOCAL_LENGTH = 12
 
 
@@ -47,6 +49,7 @@ class Settings:
     # Real SES replaces the Message-ID of what it sends; the local emulation does not.
     ses_rewrites_message_id: bool = True
     endpoint_url: str | None = None
+    retention: Retention = field(default_factory=Retention)  # days per data class
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -129,7 +132,15 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ses_rewrites_message_id=env.get("PARLEY_SES_REWRITES_MESSAGE_ID", "true").lower()
         not in {"false", "0", "no"},
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        retention=_retention(env),
     ).validate()
+
+
+def _retention(env: Mapping[str, str]) -> Retention:
+    try:
+        return Retention.from_json(env.get("PARLEY_RETENTION", ""))
+    except RetentionError as exc:
+        raise SettingsError(f"PARLEY_RETENTION: {exc}") from exc
 
 
 def resource_names(prefix: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from parley.adapters.store import AliasModel, OrderModel, PairModel, PartyModel, Store
 from parley.core.ids import LOCALE_FORMAT, ORDER_ID_FORMAT, PARTY_ID_FORMAT, pair_id_of, party_key
-from parley.core.time import now_iso
+from parley.core.time import now_iso, utcnow
 from parley.directory.aliases import new_alias
 
 
@@ -141,9 +141,16 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
         )
 
     now = now_iso()
+    expires = store.settings.retention.directory_expiry(utcnow())
     with store.transaction() as tx:
         for kind, info, existing in (("seller", seller, seller_item), ("buyer", buyer, buyer_item)):
-            if existing is None:
+            if existing is not None:  # a new order keeps the party for another period
+                tx.update(
+                    existing,
+                    actions=[PartyModel.expires_at.set(expires)],
+                    condition=PartyModel.party_key.exists(),
+                )
+            else:
                 tx.save(
                     PartyModel(
                         party_key(kind, info.party_id),
@@ -154,12 +161,20 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
                         locale=info.locale,
                         fulfillment=reg.seller_fulfillment if kind == "seller" else None,
                         created_at=now,
+                        expires_at=expires,
                     ),
                     condition=PartyModel.party_key.does_not_exist(),
                 )
-        if pair is None:
+        if pair is None or pair.erased_at:  # an erased pair's aliases never come back
             pair = _new_pair(
-                store, tx, seller.party_id, buyer.party_id, reg.order_id, {reg.order_id}, now
+                store,
+                tx,
+                seller.party_id,
+                buyer.party_id,
+                reg.order_id,
+                {reg.order_id},
+                now,
+                replaces_erased=pair is not None,
             )
         else:
             tx.update(
@@ -167,9 +182,16 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
                 actions=[
                     PairModel.order_ids.add({reg.order_id}),
                     PairModel.latest_order_id.set(reg.order_id),
+                    PairModel.expires_at.set(expires),
                 ],
                 condition=PairModel.pair_id.exists(),
             )
+            for alias in (pair.buyer_alias, pair.seller_alias):
+                tx.update(
+                    AliasModel(alias),
+                    actions=[AliasModel.expires_at.set(expires)],
+                    condition=AliasModel.pair_id == pair_id,
+                )
         tx.save(
             OrderModel(
                 reg.order_id,
@@ -178,6 +200,7 @@ def _register_once(store: Store, reg: OrderRegistration) -> RegisteredOrder:
                 buyer_id=buyer.party_id,
                 delivered_on=reg.delivered_on,
                 created_at=now,
+                expires_at=expires,
             ),
             condition=OrderModel.order_id.does_not_exist(),
         )
@@ -206,13 +229,23 @@ def open_inquiry(store: Store, seller_id: str, buyer_id: str) -> tuple[PairModel
         buyer_id=buyer_id,
         kind="inquiry",
         created_at=now,
+        expires_at=store.settings.retention.directory_expiry(utcnow()),
     )
     for _attempt in range(3):
         pair = store.get(PairModel, pair_id)
         try:
             with store.transaction() as tx:
-                if pair is None:
-                    pair = _new_pair(store, tx, seller_id, buyer_id, inquiry.order_id, None, now)
+                if pair is None or pair.erased_at:
+                    pair = _new_pair(
+                        store,
+                        tx,
+                        seller_id,
+                        buyer_id,
+                        inquiry.order_id,
+                        None,
+                        now,
+                        replaces_erased=pair is not None,
+                    )
                 tx.save(inquiry, condition=OrderModel.order_id.does_not_exist())
         except TransactWriteError as exc:  # a concurrent first contact created the pair
             last = exc
@@ -241,9 +274,14 @@ def _new_pair(
     latest_order_id: str,
     order_ids: set[str] | None,
     now: str,
+    *,
+    replaces_erased: bool = False,
 ) -> PairModel:
-    """A new pair and its two aliases, each written only if absent (no second alias ever)."""
+    """A new pair and its two aliases, each written only if absent (no second alias ever).
+
+    After an erasure the pair comes back with fresh aliases; the erased ones stay dead."""
     pair_id = pair_id_of(seller_id, buyer_id)
+    expires = store.settings.retention.directory_expiry(utcnow())
     pair = PairModel(
         pair_id,
         seller_id=seller_id,
@@ -253,11 +291,17 @@ def _new_pair(
         order_ids=order_ids,
         latest_order_id=latest_order_id,
         created_at=now,
+        expires_at=expires,
     )
-    tx.save(pair, condition=PairModel.pair_id.does_not_exist())
+    tx.save(
+        pair,
+        condition=PairModel.erased_at.exists()
+        if replaces_erased
+        else PairModel.pair_id.does_not_exist(),
+    )
     for side, alias in (("buyer", pair.buyer_alias), ("seller", pair.seller_alias)):
         tx.save(
-            AliasModel(alias, pair_id=pair_id, side=side, created_at=now),
+            AliasModel(alias, pair_id=pair_id, side=side, created_at=now, expires_at=expires),
             condition=AliasModel.alias.does_not_exist(),
         )
     return pair

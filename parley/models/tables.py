@@ -26,6 +26,8 @@ from parley.core.settings import Settings
 TERMINAL_STATUSES = frozenset(
     {"delivered", "delivered_sanitized", "blocked", "rejected", "dead_lettered"}
 )
+# What an erased alias points to: no pair, so mail to it is rejected as an unknown alias.
+ERASED_PAIR = "#erased"
 
 
 class PartyModel(Model):
@@ -50,6 +52,7 @@ class PartyModel(Model):
     sanitized_critical = NumberAttribute(default=0)  # sellers: critical messages we cleaned
     complaints = NumberAttribute(default=0)  # sellers: recipients who marked them as spam
     created_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # directory retention after the latest order
 
     def messaging_enabled(self) -> bool:
         """Sellers who ship themselves get buyer messages unless they turn them off; sellers
@@ -73,6 +76,8 @@ class PairModel(Model):
     order_ids = UnicodeSetAttribute(null=True)
     latest_order_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # directory retention after the latest order
+    erased_at = UnicodeAttribute(null=True)  # a party was erased: its aliases are dead
 
 
 class AliasModel(Model):
@@ -85,6 +90,10 @@ class AliasModel(Model):
     pair_id = UnicodeAttribute()
     side = UnicodeAttribute()  # "buyer" or "seller": whose alias this is
     created_at = UnicodeAttribute()
+    # Erased: pair_id is ERASED_PAIR and there is no expiry, so the alias is never handed out
+    # again (the item keeps nothing but the random string).
+    erased_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class SellerOrdersIndex(GlobalSecondaryIndex["OrderModel"]):
@@ -125,6 +134,7 @@ class OrderModel(Model):
     open_clock_id = UnicodeAttribute(null=True)  # the conversation's running response clock
     blocked_ids = UnicodeSetAttribute(null=True)  # the seller's messages the policy blocked
     created_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # directory retention
 
     by_seller = SellerOrdersIndex()
     by_buyer = BuyerOrdersIndex()
@@ -206,6 +216,10 @@ class MessageModel(Model):
     feedback_at = UnicodeAttribute(null=True)
     message_type = UnicodeAttribute(null=True)  # a typed message from the API, e.g. "invoice"
     redirected_to_support = BooleanAttribute(default=False)
+    # Expires with its objects (raw mail, messages/<id>/...): the same retention, see
+    # parley.core.retention; a rewritten or held object moves both.
+    expires_at = TTLAttribute(null=True)
+    erased_at = UnicodeAttribute(null=True)  # a party of it was erased
 
     by_order = OrderIndex()
     by_stage = StageIndex()
@@ -282,6 +296,7 @@ class ClockModel(Model):
     response_seconds = NumberAttribute(null=True)
     late = BooleanAttribute(null=True)
     running = NumberAttribute(null=True)  # only on the "#running" counter item
+    expires_at = TTLAttribute(null=True)  # clocks retention after the message it waits on
 
     by_due = DueIndex()
     by_seller = SellerIndex()
@@ -300,6 +315,7 @@ class TemplateModel(Model):
     subject = UnicodeAttribute()
     text = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)  # directory retention after the last change
 
 
 class CounterModel(Model):

@@ -125,6 +125,8 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
         stage="ingest",
         raw_key=keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix),
         message_type=mail.message_type,
+        # The raw mail was stored just now: record and objects expire together.
+        expires_at=svc.settings.retention.message_expiry(utcnow()),
     )
     if svc.store.create(record, MessageModel.message_id):
         return record

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from parley.adapters.store import MessageModel, Store, ThreadIdModel
 from parley.core.time import utcnow
-
-THREAD_ID_RETENTION = timedelta(days=730)
 
 
 def thread_key(pair_id: str, rfc_id: str) -> str:
@@ -42,7 +39,7 @@ def remember(
 ) -> None:
     """Record both directions: the sender's id -> what the recipient sees, and back."""
     assert record.pair_id and record.direction
-    expires = utcnow() + THREAD_ID_RETENTION
+    expires = store.settings.retention.thread_id_expiry(utcnow())
     recipient_side = "seller" if sender_side == "buyer" else "buyer"
     items = []
     if record.rfc_message_id:

@@ -80,6 +80,7 @@ def start(
             subject=(record.subject or "")[:200],
             message_ids=[record.message_id],
             shard=shard_of(clock_id),
+            expires_at=store.settings.retention.clock_expiry(received),
         )
         stage, at = schedule(clock.received_at, clock.deadline_at, set(), config)
         clock.next_due_at = at
