@@ -28,6 +28,60 @@ class BlobStore:
             ServerSideEncryption="AES256",
         )
 
+    def keys(self, prefix: str) -> list[str]:
+        """Every object key under a prefix (erasure and export walk a message's folder)."""
+        found: list[str] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            found += [str(item["Key"]) for item in page.get("Contents", [])]
+        return found
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def delete(self, keys: list[str]) -> int:
+        """Delete the objects that exist; how many did."""
+        present = [key for key in keys if key and self.exists(key)]
+        self._delete(present)
+        return len(present)
+
+    def delete_prefix(self, prefix: str) -> int:
+        found = self.keys(prefix)
+        self._delete(found)
+        return len(found)
+
+    def _delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            if batch:
+                self._s3.delete_objects(Bucket=self._bucket, Delete={"Objects": batch})
+
+    def refresh(self, key: str, metadata: dict[str, str]) -> bool:
+        """Copy an object onto itself with added metadata: its lifecycle starts again today
+        (a legal hold keeps evidence one full retention period from the hold)."""
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                return False
+            raise
+        self._s3.copy_object(
+            Bucket=self._bucket,
+            Key=key,
+            CopySource={"Bucket": self._bucket, "Key": key},
+            MetadataDirective="REPLACE",
+            Metadata={**dict(head.get("Metadata") or {}), **metadata},
+            ContentType=str(head.get("ContentType") or "application/octet-stream"),
+            ServerSideEncryption="AES256",
+        )
+        return True
+
     def get_with_metadata(self, key: str) -> tuple[bytes, str, dict[str, str]]:
         """Bytes, content type and user metadata (uploads carry their file name there)."""
         try:

@@ -14,10 +14,12 @@ from parley.core.settings import Settings
 from parley.models.tables import (
     AliasModel,
     ClockModel,
+    CounterModel,
     MessageModel,
     OrderModel,
     PairModel,
     PartyModel,
+    TemplateModel,
     ThreadIdModel,
     bind_models,
 )
@@ -85,6 +87,45 @@ class Store:
     def transaction(self) -> TransactWrite:
         connection = Connection(region=self.settings.region, host=self.settings.endpoint_url)
         return TransactWrite(connection=connection)
+
+    def orders_of(self, kind: str, party_id: str) -> Iterator[OrderModel]:
+        """A seller's or a buyer's conversations (orders and inquiries), oldest first."""
+        index = OrderModel.by_seller if kind == "seller" else OrderModel.by_buyer
+        return iter(index.query(party_id))
+
+    def delete(self, item: Model) -> None:
+        item.delete()
+
+    def delete_existing(self, model: type[M], keys: Iterable[str]) -> int:
+        """Delete the items of these keys that exist; how many did."""
+        found = self.batch_get(model, keys)
+        for item in found:
+            item.delete()
+        return len(found)
+
+    def delete_counters_mentioning(self, values: Iterable[str]) -> int:
+        """Rate-limit counters are keyed by alias and sender address; they live two hours
+        (DynamoDB's TTL may take up to two days to remove them), so the table is small."""
+        wanted = [v for v in values if v]
+        if not wanted:
+            return 0
+        condition = None
+        for value in wanted:
+            clause = CounterModel.key.contains(f"|{value}#")
+            condition = clause if condition is None else condition | clause
+        found = list(CounterModel.scan(filter_condition=condition))
+        for item in found:
+            item.delete()
+        return len(found)
+
+    def templates_of(self, seller_id: str) -> list[TemplateModel]:
+        return list(TemplateModel.query(seller_id))
+
+    def delete_templates(self, seller_id: str) -> int:
+        found = self.templates_of(seller_id)
+        for item in found:
+            item.delete()
+        return len(found)
 
     def messages_of_order(self, order_id: str) -> Iterator[MessageModel]:
         return iter(MessageModel.by_order.query(order_id))

@@ -110,6 +110,9 @@ class CenterBase:
     def _parties(self, pair: PairModel) -> tuple[PartyModel, PartyModel]:
         seller = self.store.get(PartyModel, party_key("seller", pair.seller_id), consistent=False)
         buyer = self.store.get(PartyModel, party_key("buyer", pair.buyer_id), consistent=False)
+        if pair.erased_at:  # the other party's history stays readable without the erased one
+            seller = seller or _erased("seller", pair.seller_id)
+            buyer = buyer or _erased("buyer", pair.buyer_id)
         if seller is None or buyer is None:
             raise NotFound("the conversation's parties are not registered")
         return seller, buyer
@@ -137,6 +140,13 @@ class CenterBase:
     @staticmethod
     def _upload_key(who: Principal, upload_id: str) -> str:
         return keys.upload_key(who.kind, who.party_id, upload_id)
+
+
+def _erased(kind: str, party_id: str) -> PartyModel:
+    """Stands in for an erased party: no name, no address."""
+    return PartyModel(
+        party_key(kind, party_id), kind=kind, party_id=party_id, name="", email="", created_at=""
+    )
 
 
 def first_name(name: str) -> str:

@@ -152,7 +152,9 @@ class Reading(CenterBase):
                     "content_type": item.content_type,
                     "size": int(item.size),
                     "removed_by": item.removed_by,
-                    "download_url": self.svc.blobs.download_url(item.key, name, DOWNLOAD_SECONDS),
+                    "download_url": self.svc.blobs.download_url(item.key, name, DOWNLOAD_SECONDS)
+                    if item.key  # an erased file has no object any more
+                    else None,
                 }
             )
         return view

@@ -31,7 +31,7 @@ sellers_app = typer.Typer(help="Sellers' figures.", no_args_is_help=True)
 app.add_typer(sellers_app, name="sellers")
 
 EnvFile = Annotated[Path, typer.Option("--env-file", help="Settings written by `parley dev`.")]
-DEFAULT_ENV_FILE = Path("var/dev.env")
+DEFAULT_ENV_FILE: Path = Path("var/dev.env")
 
 
 def fail(message: str) -> NoReturn:
@@ -502,6 +502,11 @@ def demo() -> None:
     if wrong:
         fail("; ".join(f"{s.title}: expected {s.expected}, got {s.status}" for s in wrong))
     typer.echo("demo: every step ended as expected.")
+
+
+from parley.cli.parties import parties_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(parties_app, name="parties")
 
 
 def main() -> None:

@@ -32,4 +32,4 @@ def replacements_for(who: PartyModel, alias: str) -> dict[str, str]:
     addresses = {who.email, *(who.authorized_senders or set())}
     if who.notification_email:
         addresses.add(who.notification_email)
-    return {address.lower(): alias for address in addresses}
+    return {address.lower(): alias for address in addresses if address}  # erased: none

@@ -1,0 +1,253 @@
+"""A party's rights on the emulated account: export everything stored about them, then erase
+it; afterwards no object and no item holds their name or address, the other party's history
+still reads, their aliases are dead for good and erasing again finds nothing new."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from parley.adapters.store import MessageModel, PairModel
+from parley.center.service import MessageCenter, Principal
+from parley.core.settings import resource_names
+from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+from parley.ops.erase import ErasureError, erase_party
+from parley.ops.export import export_party, request_export
+from parley.pipeline.common import message_id_for
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, REGION, SELLER_EMAIL, Aws
+from tests.support.mail import mail, wire
+
+BUYER_NAME = "Bob Buyer"
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"photo of Bob's broken mug"
+INVOICE = b"%PDF-1.4 invoice for Bob Buyer, 1 Main St"
+
+
+def _with_file(message: EmailMessage, data: bytes, kind: str, name: str) -> bytes:
+    maintype, subtype = kind.split("/")
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return wire(message)
+
+
+@pytest.fixture
+def exchanged(aws: Aws, order: Any) -> dict[str, str]:
+    """Bob asks with a photo, the seller answers with an invoice, the seller's promotion is
+    blocked, Bob thanks; every stage ran."""
+    ids: dict[str, str] = {}
+    question = mail(
+        BUYER_EMAIL,
+        order.seller_alias,
+        f"Broken mug {ORDER_ID}",
+        "Hello, the mug arrived broken. Bob Buyer, bob@example.net",
+        name=BUYER_NAME,
+        message_id="<q1@mail.example.net>",
+    )
+    ses, _ = aws.ingest(
+        _with_file(question, PHOTO, "image/png", "bob-mug.png"),
+        [order.seller_alias],
+        mail_from=BUYER_EMAIL,
+    )
+    ids["question"] = message_id_for(ses, order.seller_alias)
+    aws.drain()
+    reply = mail(
+        SELLER_EMAIL,
+        order.buyer_alias,
+        f"Re: Broken mug {ORDER_ID}",
+        "Dear Bob Buyer, sorry! A refund is on its way; the invoice is attached.",
+        name="Shop",
+        In_Reply_To="<q1@mail.example.net>",
+    )
+    ses, _ = aws.ingest(
+        _with_file(reply, INVOICE, "application/pdf", "invoice-bob.pdf"),
+        [order.buyer_alias],
+        mail_from=SELLER_EMAIL,
+    )
+    ids["reply"] = message_id_for(ses, order.buyer_alias)
+    aws.drain()
+    promo = mail(SELLER_EMAIL, order.buyer_alias, "New collection", "Bob, have a look!")
+    ses, _ = aws.ingest(wire(promo), [order.buyer_alias], mail_from=SELLER_EMAIL)
+    ids["promo"] = message_id_for(ses, order.buyer_alias)
+    aws.drain()
+    thanks = mail(
+        BUYER_EMAIL,
+        order.seller_alias,
+        f"Re: Broken mug {ORDER_ID}",
+        "Thank you! Bob",
+        name=BUYER_NAME,
+    )
+    ses, _ = aws.ingest(wire(thanks), [order.seller_alias], mail_from=BUYER_EMAIL)
+    ids["thanks"] = message_id_for(ses, order.seller_alias)
+    aws.drain()
+    statuses = {k: MessageModel.get(v).status for k, v in ids.items()}
+    assert statuses == {
+        "question": "delivered",
+        "reply": "delivered",
+        "promo": "blocked",
+        "thanks": "delivered",
+    }
+    return ids
+
+
+def _readable(data: bytes) -> str:
+    """The bytes as stored and, for mail, every header and text part decoded."""
+    text = data.decode("utf-8", "replace")
+    if b"\nSubject:" in data or data.startswith((b"From:", b"Subject:", b"MIME-Version:")):
+        parsed = message_from_bytes(data, policy=email_policy.default)
+        for part in parsed.walk():
+            text += "\n" + "\n".join(f"{k}: {v}" for k, v in part.items())
+            if not part.is_multipart():
+                try:
+                    content = part.get_content()
+                except (LookupError, ValueError):
+                    continue
+                text += "\n" + (content if isinstance(content, str) else content.decode("latin-1"))
+    return text
+
+
+def _everything(aws: Aws) -> dict[str, str]:
+    """Every object of the bucket and every item of every table, readable."""
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = aws.env["PARLEY_BUCKET"]
+    found: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            data = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            found[f"s3:{item['Key']}"] = _readable(data)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for table in resource_names("parley-test").values():
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for index, item in enumerate(page["Items"]):
+                found[f"{table}:{index}:{json.dumps(item)[:60]}"] = json.dumps(item)
+    return found
+
+
+def _mentions(found: dict[str, str], *needles: str) -> list[str]:
+    return [
+        where
+        for where, text in found.items()
+        if any(n in text or n.lower() in text.lower() for n in needles if "@" in n)
+        or any(n in text for n in needles if "@" not in n)
+    ]
+
+
+def test_export_holds_every_message_as_sent_and_received_with_files(
+    aws: Aws, order: Any, exchanged: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "bob.zip"
+    summary = export_party(aws.services, "buyer:B1", target)
+    assert summary["messages"] == 3  # the blocked promotion never reached Bob
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        assert {f["file"] for f in manifest["files"]} == set(names) - {"manifest.json"}
+        party = json.loads(archive.read("party.json"))
+        assert (party["email"], party["name"]) == (BUYER_EMAIL, BUYER_NAME)
+        aliases = json.loads(archive.read("aliases.json"))
+        assert aliases[0]["my_alias"] == order.buyer_alias
+        conversation = json.loads(archive.read(f"conversations/{ORDER_ID}/conversation.json"))
+        by_id = {m["message_id"]: m for m in conversation["messages"]}
+        assert set(by_id) == {exchanged["question"], exchanged["reply"], exchanged["thanks"]}
+        question = by_id[exchanged["question"]]
+        assert b"the mug arrived broken" in archive.read(question["files"]["as_sent"])
+        assert archive.read(question["attachments"][0]["file"]) == PHOTO
+        reply = by_id[exchanged["reply"]]
+        received = message_from_bytes(
+            archive.read(reply["files"]["as_received"]), policy=email_policy.default
+        )
+        assert "A refund is on its way" in _readable(received.as_bytes())
+        assert archive.read(reply["attachments"][0]["file"]) == INVOICE
+        # what the seller sent is exported as delivered: never the seller's real address
+        everything = b"".join(archive.read(n) for n in names)
+        assert SELLER_EMAIL.encode() not in everything
+        assert json.loads(archive.read("clocks.json"))  # Bob's question started a clock
+
+
+def test_the_message_center_offers_the_export_as_an_expiring_link(
+    aws: Aws, order: Any, exchanged: dict[str, str]
+) -> None:
+    result = request_export(aws.services, Principal("buyer", "B1"))
+    assert result["status"] == "ready" and result["expires_in"] == 3600
+    assert "Expires=" in result["download_url"] and "exports/buyer/B1/" in result["download_url"]
+    key = f"exports/buyer/B1/{result['export_id']}.zip"
+    data = aws.services.blobs.get(key)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "manifest.json" in archive.namelist()
+
+
+def test_erasure_leaves_no_trace_of_the_buyer_and_the_seller_history_readable(
+    aws: Aws, order: Any, exchanged: dict[str, str]
+) -> None:
+    before = _everything(aws)
+    assert _mentions(before, BUYER_EMAIL, BUYER_NAME, "Bob")  # the test can see them
+    report = erase_party(aws.services, "buyer:B1", operator="privacy-team").as_dict()
+    erased = report["erased"]
+    assert erased["party"] == 1 and erased["messages_sent"] == 2
+    assert erased["messages_received"] == 2 and erased["aliases"] == 2
+    assert erased["attachments"] == 2 and erased["objects_redacted"] >= 1
+    # Then nothing anywhere names Bob or holds his address
+    after = _everything(aws)
+    assert _mentions(after, BUYER_EMAIL, BUYER_NAME, "Bob") == []
+    # The audit record says who, when and how many, without personal data
+    audit = json.loads(aws.services.blobs.get(report["audit"]))
+    assert audit["party"] == "buyer:B1" and audit["operator"] == "privacy-team"
+    assert audit["erased"] == erased
+    # The seller still reads their own words, with Bob taken out
+    center = MessageCenter(aws.services)
+    seller = center.conversation_messages(Principal("seller", "S1"), ORDER_ID)["messages"]
+    own = {m["message_id"]: m for m in seller if m["sent_by_me"]}
+    assert "A refund is on its way" in own[exchanged["reply"]]["text"]
+    assert "[erased]" in own[exchanged["reply"]]["text"]
+    assert own[exchanged["promo"]]["status"] == "blocked"
+    theirs = [m for m in seller if not m["sent_by_me"]]
+    assert theirs and all(m["text"] == "" and m["subject"] == "" for m in theirs)
+
+
+def test_after_erasure_the_aliases_are_dead_and_never_come_back(
+    aws: Aws, order: Any, exchanged: dict[str, str]
+) -> None:
+    erase_party(aws.services, "buyer:B1")
+    # mail to the old alias is rejected as an unknown alias
+    late = mail(SELLER_EMAIL, order.buyer_alias, f"About {ORDER_ID}", "Still there?")
+    ses, _ = aws.ingest(wire(late), [order.buyer_alias], mail_from=SELLER_EMAIL)
+    aws.drain()
+    rejected = MessageModel.get(message_id_for(ses, order.buyer_alias))
+    assert (rejected.status, rejected.reason) == ("rejected", "unknown-alias")
+    # erasing again finds nothing new
+    again = erase_party(aws.services, "buyer:B1").as_dict()
+    assert again["nothing_new"] is True and not any(again["erased"].values())
+    # Bob registering a new order with the same seller gets fresh aliases
+    new = register_order(
+        aws.services.store,
+        OrderRegistration(
+            "123-7654321-7654321",
+            PartyInfo("S1", "Shop", SELLER_EMAIL, "en-US"),
+            PartyInfo("B1", BUYER_NAME, BUYER_EMAIL, "de-DE"),
+        ),
+    )
+    assert {new.buyer_alias, new.seller_alias}.isdisjoint({order.buyer_alias, order.seller_alias})
+    assert PairModel.get(new.pair_id).erased_at is None
+
+
+def test_a_legal_hold_keeps_the_orders_evidence_until_released(
+    aws: Aws, order: Any, exchanged: dict[str, str]
+) -> None:
+    with pytest.raises(ErasureError, match="not orders of buyer:B1"):
+        erase_party(aws.services, "buyer:B1", keep_evidence_for=["999-9999999-9999999"])
+    report = erase_party(aws.services, "buyer:B1", keep_evidence_for=[ORDER_ID]).as_dict()
+    assert list(report["held_orders"]) == [ORDER_ID]
+    assert report["erased"]["party"] == 1 and report["erased"]["messages_sent"] == 0
+    question = MessageModel.get(exchanged["question"])
+    raw = aws.services.blobs.get(question.raw_key)
+    assert b"the mug arrived broken" in raw  # the evidence is whole
+    # Lifting the hold (erasing without it) finishes the job with what the hold kept
+    lifted = erase_party(aws.services, "buyer:B1").as_dict()
+    assert lifted["erased"]["messages_sent"] == 2 and lifted["held_orders"] == {}
+    assert _mentions(_everything(aws), BUYER_EMAIL, BUYER_NAME, "Bob") == []
