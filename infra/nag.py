@@ -85,6 +85,13 @@ def acknowledge_findings(
     )
     ack(
         stack,
+        [f"AwsSolutions-IAM5[Resource::{mail}/exports/*]"],
+        "A party's own export (POST /me/export) is one key under exports/<party>/<random id>; "
+        "the API function may read and write that prefix only (and list only under it, so a "
+        "missing export is a 404).",
+    )
+    ack(
+        stack,
         ["AwsSolutions-APIG2"],
         "API Gateway checks the Authorization header; bodies are validated by the handler "
         "against the pydantic models the OpenAPI document is generated from (422 naming the "

@@ -263,8 +263,17 @@ class Marketplace(Construct):
                 actions=["s3:GetObject", "s3:PutObject"],
                 resources=[
                     storage.bucket.arn_for_objects(f"{prefix}*")
-                    for prefix in (RAW_PREFIX, keys.MESSAGES, keys.UPLOADS)
+                    for prefix in (RAW_PREFIX, keys.MESSAGES, keys.UPLOADS, keys.EXPORTS)
                 ],
+            )
+        )
+        # The party's own export (POST /me/export) is looked up by key: listing only under
+        # exports/ lets a missing or expired one answer 404 instead of S3's 403.
+        api_fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[storage.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{keys.EXPORTS}*"]}},
             )
         )
         filter_queue.grant_send_messages(api_fn)

@@ -307,6 +307,24 @@ def patch_settings(body: SettingsPatch) -> dict[str, Any]:
     return center().update_settings(caller(), body.model_dump(exclude_unset=True))
 
 
+@app.post("/me/export", tags=["privacy"], status_code=201)
+def export_me() -> Response[Any]:
+    """Everything stored about the caller (GDPR access): a .zip with a manifest, offered by
+    a link that expires in an hour; the archive itself goes after the exports retention."""
+    from parley.ops.export import request_export
+
+    result = request_export(default_services(), caller())
+    return Response(status_code=201, content_type="application/json", body=result)
+
+
+@app.get("/me/export/<export_id>", tags=["privacy"])
+def export_link(export_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> dict[str, Any]:
+    """A fresh link to an export the caller asked for, while it is kept."""
+    from parley.ops.export import download
+
+    return download(default_services(), caller(), export_id)
+
+
 def unsupported_body(event: dict[str, Any]) -> dict[str, Any] | None:
     """Bodies are JSON or nothing; anything else is refused before the validator parses it."""
     if not event.get("body"):

@@ -23,7 +23,7 @@ from pynamodb.models import Model
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import ClockModel, MessageModel, PairModel, PartyModel
 from parley.center.access import Principal
-from parley.center.errors import CenterError
+from parley.center.errors import CenterError, NotFound
 from parley.center.reading import Reading
 from parley.core.time import now_iso, parse_iso
 from parley.mail.parsing import safe_file_name
@@ -243,7 +243,10 @@ def request_export(svc: Services, who: Principal) -> dict[str, Any]:
     expires (the object itself goes after the exports retention)."""
     buffer = io.BytesIO()
     export_id = uuid.uuid4().hex
-    summary = export_party(svc, f"{who.kind}:{who.party_id}", buffer)
+    try:
+        summary = export_party(svc, f"{who.kind}:{who.party_id}", buffer)
+    except ExportError as exc:
+        raise NotFound(str(exc)) from exc
     key = export_key(who, export_id)
     svc.blobs.put(key, buffer.getvalue(), "application/zip")
     return {**download(svc, who, export_id), "summary": summary}
@@ -255,8 +258,8 @@ def export_key(who: Principal, export_id: str) -> str:
 
 def download(svc: Services, who: Principal, export_id: str) -> dict[str, Any]:
     key = export_key(who, export_id)
-    if not svc.blobs.exists(key):
-        raise ExportError(f"no export {export_id}")
+    if key not in svc.blobs.keys(key):  # a listing: the API may list only under exports/
+        raise NotFound(f"no export {export_id}", field="export_id")
     return {
         "export_id": export_id,
         "status": "ready",

@@ -182,6 +182,29 @@ def test_the_message_center_offers_the_export_as_an_expiring_link(
         assert "manifest.json" in archive.namelist()
 
 
+def test_post_me_export_answers_with_a_link_and_get_renews_it_for_the_caller_only(
+    aws: Aws, order: Any, exchanged: dict[str, str]
+) -> None:
+    from devstack.api_server import rest_event
+    from devstack.lambda_runtime import LocalContext
+    from functions.api.handler import handler
+
+    def call(method: str, path: str, party: str) -> tuple[int, Any]:
+        claims = {"custom:party": party, "sub": party}
+        event = rest_event(method, path, {"Content-Type": "application/json"}, None, claims)
+        result = handler(event, LocalContext("api"))
+        return result["statusCode"], json.loads(result.get("body") or "null")
+
+    status, created = call("POST", "/me/export", "buyer:B1")
+    assert status == 201 and created["summary"]["messages"] == 3
+    status, again = call("GET", f"/me/export/{created['export_id']}", "buyer:B1")
+    assert status == 200 and again["download_url"]
+    status, _ = call("GET", f"/me/export/{created['export_id']}", "seller:S1")
+    assert status == 404  # somebody else's export does not exist for them
+    status, _ = call("POST", "/me/export", "buyer:NOBODY")
+    assert status == 404
+
+
 def test_erasure_leaves_no_trace_of_the_buyer_and_the_seller_history_readable(
     aws: Aws, order: Any, exchanged: dict[str, str]
 ) -> None:
