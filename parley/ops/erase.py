@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import (
     ClockModel,
@@ -118,7 +119,7 @@ class Erasure:
 
 
 def hold_key(party: Party) -> str:
-    return f"holds/{party.kind}/{party.party_id}.json"
+    return keys.hold_key(party.kind, party.party_id)
 
 
 def erase_party(
@@ -155,8 +156,12 @@ def erase_party(
         _erase_pair(svc, pair_id, moment, report.counts)
     if identity is not None:
         report.counts["counters"] += svc.store.delete_counters_mentioning(identity.addresses)
-    report.counts["uploads"] += svc.blobs.delete_prefix(f"uploads/{party.kind}/{party.party_id}/")
-    report.counts["exports"] += svc.blobs.delete_prefix(f"exports/{party.kind}/{party.party_id}/")
+    report.counts["uploads"] += svc.blobs.delete_prefix(
+        keys.party_prefix(keys.UPLOADS, party.kind, party.party_id)
+    )
+    report.counts["exports"] += svc.blobs.delete_prefix(
+        keys.party_prefix(keys.EXPORTS, party.kind, party.party_id)
+    )
     if party.kind == "seller":
         report.counts["templates"] += svc.store.delete_templates(party.party_id)
     _write_hold(svc, party, identity, report.held, hold)
@@ -192,7 +197,7 @@ def _erase_message(
         return
     sent = (record.direction or "").startswith(party.kind)
     blobs = svc.blobs
-    counts["objects_deleted"] += blobs.delete_prefix(f"messages/{record.message_id}/")
+    counts["objects_deleted"] += blobs.delete_prefix(keys.message_prefix(record.message_id))
     _forget_thread_ids(svc, record, counts)
     actions: list[Any] = [
         MessageModel.erased_at.set(iso(utcnow())),
@@ -335,8 +340,8 @@ def _hold(
         return str(previous[records[0].order_id])
     expiry = svc.settings.retention.message_expiry(utcnow())
     for record in records:
-        keys = [record.raw_key, *svc.blobs.keys(f"messages/{record.message_id}/")]
-        for key in keys:
+        stored = [record.raw_key, *svc.blobs.keys(keys.message_prefix(record.message_id))]
+        for key in stored:
             svc.blobs.refresh(key, {"legal-hold-until": until})
         svc.store.update(record, [MessageModel.expires_at.set(expiry)])
     return until
@@ -374,7 +379,7 @@ def _write_hold(
 
 def _audit(svc: Services, report: Erasure, operator: str, moment: datetime) -> str:
     """Who was erased (the marketplace's id), by whom, when, how many items of each class."""
-    key = f"audit/erasure/{moment:%Y/%m/%d}/{moment:%H%M%S}-{uuid.uuid4().hex[:12]}.json"
+    key = keys.audit_key(f"{moment:%Y/%m/%d/%H%M%S}", uuid.uuid4().hex[:12])
     body = {
         "action": "erase",
         "party": report.party,

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pynamodb.attributes import MapAttribute
 from pynamodb.models import Model
 
+from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import ClockModel, MessageModel, PairModel, PartyModel
 from parley.center.access import Principal
@@ -253,7 +254,7 @@ def request_export(svc: Services, who: Principal) -> dict[str, Any]:
 
 
 def export_key(who: Principal, export_id: str) -> str:
-    return f"exports/{who.kind}/{who.party_id}/{export_id}.zip"
+    return keys.export_key(who.kind, who.party_id, export_id)
 
 
 def download(svc: Services, who: Principal, export_id: str) -> dict[str, Any]:
