@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -32,7 +33,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.12"
-PLATFORM = "manylinux2014_aarch64"
+# Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): wheels built for glibc up to
+# 2.34 run there (some libraries, pillow-heif among them, ship only manylinux_2_28 wheels).
+PLATFORMS = (
+    "manylinux2014_aarch64",
+    "manylinux_2_24_aarch64",
+    "manylinux_2_28_aarch64",
+    "manylinux_2_34_aarch64",
+)
 FIRST_PARTY = ("parley", "functions")
 # Never shipped: the command line and the local stack are for people, not for Lambda.
 NOT_SHIPPED = ("parley/cli",)
@@ -74,26 +82,42 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _imports(path: Path, module: str) -> Iterable[str]:
-    """Every module an import statement in `path` names (also `from x import submodule`)."""
+def _resolve(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".")
+    base = ".".join(parts[: len(parts) - node.level + 1])
+    return f"{base}.{node.module}" if node.module else base
+
+
+def _nodes_under(statements: Iterable[ast.stmt]) -> set[int]:
+    return {id(n) for statement in statements for n in ast.walk(statement)}
+
+
+def _imports(path: Path, module: str, *, deferred: bool = False) -> Iterable[str]:
+    """Every module an import statement in `path` names (also `from x import submodule`).
+
+    Imports under `if TYPE_CHECKING:` never run. Imports in a module-level `__getattr__`
+    (a package that loads a heavy part only when one of its names is used) are `deferred`:
+    they count only for a module that imports one of those names (see import_closure).
+    """
     tree = ast.parse(path.read_text(), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     skipped: set[int] = set()
+    lazy: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            skipped.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+            skipped |= _nodes_under(node.body)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            lazy |= _nodes_under(node.body)
     for node in ast.walk(tree):
-        if id(node) in skipped:
+        if id(node) in skipped or (id(node) in lazy) != deferred:
             continue
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - node.level + 1])
-                target = f"{base}.{node.module}" if node.module else base
-            else:
-                target = node.module or ""
+            target = _resolve(node, package)
             yield target
             yield from (f"{target}.{alias.name}" for alias in node.names)
 
@@ -104,12 +128,22 @@ class Closure:
     third_party: frozenset[str]  # top-level names of everything else (not the stdlib)
 
 
+def _third_party(names: Iterable[str]) -> set[str]:
+    tops = {name.partition(".")[0] for name in names}
+    return {
+        top
+        for top in tops
+        if top and top not in sys.stdlib_module_names and top not in (*FIRST_PARTY, "__future__")
+    }
+
+
 @cache
 def import_closure(function: str) -> Closure:
     package = f"functions.{function}"
     roots = [f"{package}.{p.stem}" for p in (ROOT / "functions" / function).glob("*.py")]
     roots = [r.removesuffix(".__init__") for r in roots]
     seen: set[str] = set()
+    deferred_done: set[str] = set()
     third: set[str] = set()
     todo = list(roots)
     while todo:
@@ -118,18 +152,22 @@ def import_closure(function: str) -> Closure:
             continue
         path = _module_file(module)
         if path is None:
-            continue  # `from package import name` where name is not a module
+            # `from package import name` where name is not a module: the package's
+            # `__getattr__` may load it, so its deferred imports count
+            parent = module.rpartition(".")[0]
+            parent_path = _module_file(parent) if parent else None
+            if parent_path is not None and parent not in deferred_done:
+                deferred_done.add(parent)
+                pending = list(_imports(parent_path, parent, deferred=True))
+                todo.extend(n for n in pending if n.partition(".")[0] in FIRST_PARTY)
+                third.update(_third_party(pending))
+            continue
         seen.add(module)
         parts = module.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parents run first
-        for name in _imports(path, module):
-            top = name.partition(".")[0]
-            if not top or top in sys.stdlib_module_names or top == "__future__":
-                continue
-            if top in FIRST_PARTY:
-                todo.append(name)
-            else:
-                third.add(top)
+        names = list(_imports(path, module))
+        todo.extend(n for n in names if n.partition(".")[0] in FIRST_PARTY)
+        third.update(_third_party(names))
     return Closure(frozenset(seen), frozenset(third))
 
 
@@ -225,8 +263,7 @@ def _pip(*args: str) -> None:
             "--quiet",
             "--disable-pip-version-check",
             *args,
-            "--platform",
-            PLATFORM,
+            *(option for platform in PLATFORMS for option in ("--platform", platform)),
             "--implementation",
             "cp",
             "--python-version",
@@ -274,9 +311,10 @@ def _code_files(function: str) -> list[Path]:
 
 
 def _fingerprint(function: str, requirements: list[str]) -> str:
-    parts = [f"{PLATFORM} {PYTHON_VERSION}".encode(), *(r.encode() for r in requirements)]
+    parts = [f"{PLATFORMS} {PYTHON_VERSION}".encode(), *(r.encode() for r in requirements)]
     parts.append((ROOT / "requirements.lock").read_bytes())
     parts.append(",".join(sorted(SERVICES)).encode())
+    parts.append(str(_bytecode_compiler() is not None).encode())
     for path in _code_files(function):
         parts += [path.relative_to(ROOT).as_posix().encode(), path.read_bytes()]
     return _digest(*parts)
@@ -291,6 +329,48 @@ def prune_botocore(target: Path) -> None:
             shutil.rmtree(entry)
         elif entry.is_file() and entry.name not in _BOTOCORE_KEEP_FILES:
             entry.unlink()
+
+
+@cache
+def _bytecode_compiler() -> str | None:
+    """An interpreter of the runtime's version, to ship bytecode Lambda can use:
+    $PARLEY_BYTECODE_PYTHON, python3.12 on the PATH, or a pyenv-installed 3.12."""
+    candidates = [os.environ.get("PARLEY_BYTECODE_PYTHON"), shutil.which(f"python{PYTHON_VERSION}")]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{PYTHON_VERSION}.*/bin/python")
+    )
+    check = f"import sys; print('%d.%d' % sys.version_info[:2] == {PYTHON_VERSION!r})"
+    for candidate in filter(None, candidates):
+        try:
+            answer = subprocess.run(
+                [candidate, "-c", check], capture_output=True, text=True, timeout=30
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if answer.strip() == "True":
+            return candidate
+    return None
+
+
+def compile_bytecode(target: Path) -> bool:
+    """Ship `__pycache__/*.cpython-312.pyc` next to every module.
+
+    Lambda's code directory is read-only: without shipped bytecode every cold start compiles
+    each imported module from source (the relay's imports: 470 ms of CPU instead of 165 ms
+    here). Unchecked hashes, because a zip does not keep the sources' modification times
+    exactly and the package never changes once deployed. Without a python3.12 here the
+    package still works, only its cold starts are slower.
+    """
+    python = _bytecode_compiler()
+    if python is None:
+        print(f"bundling: no python{PYTHON_VERSION} found, shipping no bytecode", file=sys.stderr)
+        return False
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(target)],
+        check=False,  # a library's file for another Python version must not stop the build
+        stdout=subprocess.DEVNULL,
+    )
+    return True
 
 
 def build_function_asset(function: str, out_dir: Path) -> Path:
@@ -319,6 +399,7 @@ def build_function_asset(function: str, out_dir: Path) -> Path:
         destination = target / path.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+    compile_bytecode(target)
     (target / ".complete").write_text("ok\n")
     return target
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from parley.adapters.aws import client
 from parley.adapters.blobs import BlobStore
@@ -11,20 +12,41 @@ from parley.adapters.mailer import Mailer
 from parley.adapters.queues import StageQueue
 from parley.adapters.store import Store
 from parley.core.settings import Settings, get_settings
-from parley.policy.config import PolicyConfig, load_policy
-from parley.responses.deadlines import DeadlineConfig, load_deadlines
+
+if TYPE_CHECKING:
+    from parley.policy.config import PolicyConfig
+    from parley.responses.deadlines import DeadlineConfig
 
 
 @dataclass
 class Services:
+    """What a use case reaches the world through.
+
+    The policy and the deadline configuration load on first use: validating the deadlines
+    loads the public-holiday calendars (about 70 ms), which only the relay and the reminders
+    need; ingest, feedback and the API never pay for them at cold start.
+    """
+
     settings: Settings
     store: Store
     blobs: BlobStore
     filter_queue: StageQueue
     relay_queue: StageQueue
     mailer: Mailer
-    policy: PolicyConfig = field(default_factory=load_policy)
-    deadlines: DeadlineConfig = field(default_factory=load_deadlines)
+
+    @cached_property
+    def policy(self) -> PolicyConfig:
+        from parley.policy.config import load_policy
+
+        return load_policy(
+            self.settings.marketplace, max_message_bytes=self.settings.max_message_bytes
+        )
+
+    @cached_property
+    def deadlines(self) -> DeadlineConfig:
+        from parley.responses.deadlines import load_deadlines
+
+        return load_deadlines(self.settings.marketplace)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -36,8 +58,6 @@ class Services:
             filter_queue=StageQueue(sqs, settings.filter_queue_url),
             relay_queue=StageQueue(sqs, settings.relay_queue_url),
             mailer=Mailer(client("sesv2", settings), settings.configuration_set),
-            policy=load_policy(settings.marketplace, max_message_bytes=settings.max_message_bytes),
-            deadlines=load_deadlines(settings.marketplace),
         )
 
 

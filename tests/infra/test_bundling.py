@@ -79,11 +79,39 @@ def test_a_function_ships_only_runtime_dependencies(function: str) -> None:
 
 
 def test_lazy_imports_count_and_the_api_alone_ships_pydantic() -> None:
-    # phonenumbers is imported inside a rule's method (first seller message), not at import
+    # phonenumbers is imported inside a rule's method (first seller message), and the rules
+    # by parley.policy's __getattr__ when the filter imports `evaluate`
     assert "phonenumbers" in bundling.import_closure("filter").third_party
+    assert "parley.policy.engine" in bundling.import_closure("filter").modules
     assert "pydantic" in bundling.import_closure("api").third_party
     for function in MAIL_FUNCTIONS:
         assert "pydantic" not in bundling.import_closure(function).third_party, function
+
+
+def test_a_function_that_never_evaluates_the_policy_ships_no_rule_libraries() -> None:
+    for function in ("reminders", "feedback", "ingest_failures"):
+        closure = bundling.import_closure(function)
+        assert "parley.policy.engine" not in closure.modules, function
+        assert not closure.third_party & {"phonenumbers", "selectolax"}, function
+
+
+def test_lazy_package_names_are_only_reached_by_from_imports() -> None:
+    """A package whose `__getattr__` loads a part on use (parley.policy) is reached only as
+    `from package import name`, the form the closure follows; `import package` followed by
+    `package.name` would load code the closure never saw."""
+    lazy = {
+        module
+        for function in bundling.functions()
+        for module in bundling.import_closure(function).modules
+        if "def __getattr__" in (bundling._module_file(module) or Path("/dev/null")).read_text()
+    }
+    assert "parley.policy" in lazy
+    for path in [*(ROOT / "parley").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not {a.name for a in node.names} & lazy, path
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                assert not {f"{node.module}.{a.name}" for a in node.names} & lazy, path
 
 
 def test_phone_numbers_come_from_the_lite_distribution_without_geodata() -> None:
