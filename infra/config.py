@@ -20,6 +20,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
 # Settings a marketplace section may set; anything else there is a mistake worth reporting.
@@ -52,6 +53,7 @@ STACK_KEYS = frozenset(
         "apiRatePerSecond",
         "apiBurst",
         "apiAllowedOrigins",
+        "kmsKeyArn",
         "marketplaces",
     }
 )
@@ -139,6 +141,7 @@ class DeploymentConfig:
     api_rate_per_second: int = 50
     api_burst: int = 100
     api_allowed_origins: tuple[str, ...] = ()  # browser apps that call the API (CORS)
+    kms_key_arn: str | None = None  # customer-managed key for data at rest; else AWS's keys
 
     @property
     def primary(self) -> MarketplaceConfig:
@@ -184,6 +187,12 @@ class DeploymentConfig:
                 raise ConfigError(
                     f"apiAllowedOrigins: {origin!r} is not an origin like https://a.b"
                 )
+        kms_key_arn = str(get("kmsKeyArn", "") or "").strip() or None
+        if kms_key_arn and not _KMS_KEY_ARN.match(kms_key_arn):
+            raise ConfigError(
+                f"kmsKeyArn {kms_key_arn!r} must be a key ARN like "
+                "arn:aws:kms:eu-west-1:111111111111:key/<key id> (not an alias)"
+            )
         return cls(
             marketplaces=marketplaces,
             region=region,
@@ -198,6 +207,7 @@ class DeploymentConfig:
             api_rate_per_second=rate,
             api_burst=burst,
             api_allowed_origins=origins,
+            kms_key_arn=kms_key_arn,
         )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
@@ -17,7 +18,7 @@ from infra.parts.api import MessageCenterApi
 from infra.parts.functions import LOG_RETENTION, FunctionFactory
 from infra.parts.inbound import Inbound, InboundRoute
 from infra.parts.monitoring import Monitoring
-from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, stage_queue
+from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, queue_encryption, stage_queue
 from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
 from infra.parts.storage import Storage
@@ -40,6 +41,13 @@ class ParleyStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        # Data at rest: the deployer's customer-managed key when given (its key policy must
+        # let SES and CloudWatch Logs use it: see the README), else AWS-managed keys.
+        key = (
+            kms.Key.from_key_arn(self, "DataKey", config.kms_key_arn)
+            if config.kms_key_arn
+            else None
+        )
         self.marketplaces = [
             Marketplace(
                 self,
@@ -47,6 +55,7 @@ class ParleyStack(Stack):
                 config=config,
                 market=market,
                 asset_dir=asset_dir,
+                key=key,
             )
             for market in config.marketplaces
         ]
@@ -55,6 +64,7 @@ class ParleyStack(Stack):
             "Inbound",
             prefix=config.prefix,
             log_retention=LOG_RETENTION[config.primary.retention.logs],
+            key=key,
             routes=[
                 InboundRoute(m.market.relay_domain, m.bucket, RAW_PREFIX, m.functions["ingest"])
                 for m in self.marketplaces
@@ -86,16 +96,18 @@ class Marketplace(Construct):
         config: DeploymentConfig,
         market: MarketplaceConfig,
         asset_dir: Path | None,
+        key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.market = market
+        self.key = key
         domains = [market.relay_domain]
         storage = self.storage = Storage(
-            self, "Storage", prefix=market.prefix, retention=market.retention
+            self, "Storage", prefix=market.prefix, retention=market.retention, key=key
         )
         sending = Sending(self, "Sending", prefix=market.prefix, domains=domains)
-        filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S)
-        relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S)
+        filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S, key)
+        relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S, key)
         self.dead_letter_queues = {"filter": filter_dlq, "relay": relay_dlq}
 
         tables = storage.tables
@@ -124,6 +136,7 @@ class Marketplace(Construct):
             environment,
             asset_dir,
             log_retention=LOG_RETENTION[market.retention.logs],
+            key=key,
         )
         ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
         filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
@@ -146,7 +159,7 @@ class Marketplace(Construct):
         self.ingest_dlq = sqs.Queue(
             self,
             "IngestDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            **queue_encryption(key),
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
@@ -209,6 +222,13 @@ class Marketplace(Construct):
         api_fn = self._message_center(
             factory, config, market, storage, filter_queue, sending, domains
         )
+        if key is not None:  # objects are written and read under the bucket's default key
+            for function in (*self.functions.values(), api_fn):
+                function.add_to_role_policy(
+                    iam.PolicyStatement(
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                    )
+                )
         tables["messages_table"].grant_read_write_data(feedback)
         for name in ("pairs_table", "parties_table"):
             tables[name].grant_read_write_data(feedback)
@@ -288,6 +308,7 @@ class Marketplace(Construct):
             burst=config.api_burst,
             allowed_origins=config.api_allowed_origins,
             access_log_retention=LOG_RETENTION[market.retention.access_logs],
+            key=self.key,
         )
         return api_fn
 

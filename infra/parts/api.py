@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
@@ -28,6 +29,7 @@ class MessageCenterApi(Construct):
         burst: int,
         allowed_origins: tuple[str, ...] = (),
         access_log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if user_pool_id:  # the marketplace's own pool, whose users carry custom:party
@@ -72,6 +74,7 @@ class MessageCenterApi(Construct):
             self,
             "AccessLogs",
             retention=access_log_retention,
+            encryption_key=key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         authorizer = apigw.CognitoUserPoolsAuthorizer(

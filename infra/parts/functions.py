@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -68,7 +69,9 @@ class FunctionFactory:
         asset_dir: Path | None,
         *,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        key: kms.IKey | None = None,
     ) -> None:
+        self._key = key
         self._scope = scope
         self._config = config
         self._log_retention = log_retention
@@ -99,6 +102,7 @@ class FunctionFactory:
             self._scope,
             f"{construct_name}Logs",
             retention=self._log_retention,
+            encryption_key=self._key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         return lambda_.Function(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import RemovalPolicy
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -33,6 +34,7 @@ class Inbound(Construct):
         prefix: str,
         routes: list[InboundRoute],
         log_retention: logs.RetentionDays,
+        key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         rule_set_name = f"{prefix}-inbound"
@@ -74,6 +76,7 @@ class Inbound(Construct):
                 self,
                 "ActivateLogs",
                 retention=log_retention,
+                encryption_key=key,
                 removal_policy=RemovalPolicy.DESTROY,
             ),
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
@@ -11,20 +14,27 @@ from constructs import Construct
 MAX_RECEIVE_COUNT = 5
 
 
+def queue_encryption(key: kms.IKey | None) -> dict[str, Any]:
+    """The deployer's key when given, else SQS's own."""
+    if key is None:
+        return {"encryption": sqs.QueueEncryption.SQS_MANAGED}
+    return {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": key}
+
+
 def stage_queue(
-    scope: Construct, name: str, function_timeout_s: int
+    scope: Construct, name: str, function_timeout_s: int, key: kms.IKey | None = None
 ) -> tuple[sqs.Queue, sqs.Queue]:
     dead_letters = sqs.Queue(
         scope,
         f"{name}DeadLetters",
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        **queue_encryption(key),
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
     queue = sqs.Queue(
         scope,
         f"{name}Queue",
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        **queue_encryption(key),
         enforce_ssl=True,
         # AWS's guidance: at least six times the function timeout, so retries never overlap.
         visibility_timeout=Duration.seconds(6 * function_timeout_s),

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -83,10 +84,17 @@ def lifecycle_rules(retention: Retention) -> list[s3.LifecycleRule]:
 
 class Storage(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, retention: Retention
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        retention: Retention,
+        key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.retention = retention
+        self.key = key
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -99,7 +107,11 @@ class Storage(Construct):
         self.bucket = s3.Bucket(
             self,
             "Mail",
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            # The deployer's key when given (objects written without an encryption header
+            # take the bucket's default), else S3's own.
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key,
+            bucket_key_enabled=True if key else None,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=False,
@@ -131,7 +143,10 @@ class Storage(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
+            if self.key
+            else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=self.key,
             time_to_live_attribute=schema["ttl"],
             removal_policy=RemovalPolicy.RETAIN,
         )
