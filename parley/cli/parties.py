@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -42,7 +44,8 @@ def export(
 
     services = _services(env_file)
     try:
-        summary = export_party(services, party, output)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is the result alone
+            summary = export_party(services, party, output)
     except (ErasureError, ExportError, OSError) as exc:
         fail(str(exc))
     typer.echo(json.dumps({**summary, "file": str(output)}))
@@ -66,12 +69,14 @@ def erase(
 
     services = _services(env_file)
     try:
-        report = erase_party(
-            services,
-            party,
-            keep_evidence_for=keep_evidence_for_order or [],
-            operator=operator or os.environ.get("PARLEY_OPERATOR", "operator"),
-        )
+        # Stopping a clock emits its metric as EMF on stdout; stdout is the report alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            report = erase_party(
+                services,
+                party,
+                keep_evidence_for=keep_evidence_for_order or [],
+                operator=operator or os.environ.get("PARLEY_OPERATOR", "operator"),
+            )
     except ErasureError as exc:
         fail(str(exc))
     result = report.as_dict()

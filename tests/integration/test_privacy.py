@@ -274,3 +274,29 @@ def test_a_legal_hold_keeps_the_orders_evidence_until_released(
     lifted = erase_party(aws.services, "buyer:B1").as_dict()
     assert lifted["erased"]["messages_sent"] == 2 and lifted["held_orders"] == {}
     assert _mentions(_everything(aws), BUYER_EMAIL, BUYER_NAME, "Bob") == []
+
+
+def test_the_cli_exports_and_erases_with_one_line_errors(
+    aws: Aws, order: Any, exchanged: dict[str, str], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from parley.cli import app
+
+    runner = CliRunner()
+    target = tmp_path / "b1.zip"
+    exported = runner.invoke(
+        app, ["parties", "export", "--party", "buyer:B1", "--output", str(target)]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.stdout)["messages"] == 3 and zipfile.is_zipfile(target)
+    bad = runner.invoke(app, ["parties", "erase", "--party", "customer:B1", "--json"])
+    assert bad.exit_code == 2 and "buyer:B1 or seller:S1" in bad.output
+    erased = runner.invoke(
+        app, ["parties", "erase", "--party", "buyer:B1", "--operator", "dpo", "--json"]
+    )
+    assert erased.exit_code == 0, erased.output
+    report = json.loads(erased.stdout)
+    assert report["erased"]["party"] == 1 and report["audit"].startswith("audit/erasure/")
+    again = runner.invoke(app, ["parties", "erase", "--party", "buyer:B1"])
+    assert again.exit_code == 0 and "nothing new to erase" in again.output
