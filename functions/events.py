@@ -43,7 +43,8 @@ def partial_batch(
 
 def to_inbound(record: dict[str, Any]) -> InboundMail:
     """Read the SES event record; KeyError/TypeError/ValueError when it is not one."""
-    from parley.pipeline.ingest import InboundMail, Verdicts
+    from parley.mail.authentication import Verdicts
+    from parley.pipeline.ingest import InboundMail
 
     mail, receipt = record["ses"]["mail"], record["ses"]["receipt"]
 

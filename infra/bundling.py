@@ -42,6 +42,8 @@ PLATFORMS = (
     "manylinux_2_34_aarch64",
 )
 FIRST_PARTY = ("parley", "functions")
+# Pure-Python runtime dependencies published only as source (no wheel on the index).
+SOURCE_ONLY = frozenset({"dkimpy"})
 # Never shipped: the command line and the local stack are for people, not for Lambda.
 NOT_SHIPPED = ("parley/cli",)
 # The AWS services the code builds clients for (tests/infra checks this against the code);
@@ -284,12 +286,27 @@ def _digest(*parts: bytes) -> str:
 
 
 def wheelhouse(out_dir: Path) -> Path:
-    """Every runtime wheel for arm64, downloaded once per lock file."""
+    """Every runtime wheel for arm64, downloaded once per lock file.
+
+    Pure-Python dependencies published only as source (SOURCE_ONLY) are built into a
+    py3-none-any wheel here first, so that everything else stays wheels-only."""
     lock = (ROOT / "requirements.lock").read_bytes()
     target = out_dir / f"wheels-{_digest(lock, *(r.encode() for r in runtime_requirements()))}"
     if not (target / ".complete").exists():
         target.mkdir(parents=True, exist_ok=True)
-        _pip("download", "--dest", str(target), *runtime_requirements())
+        source_only = [r for r in runtime_requirements() if _requirement_name(r) in SOURCE_ONLY]
+        if source_only:
+            subprocess.run(
+                [
+                    *(sys.executable, "-m", "pip", "wheel", "--quiet"),
+                    *("--disable-pip-version-check", "--no-deps", "--wheel-dir", str(target)),
+                    *source_only,
+                ],
+                check=True,
+            )
+        _pip(
+            "download", "--find-links", str(target), "--dest", str(target), *runtime_requirements()
+        )
         (target / ".complete").write_text("ok\n")
     return target
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parley.core.retention import Retention, RetentionError
+from parley.core.settings import SENDER_AUTHENTICATION_MODES
 
 # Regions where SES has long received mail. AWS adds receiving regions over time; a deployer
 # who has checked a newer one lists it under "extraReceivingRegions".
@@ -36,6 +37,7 @@ MARKETPLACE_KEYS = frozenset(
         "aliasLength",
         "maxMessageBytes",
         "retention",
+        "senderAuthentication",
     }
 )
 # Stack-wide settings, read from the context.
@@ -77,6 +79,9 @@ class MarketplaceConfig:
     alias_length: int = 35
     max_message_bytes: int = 10 * 1024 * 1024
     retention: Retention = field(default_factory=Retention)  # days per data class
+    # strict: DMARC pass, or no DMARC record and aligned SPF/DKIM; dmarc-policy: also a DMARC
+    # fail whose domain publishes p=none (issue #12)
+    sender_authentication: str = "strict"
 
     @property
     def notice_address(self) -> str:
@@ -99,6 +104,12 @@ class MarketplaceConfig:
         alias_length = int(section.get("aliasLength", 35))
         if alias_length - 1 - len(domain) < 12:
             raise ConfigError(f"aliasLength {alias_length} leaves fewer than 12 characters")
+        authentication = str(section.get("senderAuthentication", "strict")).strip().lower()
+        if authentication not in SENDER_AUTHENTICATION_MODES:
+            raise ConfigError(
+                f"senderAuthentication {authentication!r} must be one of "
+                + ", ".join(SENDER_AUTHENTICATION_MODES)
+            )
         support = str(section.get("supportAddress", "")).strip().lower()
         if support and (not _EMAIL.match(support) or support.endswith("@" + domain)):
             raise ConfigError(f"supportAddress {support!r} must be a real mailbox outside {domain}")
@@ -123,6 +134,7 @@ class MarketplaceConfig:
             alias_length=alias_length,
             max_message_bytes=int(section.get("maxMessageBytes", 10 * 1024 * 1024)),
             retention=retention,
+            sender_authentication=authentication,
         )
 
 

@@ -128,6 +128,7 @@ class Marketplace(Construct):
             "PARLEY_SUPPORT_ADDRESS": market.support_address,
             # TTL values written by the code come from the same table as the lifecycle rules.
             "PARLEY_RETENTION": market.retention.to_json(),
+            "PARLEY_SENDER_AUTHENTICATION": market.sender_authentication,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(
@@ -198,6 +199,9 @@ class Marketplace(Construct):
         for name in ("aliases_table", "pairs_table", "parties_table", "orders_table"):
             tables[name].grant_read_data(ingest)
         tables["counters_table"].grant_read_write_data(ingest)  # per-alias rate limits
+        # Every function that may send a notice counts it (per-address notice limit).
+        for fn in (filter_fn, relay):
+            tables["counters_table"].grant_read_write_data(fn)
         for fn in (filter_fn, relay):
             tables["pairs_table"].grant_read_data(fn)
             tables["parties_table"].grant_read_data(fn)
@@ -230,6 +234,7 @@ class Marketplace(Construct):
                     )
                 )
         tables["messages_table"].grant_read_write_data(feedback)
+        tables["counters_table"].grant_read_write_data(feedback)  # notice limit
         for name in ("pairs_table", "parties_table"):
             tables[name].grant_read_write_data(feedback)
         self.bucket = bucket

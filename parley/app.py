@@ -10,7 +10,9 @@ from parley.adapters.aws import client
 from parley.adapters.blobs import BlobStore
 from parley.adapters.mailer import Mailer
 from parley.adapters.queues import StageQueue
+from parley.adapters.resolver import system_txt, txt_lookup
 from parley.adapters.store import Store
+from parley.core.lookups import TxtLookup
 from parley.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class Services:
     filter_queue: StageQueue
     relay_queue: StageQueue
     mailer: Mailer
+    dns: TxtLookup = system_txt  # DKIM keys, when ingest must check a signature itself
 
     @cached_property
     def policy(self) -> PolicyConfig:
@@ -58,6 +61,7 @@ class Services:
             filter_queue=StageQueue(sqs, settings.filter_queue_url),
             relay_queue=StageQueue(sqs, settings.relay_queue_url),
             mailer=Mailer(client("sesv2", settings), settings.configuration_set),
+            dns=txt_lookup(settings.dns_zone_file),
         )
 
 

@@ -20,8 +20,9 @@ from parley.core.kinds import KINDS, REVIEW_REQUEST
 from parley.core.time import now_iso, utcnow
 from parley.directory.registration import RegistrationError, open_inquiry
 from parley.mail.addresses import formatted
+from parley.mail.authentication import Verdicts
 from parley.mail.outbound import File, Outbound, build
-from parley.pipeline.ingest import InboundMail, Verdicts, ingest
+from parley.pipeline.ingest import InboundMail, ingest
 from parley.policy.catalogue import language
 from parley.responses import clocks
 

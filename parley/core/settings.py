@@ -10,6 +10,7 @@ from functools import lru_cache
 from parley.core.retention import Retention, RetentionError
 
 MIN_ALIAS_LOCAL_LENGTH = 12
+SENDER_AUTHENTICATION_MODES = ("strict", "dmarc-policy")
 
 
 class SettingsError(ValueError):
@@ -34,6 +35,7 @@ class Settings:
     templates_table: str = "parley-templates"
     counters_table: str = "parley-counters"
     alias_hourly_limit: int = 30  # messages one sender may send through one alias per hour
+    notice_hourly_limit: int = 10  # notices one address may get per hour (0: no limit)
     ingest_dlq_url: str = ""  # where events ingest gave up on are parked
     api_allowed_origins: tuple[str, ...] = ()  # browser origins allowed to call the API
     support_address: str = ""  # buyer mail for a seller with messaging off goes here
@@ -50,6 +52,10 @@ class Settings:
     ses_rewrites_message_id: bool = True
     endpoint_url: str | None = None
     retention: Retention = field(default_factory=Retention)  # days per data class
+    # Who counts as authenticated (issue #12): "strict" (DMARC pass, or no DMARC record and an
+    # aligned SPF or DKIM pass) or "dmarc-policy" (also a DMARC fail under p=none).
+    sender_authentication: str = "strict"
+    dns_zone_file: str = ""  # a static zone for DKIM key look-ups (the local stack, tests)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -72,8 +78,15 @@ class Settings:
                 f"characters for the alias before @{self.relay_domain}; at least "
                 f"{MIN_ALIAS_LOCAL_LENGTH} are needed"
             )
+        if self.notice_hourly_limit < 0:
+            raise SettingsError("PARLEY_NOTICE_HOURLY_LIMIT must be 0 (no limit) or more")
         if self.alias_hourly_limit < 0:
             raise SettingsError("PARLEY_ALIAS_HOURLY_LIMIT must be 0 (no limit) or more")
+        if self.sender_authentication not in SENDER_AUTHENTICATION_MODES:
+            raise SettingsError(
+                f"PARLEY_SENDER_AUTHENTICATION={self.sender_authentication!r} must be one of "
+                + ", ".join(SENDER_AUTHENTICATION_MODES)
+            )
         if self.max_message_bytes <= 0:
             raise SettingsError("PARLEY_MAX_MESSAGE_BYTES must be positive")
         return self
@@ -114,6 +127,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         templates_table=_require(env, "PARLEY_TEMPLATES_TABLE"),
         counters_table=_require(env, "PARLEY_COUNTERS_TABLE"),
         alias_hourly_limit=_int(env, "PARLEY_ALIAS_HOURLY_LIMIT", 30),
+        notice_hourly_limit=_int(env, "PARLEY_NOTICE_HOURLY_LIMIT", 10),
         ingest_dlq_url=env.get("PARLEY_INGEST_DLQ_URL", ""),
         api_allowed_origins=tuple(
             o.strip() for o in env.get("PARLEY_API_ALLOWED_ORIGINS", "").split(",") if o.strip()
@@ -133,6 +147,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         not in {"false", "0", "no"},
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         retention=_retention(env),
+        sender_authentication=(env.get("PARLEY_SENDER_AUTHENTICATION") or "strict").lower(),
+        dns_zone_file=env.get("PARLEY_DNS_ZONE_FILE", ""),
     ).validate()
 
 

@@ -13,6 +13,7 @@ from parley.adapters.store import AliasModel, OrderModel, PairModel, PartyModel,
 from parley.core.ids import LOCALE_FORMAT, ORDER_ID_FORMAT, PARTY_ID_FORMAT, pair_id_of, party_key
 from parley.core.time import now_iso, utcnow
 from parley.directory.aliases import new_alias
+from parley.mail.addresses import canonical_address
 
 
 class RegistrationError(ValueError):
@@ -55,7 +56,11 @@ def normalize_email(value: str, field: str) -> str:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise RegistrationError(f"{field}: {value!r} is not a valid email address ({exc})") from exc
-    return result.normalized.lower()
+    # The one form ingest compares senders in (IDNA A-label domain, lower case).
+    canonical = canonical_address(result.normalized)
+    if canonical is None:
+        raise RegistrationError(f"{field}: {value!r} is not a valid email address")
+    return canonical
 
 
 def validate(registration: OrderRegistration, relay_domain: str) -> OrderRegistration:

@@ -12,7 +12,7 @@ from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import MessageModel, PartyModel
 from parley.core.ids import party_key
 from parley.core.observability import count
-from parley.core.time import now_iso
+from parley.core.time import now_iso, utcnow
 from parley.mail.addresses import domain_of
 from parley.policy.model import Violation
 
@@ -89,14 +89,29 @@ def send_notice(
     locale: str | None,
     reason: str | None = None,
     violations: Sequence[Violation] = (),
+    quote_chars: int | None = None,
 ) -> bool:
-    """Send one notice; a permanent SES refusal is logged, never retried forever."""
-    from parley.pipeline.notices import NoticeFacts, compose_notice  # most messages never need one
+    """Send one notice; a permanent SES refusal is logged, never retried forever.
 
+    At most `notice_hourly_limit` notices an hour go to one address, whatever they are
+    about: nobody can make us mail someone in bulk. `quote_chars` bounds how much of the
+    subject is quoted (a stranger's text must not ride on our notice).
+    """
+    from parley.pipeline.notices import NoticeFacts, compose_notice  # most messages never need one
+    from parley.pipeline.ratelimit import take
+
+    limit = svc.settings.notice_hourly_limit
+    if limit and not take(svc.store, f"notice|{to.lower()}", limit, utcnow()).allowed:
+        count("NoticesRateLimited")
+        log.info("notice rate-limited", extra={"message_id": record.message_id})
+        return False
+    subject = record.subject or ""
+    if quote_chars is not None and len(subject) > quote_chars:
+        subject = subject[: quote_chars - 1].rstrip() + "…"
     facts = NoticeFacts(
         kind=kind,
         locale=locale,
-        subject=record.subject or "",
+        subject=subject,
         received_at=record.received_at,
         order_id=record.order_id,
         reason=reason,

@@ -11,8 +11,8 @@ from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
-from parley.mail.addresses import domain_of, normalize
-from parley.mail.addresses import sender_address as sender_address_of
+from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sender
+from parley.mail.authentication import Authentication, Verdicts, authenticate
 from parley.mail.parsing import (
     UnacceptableMessage,
     attachments,
@@ -31,31 +31,6 @@ from parley.policy.model import order_ids_in
 
 if TYPE_CHECKING:
     from parley.app import Services
-
-
-@dataclass(frozen=True)
-class Verdicts:
-    """SES's receipt verdicts: PASS, FAIL, GRAY or PROCESSING_FAILED."""
-
-    spf: str = "GRAY"
-    dkim: str = "GRAY"
-    dmarc: str = "GRAY"
-    virus: str = "GRAY"
-    spam: str = "GRAY"
-    dmarc_policy: str | None = None
-
-    @property
-    def authenticated(self) -> bool:
-        """Only an authenticated sender may get a notice (no backscatter to forged senders)."""
-        return "PASS" in (self.spf, self.dkim) and self.dmarc != "FAIL"
-
-    @property
-    def spoofed(self) -> bool:
-        dmarc_enforced = self.dmarc == "FAIL" and (self.dmarc_policy or "").lower() in {
-            "reject",
-            "quarantine",
-        }
-        return dmarc_enforced or (self.spf == "FAIL" and self.dkim == "FAIL")
 
 
 @dataclass(frozen=True)
@@ -78,21 +53,28 @@ class IngestOutcome:
 
 
 class Rejection(Exception):
-    def __init__(self, reason: str, notify: bool = True, locale: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        notify: bool = True,
+        locale: str | None = None,
+        *,
+        party: bool = False,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.notify = notify
+        self.notify = notify  # worth telling the sender, if they authenticated
         self.locale = locale  # the sender's, when they are a registered party
+        self.party = party  # the sender is the pair's authenticated party
+        self.detail = detail  # for the record and the operator, never for the sender
 
 
 def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
     """Process every envelope recipient of one SES message. Safe to run again."""
     count("MessagesReceived")
     outcomes = []
-    raw: bytes | None = None
-    parsed: EmailMessage | None = None
-    headers: Message | None = None
-    parse_error: UnacceptableMessage | BlobNotFound | None = None
+    message: _Message | None = None
     recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
     for recipient in recipients:
         message_id = message_id_for(mail.ses_message_id, recipient)
@@ -102,15 +84,71 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
         if record.stage != "ingest":
             outcomes.append(IngestOutcome(message_id, recipient, record.status, record.reason))
             continue
-        if raw is None and parse_error is None:
-            try:
-                raw = svc.blobs.get(keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix))
-                headers = parse_headers(raw)
-                parsed = parse_message(raw, svc.settings.max_message_bytes)
-            except (UnacceptableMessage, BlobNotFound) as exc:
-                parse_error = exc
-        outcomes.append(_ingest_one(svc, mail, record, headers, parsed, parse_error))
+        if message is None:
+            message = _Message.read(svc, mail)
+        outcomes.append(_ingest_one(svc, mail, record, message))
     return outcomes
+
+
+class _Message:
+    """What one SES message is, read once for all of its recipients: the raw bytes, the
+    parsed message (or why it cannot be), its one strict sender, and whether that sender's
+    domain authenticated it (decided on first need: it may cost a DNS look-up)."""
+
+    def __init__(
+        self,
+        raw: bytes | None,
+        headers: Message | None,
+        parsed: EmailMessage | None,
+        error: UnacceptableMessage | BlobNotFound | None,
+    ) -> None:
+        self.raw, self.headers, self.parsed, self.error = raw, headers, parsed, error
+        self.sender: Sender | None = None
+        self.malformed: str | None = None
+        if headers is not None:
+            try:
+                self.sender = strict_sender(headers, _head(raw or b""))
+            except MalformedSender as exc:
+                self.malformed = str(exc)
+        self.auto = headers is not None and is_auto_submitted(headers)
+        self.subject = header(headers, "Subject") if headers is not None else None
+        self._authentication: Authentication | None = None
+
+    @classmethod
+    def read(cls, svc: Services, mail: InboundMail) -> _Message:
+        raw = headers = parsed = None
+        try:
+            raw = svc.blobs.get(keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix))
+            headers = parse_headers(raw)
+            parsed = parse_message(raw, svc.settings.max_message_bytes)
+        except (UnacceptableMessage, BlobNotFound) as exc:
+            return cls(raw, headers, None, exc)
+        return cls(raw, headers, parsed, None)
+
+    @property
+    def address(self) -> str | None:
+        return self.sender.address if self.sender else None
+
+    def authentication(self, svc: Services, mail: InboundMail) -> Authentication:
+        """DMARC-aligned authentication of the From domain (see mail.authentication)."""
+        if self._authentication is None:
+            if self.sender is None:
+                return Authentication(aligned=False, accepted=False, method="no-sender")
+            self._authentication = authenticate(
+                from_domain=self.sender.domain,
+                mail_from=mail.source,
+                verdicts=mail.verdicts,
+                raw=self.raw,
+                lookup=svc.dns,
+                mode=svc.settings.sender_authentication,
+            )
+        return self._authentication
+
+
+def _head(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    return raw[: end if end >= 0 else len(raw)]
 
 
 def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: str) -> MessageModel:
@@ -136,65 +174,62 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
 
 
 def _ingest_one(
-    svc: Services,
-    mail: InboundMail,
-    record: MessageModel,
-    headers: Message | None,
-    parsed: EmailMessage | None,
-    parse_error: Exception | None,
+    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
 ) -> IngestOutcome:
-    sender_address = sender_address_of(header(headers, "From")) if headers is not None else None
-    auto = headers is not None and is_auto_submitted(headers)
-    subject = header(headers, "Subject") if headers is not None else None
     try:
-        if isinstance(parse_error, BlobNotFound):
+        if isinstance(message.error, BlobNotFound):
             raise Rejection("raw-missing", notify=False)
         if mail.verdicts.virus == "FAIL":
             raise Rejection("virus")
         if mail.verdicts.spoofed:
             raise Rejection("spoofed-sender", notify=False)
-        if isinstance(parse_error, UnacceptableMessage):
-            raise Rejection(parse_error.reason)
-        assert parsed is not None
-        if sender_address is None:
-            raise Rejection("no-sender", notify=False)
-        if domain_of(sender_address) == svc.settings.relay_domain:
+        if isinstance(message.error, UnacceptableMessage):
+            raise Rejection(message.error.reason)
+        assert message.parsed is not None
+        if message.sender is None:
+            # Not one clean mailbox: nobody to authenticate, nobody to answer.
+            log.info("malformed sender", extra={"message_id": record.message_id})
+            raise Rejection("malformed-sender", notify=False, detail=message.malformed)
+        if message.sender.domain == svc.settings.relay_domain:
             raise Rejection("loop", notify=False)  # an alias or our own notice writing to us
-        return _accept(svc, mail, record, parsed, sender_address, auto)
+        return _accept(svc, mail, record, message)
     except Rejection as rejection:
-        return _reject(svc, mail, record, rejection, sender_address, auto, subject)
+        return _reject(svc, mail, record, rejection, message)
 
 
 def _accept(
-    svc: Services,
-    mail: InboundMail,
-    record: MessageModel,
-    parsed: EmailMessage,
-    sender_address: str,
-    auto: bool,
+    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
 ) -> IngestOutcome:
+    assert message.sender is not None and message.parsed is not None
+    parsed, sender_address, auto = message.parsed, message.sender.address, message.auto
     alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
-    if alias is None:
-        raise Rejection("unknown-alias")
+    if alias is None:  # a guess, a typo or a harvested list: never answered (no reflection)
+        raise Rejection("unknown-alias", notify=False)
     pair = svc.store.get(PairModel, alias.pair_id, consistent=False)
     if pair is None:
-        raise Rejection("unknown-alias")
+        raise Rejection("unknown-alias", notify=False)
     # The alias belongs to its side; only the other side's registered addresses may use it.
     sender_kind = "seller" if alias.side == "buyer" else "buyer"
     sender_id = pair.seller_id if sender_kind == "seller" else pair.buyer_id
     sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}", consistent=False)
     allowed = (
-        {sender_party.email, *(sender_party.authorized_senders or set())} if sender_party else set()
+        {normalize(a) for a in (sender_party.email, *(sender_party.authorized_senders or ()))}
+        if sender_party
+        else set()
     )
     if sender_address not in allowed:
         raise Rejection("unauthorized-sender")
+    # The party's address, but is it the party? Only when the From domain vouches for it.
+    authentication = message.authentication(svc, mail)
+    if not authentication.accepted:
+        raise Rejection("unauthenticated-sender", notify=False, detail=authentication.method)
+    locale = sender_party.locale if sender_party else None
     limit = svc.settings.alias_hourly_limit
     if limit:
         rate = take(svc.store, f"{record.recipient_alias}|{sender_address}", limit, utcnow())
         if not rate.allowed:
             count("RateLimited")
-            locale = sender_party.locale if sender_party else None
-            raise Rejection("rate-limited", notify=rate.first_refusal, locale=locale)
+            raise Rejection("rate-limited", notify=rate.first_refusal, locale=locale, party=True)
 
     subject = header(parsed, "Subject") or ""
     in_reply_to = message_ids(header(parsed, "In-Reply-To"))
@@ -255,34 +290,44 @@ def _conversation(
     return pair.latest_order_id
 
 
+# A stranger's subject is quoted short in a notice: a notice must not carry their text.
+STRANGER_SUBJECT_CHARS = 80
+
+
 def _reject(
     svc: Services,
     mail: InboundMail,
     record: MessageModel,
     rejection: Rejection,
-    sender_address: str | None,
-    auto: bool,
-    subject: str | None,
+    message: _Message,
 ) -> IngestOutcome:
+    address = message.address
+    # Only an address whose domain authenticated the message (DMARC-aligned) is ever
+    # answered: no backscatter to forged senders, no reflection through us to a victim.
     notify = (
-        rejection.notify and mail.verdicts.authenticated and may_notify(sender_address, svc, auto)
+        rejection.notify
+        and may_notify(address, svc, message.auto)
+        and message.authentication(svc, mail).aligned
     )
-    if subject is not None:
-        record.subject = subject[:250]
+    if message.subject is not None:
+        record.subject = message.subject[:250]
     notified = False
-    if notify and sender_address:
+    if notify and address:
         locale = rejection.locale or svc.settings.default_locale  # may be a stranger
         notified = send_notice(
             svc,
-            to=sender_address,
+            to=address,
             kind="rejected",
             record=record,
             locale=locale,
             reason=rejection.reason,
+            quote_chars=None if rejection.party else STRANGER_SUBJECT_CHARS,
         )
     actions = [MessageModel.notice_sent.set(notified)]
     if record.subject is not None:
         actions.append(MessageModel.subject.set(record.subject))
+    if rejection.detail:
+        actions.append(MessageModel.last_error.set(rejection.detail[:500]))
     finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
     return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
 

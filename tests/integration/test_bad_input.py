@@ -113,10 +113,10 @@ def test_wrongly_declared_charset_is_decoded_not_dropped(aws: Aws, order) -> Non
     )
 
 
-def test_crlf_injection_in_display_name_and_subject_adds_no_header(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_crlf_injection_in_the_subject_adds_no_header(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     # Encoded words can smuggle CR/LF past the header syntax into the decoded value.
     raw = (
-        f"From: =?utf-8?q?Bob=0D=0ABcc:_victim@example.com?= <{BUYER_EMAIL}>\r\n"
+        f"From: =?utf-8?q?Bob_=0D=0AB?= <{BUYER_EMAIL}>\r\n"
         f"To: {order.seller_alias}\r\n"
         "Subject: =?utf-8?q?hi=0D=0ABcc:_other@example.com=0D=0A=0D=0Abody?=\r\n"
         "Content-Type: text/plain\r\n\r\nbody\r\n"
@@ -126,8 +126,27 @@ def test_crlf_injection_in_display_name_and_subject_adds_no_header(aws: Aws, ord
     assert record(ses_id, order.seller_alias).status == "delivered"
     out = message_from_bytes(aws.sent()[0].raw_data.encode(), policy=default)
     assert "Bcc" not in out
-    assert "\n" not in out["Subject"] and "victim@example.com" not in str(out["From"])
+    assert "\n" not in out["Subject"] and "\n" not in str(out["From"])
     assert [k for k in out if k.lower() in {"to", "from", "cc", "bcc"}] == ["From", "To"]
+
+
+def test_an_address_smuggled_into_the_display_name_is_a_malformed_sender(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+    # A decoded display name that names another address (here behind an encoded CR/LF) is not
+    # one clean mailbox: rejected before anything is composed, and never answered.
+    raw = (
+        f"From: =?utf-8?q?Bob=0D=0ABcc:_victim@example.com?= <{BUYER_EMAIL}>\r\n"
+        f"To: {order.seller_alias}\r\nSubject: hi\r\n"
+        "Content-Type: text/plain\r\n\r\nbody\r\n"
+    ).encode()
+    ses_id, _ = aws.ingest(raw, [order.seller_alias])
+    aws.drain()
+    stored = record(ses_id, order.seller_alias)
+    assert (stored.status, stored.reason, stored.notice_sent) == (
+        "rejected",
+        "malformed-sender",
+        False,
+    )
+    assert aws.sent() == []
 
 
 def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]

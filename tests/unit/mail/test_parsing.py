@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from parley.mail.addresses import sender_address
 from parley.mail.parsing import (
     MAX_PARTS,
     UnacceptableMessage,
@@ -27,22 +26,6 @@ def test_too_many_parts_is_refused() -> None:
     with pytest.raises(UnacceptableMessage) as caught:
         parse_message(raw, max_bytes=10**7)
     assert caught.value.reason == "too-many-parts"
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        ("Bob <bob@example.net>", "bob@example.net"),
-        ("bob@example.net", "bob@example.net"),
-        ('"mallory@evil.example" <BOB@Example.NET>', "bob@example.net"),
-        ("=?utf-8?q?Bob=0D=0ABcc:_x@evil.example?= <bob@example.net>", "bob@example.net"),
-        ("a@example.net, b@example.net", None),
-        ("no address here", None),
-        (None, None),
-    ],
-)
-def test_sender_address_is_the_one_unambiguous_address(value, expected) -> None:  # type: ignore[no-untyped-def]
-    assert sender_address(value) == expected
 
 
 def test_message_ids_are_extracted_and_bounded() -> None:
