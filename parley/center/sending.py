@@ -248,9 +248,12 @@ class Sending(CenterBase):
 
     def no_response_needed(self, who: Principal, message_id: str) -> dict[str, Any]:
         record, _pair = self._own_message(who, message_id)
-        if who.kind != "seller" or record.direction != "buyer_to_seller":
+        if who.kind != "seller":
             raise NotAllowedNow("only a buyer message to you can be marked")
-        stopped = clocks.stop(self.store, record.order_id, utcnow(), "no_response_needed")
+        try:
+            stopped = clocks.no_response_needed(self.store, record, utcnow())
+        except clocks.NotABuyerMessage as exc:
+            raise NotAllowedNow("only a buyer message to you can be marked") from exc
         return {
             "message_id": message_id,
             "conversation_id": record.order_id,

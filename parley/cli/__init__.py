@@ -296,9 +296,10 @@ def no_response_needed(
     record = store.get(MessageModel, message_id)
     if record is None:
         fail(f"no message {message_id}")
-    if record.direction != "buyer_to_seller":
-        fail(f"{message_id} is not a buyer message")
-    stopped = clocks.stop(store, record.order_id, datetime.now(UTC), "no_response_needed")
+    try:
+        stopped = clocks.no_response_needed(store, record, datetime.now(UTC))
+    except clocks.NotABuyerMessage as exc:
+        fail(str(exc))
     typer.echo(
         json.dumps(
             {

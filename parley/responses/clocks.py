@@ -157,3 +157,16 @@ def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopp
             count("LateResponses")
     count("ClocksStopped", {"Outcome": status})
     return Stopped(clock.clock_id, status, seconds, late)
+
+
+class NotABuyerMessage(ValueError):
+    """Only a buyer's message starts a clock, so only one can need no response."""
+
+
+def no_response_needed(store: Store, message: MessageModel, at: datetime) -> Stopped | None:
+    """A seller (API) or an operator (CLI) says a buyer message needs no answer: its clock
+    stops with outcome `no_response_needed` and nothing goes to the buyer. None when no clock
+    was running (already answered or stopped)."""
+    if message.direction != "buyer_to_seller":
+        raise NotABuyerMessage(f"{message.message_id} is not a buyer message")
+    return stop(store, message.order_id, at, "no_response_needed")
