@@ -134,3 +134,27 @@ class Store:
         """The sparse in-flight index: only unfinished (and dead-lettered) messages are in it."""
         condition = MessageModel.received_at >= since if since else None
         return iter(MessageModel.by_stage.query(stage, range_key_condition=condition))
+
+    def clocks_of_seller(self, seller_id: str, received_since: str) -> list[ClockModel]:
+        return list(ClockModel.by_seller.query(seller_id, ClockModel.received_at >= received_since))
+
+    def due_clocks(self, shard: str, due_until: str) -> Iterator[ClockModel]:
+        """One shard of the sparse due-time index: what is due, nothing else."""
+        return iter(ClockModel.by_due.query(shard, ClockModel.next_due_at <= due_until))
+
+    def add_to_gauge(self, key: str, delta: int) -> None:
+        """A counter item in the clocks table (e.g. how many clocks run), never read to update."""
+        ClockModel(key).update(actions=[ClockModel.running.add(delta)])
+
+    def gauge(self, key: str) -> int:
+        item = self.get(ClockModel, key)
+        return int(item.running or 0) if item is not None else 0
+
+    def template_count(self, party_id: str) -> int:
+        return int(TemplateModel.count(party_id))
+
+    def template(self, party_id: str, template_id: str) -> TemplateModel | None:
+        try:
+            return TemplateModel.get(party_id, template_id)
+        except DoesNotExist:
+            return None

@@ -132,10 +132,7 @@ class CenterBase:
                 raise NotAllowedNow(f"{kind_name} is not possible now: {entry.reason}")
 
     def _template_item(self, who: Principal, template_id: str) -> TemplateModel | None:
-        try:
-            return TemplateModel.get(who.party_id, template_id)
-        except TemplateModel.DoesNotExist:
-            return None
+        return self.store.template(who.party_id, template_id)
 
     @staticmethod
     def _upload_key(who: Principal, upload_id: str) -> str:

@@ -24,7 +24,7 @@ class Preferences(CenterBase):
 
     def templates(self, who: Principal) -> list[dict[str, object]]:
         self._seller_only(who)
-        own = [template_of(t) for t in TemplateModel.query(who.party_id)]
+        own = [template_of(t) for t in self.store.templates_of(who.party_id)]
         return [t.as_dict() for t in (*DEFAULT_TEMPLATES, *own)]
 
     def save_template(
@@ -44,7 +44,7 @@ class Preferences(CenterBase):
         if not 1 <= len(text) <= 2000:
             raise InvalidInput("1-2000 characters", field="text")
         if template_id is None:
-            if TemplateModel.count(who.party_id) >= MAX_TEMPLATES:
+            if self.store.template_count(who.party_id) >= MAX_TEMPLATES:
                 raise NotAllowedNow(f"at most {MAX_TEMPLATES} templates per seller")
             template_id = f"t-{secrets.token_hex(6)}"
         elif self._template_item(who, template_id) is None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from parley.cli import DEFAULT_ENV_FILE, EnvFile, _load_env, fail
+from parley.cli.common import DEFAULT_ENV_FILE, EnvFile, fail, load_env
 
 parties_app = typer.Typer(
     help="A seller's or buyer's data: export everything stored, or erase it.",
@@ -24,7 +24,7 @@ def _services(env_file: Path):  # type: ignore[no-untyped-def]
     from parley.app import default_services
     from parley.core.settings import SettingsError
 
-    _load_env(env_file)
+    load_env(env_file)
     try:
         return default_services()
     except SettingsError as exc:

@@ -27,15 +27,13 @@ SHARDS = 8  # spreads the due-time index over partitions; the sweep queries each
 RUNNING_KEY = "#running"  # one counter item in the clocks table: how many clocks run now
 
 
-def _add_running(delta: int) -> None:
+def _add_running(store: Store, delta: int) -> None:
     """Keep the running-clocks gauge without ever reading the clocks themselves."""
-    ClockModel._get_connection().update_item(RUNNING_KEY, actions=[ClockModel.running.add(delta)])
+    store.add_to_gauge(RUNNING_KEY, delta)
 
 
-def running_clocks() -> int:
-    item = ClockModel._get_connection().get_item(RUNNING_KEY, consistent_read=True)
-    value = (item.get("Item") or {}).get("running", {}).get("N")
-    return int(value or 0)
+def running_clocks(store: Store) -> int:
+    return store.gauge(RUNNING_KEY)
 
 
 def shard_of(clock_id: str) -> str:
@@ -95,7 +93,7 @@ def start(
         except TransactWriteError:
             order = store.get(OrderModel, record.order_id)  # someone else started it
         else:
-            _add_running(1)
+            _add_running(store, 1)
             count("ClocksStarted")
             log.info("response clock started", extra={"clock_id": clock_id, "next": stage})
             return clock
@@ -150,7 +148,7 @@ def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopp
             [OrderModel.open_clock_id.remove()],
             condition=OrderModel.open_clock_id == clock.clock_id,
         )
-    _add_running(-1)
+    _add_running(store, -1)
     if status == "answered":
         count("ResponseTime", value=seconds or 0, unit="Seconds")
         if late:

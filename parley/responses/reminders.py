@@ -53,14 +53,14 @@ def sweep(svc: Services, now: datetime) -> SweepResult:
     claimed: dict[str, list[DueEntry]] = defaultdict(list)
     for shard in range(SHARDS):
         result.queries += 1
-        for clock in ClockModel.by_due.query(str(shard), ClockModel.next_due_at <= iso(now)):
+        for clock in svc.store.due_clocks(str(shard), iso(now)):
             result.items_read += 1
             entry = _claim(svc, clock, now)
             if entry is not None:
                 claimed[clock.seller_id].append(entry)
     for seller_id, entries in claimed.items():
         _send_digest(svc, seller_id, entries, now, result)
-    result.clocks_running = running_clocks()
+    result.clocks_running = running_clocks(svc.store)
     count("ClocksRunning", value=result.clocks_running)
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from parley.adapters.store import ClockModel
+from parley.adapters.store import Store
 from parley.core.time import iso, parse_iso
 
 WINDOWS_DAYS = (7, 30, 90)
@@ -19,9 +19,9 @@ def percentile(values: list[int], share: float) -> int | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def seller_stats(seller_id: str, now: datetime) -> dict[str, object]:
+def seller_stats(store: Store, seller_id: str, now: datetime) -> dict[str, object]:
     since = iso(now - timedelta(days=max(WINDOWS_DAYS)))
-    clocks = list(ClockModel.by_seller.query(seller_id, ClockModel.received_at >= since))
+    clocks = store.clocks_of_seller(seller_id, since)
     windows = {}
     for days in WINDOWS_DAYS:
         start = iso(now - timedelta(days=days))

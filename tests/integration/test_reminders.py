@@ -71,7 +71,7 @@ def test_a_follow_up_joins_the_running_clock(aws: Aws, order) -> None:  # type: 
     ask(aws, order, "Question again")
     again = open_clock()
     assert again.clock_id == first.clock_id and again.deadline_at == first.deadline_at
-    assert running_clocks() == 1
+    assert running_clocks(aws.services.store) == 1
     assert len(again.message_ids) == 2
     assert ClockModel.count() == 2  # the clock and the running-clocks counter
 
@@ -85,7 +85,7 @@ def test_the_sellers_answer_stops_the_clock_and_records_the_response_time(aws: A
     assert clock.response_seconds is not None and clock.response_seconds >= 0
     assert clock.shard is None and clock.next_due_at is None
     assert OrderModel.get(ORDER_ID).open_clock_id is None
-    assert running_clocks() == 0
+    assert running_clocks(aws.services.store) == 0
 
 
 @pytest.mark.parametrize(

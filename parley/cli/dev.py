@@ -1,0 +1,113 @@
+"""`parley dev`, `demo`, `token`, `openapi`: the local stack and its helpers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parley.cli.common import fail
+
+
+def dev(
+    aws_port: Annotated[int, typer.Option(help="Port of the moto server (AWS APIs).")] = 5055,
+    smtp_host: Annotated[
+        str, typer.Option(help="Address the SMTP server listens on.")
+    ] = "127.0.0.1",
+    smtp_port: Annotated[
+        int, typer.Option(help="Port of the SMTP server (plays SES inbound).")
+    ] = 2525,
+    outbox: Annotated[Path, typer.Option(help="Maildir that receives what SES sent.")] = Path(
+        "var/outbox"
+    ),
+    var_dir: Annotated[Path, typer.Option(help="Where dev.env is written.")] = Path("var"),
+    relay_domain: Annotated[
+        str, typer.Option(help="Domain of the aliases.")
+    ] = "marketplace.example",
+    reminder_seconds: Annotated[
+        float, typer.Option(help="Seconds between reminder sweeps (0: none).")
+    ] = 60.0,
+    api_port: Annotated[
+        int, typer.Option(help="Port of the message center API on 127.0.0.1 (0: none).")
+    ] = 8025,
+) -> None:
+    """Run the whole system locally in the foreground until Ctrl-C."""
+    from devstack.runtime import DevConfig, LocalStack
+
+    config = DevConfig(
+        aws_port=aws_port,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        outbox=outbox,
+        var_dir=var_dir,
+        relay_domain=relay_domain,
+        reminder_seconds=reminder_seconds,
+        api_port=api_port,
+    )
+    stack = LocalStack(config)
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stack.start()
+    except OSError as exc:
+        fail(f"could not start the local stack: {exc}")
+    typer.echo(
+        f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
+        f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env"
+    )
+    if api_port:
+        typer.echo(
+            f"message center API on http://127.0.0.1:{api_port} "
+            f"(OpenAPI at /openapi.json; tokens: parley token seller:ID)"
+        )
+    typer.echo("Ctrl-C stops it.")
+    sys.stdout.flush()
+    stopped.wait()
+    typer.echo("stopping…")
+    stack.stop()
+
+
+def token(
+    party: Annotated[str, typer.Argument(help="seller:ID or buyer:ID")],
+    hours: Annotated[float, typer.Option(help="How long the token is valid.")] = 1.0,
+    var_dir: Annotated[Path, typer.Option(help="Where `parley dev` keeps its key.")] = Path("var"),
+) -> None:
+    """Print a token for the local message center API (the local stand-in for Cognito)."""
+    from devstack.api_server import LocalIssuer
+    from parley.center.service import Principal
+
+    if Principal.from_claim(party) is None:
+        fail(f"{party!r} is not seller:ID or buyer:ID")
+    try:
+        typer.echo(LocalIssuer(var_dir / "dev-issuer.pem").token(party, int(hours * 3600)))
+    except FileNotFoundError as exc:
+        fail(str(exc))
+
+
+def openapi() -> None:
+    """Print the message center API's OpenAPI document (generated from the handler's routes)."""
+    from devstack.api_server import openapi_json
+
+    typer.echo(openapi_json())
+
+
+def demo() -> None:
+    """Run a scripted conversation through the real pipeline on a private local stack."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    from devstack.demo import print_table, run_demo
+
+    steps = run_demo()
+    print_table(steps)
+    wrong = [s for s in steps if not s.ok]
+    if wrong:
+        fail("; ".join(f"{s.title}: expected {s.expected}, got {s.status}" for s in wrong))
+    typer.echo("demo: every step ended as expected.")
+
+
+COMMANDS = [dev, token, openapi, demo]
