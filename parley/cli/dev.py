@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 import threading
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
@@ -102,7 +104,19 @@ def demo() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from devstack.demo import print_table, run_demo
 
-    steps = run_demo()
+    log_path = Path("var/dev.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    typer.echo(f"demo: running a scripted conversation on a private local stack (logs: {log_path})")
+    # Handler logs and EMF metric lines are written to stdout, as in Lambda: here they go to
+    # the log file, so the terminal shows the demo's own lines and the table only.
+    with log_path.open("a", encoding="utf-8") as log_file, redirect_stdout(log_file):
+        root = logging.getLogger()
+        to_file = logging.StreamHandler(log_file)
+        root.addHandler(to_file)
+        try:
+            steps = run_demo()
+        finally:
+            root.removeHandler(to_file)
     print_table(steps)
     wrong = [s for s in steps if not s.ok]
     if wrong:
