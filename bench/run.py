@@ -40,6 +40,7 @@ PRICES = {
 # Calls the test harness makes that a deployment does not (the event source mapping knows
 # its queue's ARN).
 HARNESS_ONLY = {("sqs", "GetQueueAttributes")}
+DYNAMODB_READS = {"GetItem", "Query", "BatchGetItem"}
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 
@@ -163,6 +164,7 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
 
     calls: Counter[tuple[str, str]] = Counter()
     read_units = [0.0]
+    read_items = [0]
     write_units = [0.0]
     real = botocore.client.BaseClient._make_api_call
 
@@ -171,9 +173,16 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
         if (service, operation) in HARNESS_ONLY:
             return real(self, operation, params)
         calls[(service, operation)] += 1
-        if service == "dynamodb" and operation in {"GetItem", "Query", "BatchGetItem"}:
+        if service == "dynamodb" and operation in {"GetItem", "Query"}:
             # a strongly consistent read of up to 4 KB is one unit, an eventual one half
             read_units[0] += 1.0 if params.get("ConsistentRead") else 0.5
+            read_items[0] += 1
+        elif service == "dynamodb" and operation == "BatchGetItem":
+            # billed per item, as if each were read on its own
+            for spec in params.get("RequestItems", {}).values():
+                keys = len(spec.get("Keys", []))
+                read_units[0] += keys * (1.0 if spec.get("ConsistentRead") else 0.5)
+                read_items[0] += keys
         elif service == "dynamodb" and operation == "BatchWriteItem":
             write_units[0] += sum(len(v) for v in params.get("RequestItems", {}).values())
         elif service == "dynamodb" and operation == "TransactWriteItems":
@@ -216,8 +225,15 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
         + invocations * 0.1 * 1.0 * PRICES["lambda_gb_second_arm64"]
     )  # 100 ms at 1 GB
     ses = PRICES["ses_outbound_per_message"] + PRICES["ses_inbound_per_message"]
+    read_requests = sum(
+        n for (svc, op), n in calls.items() if svc == "dynamodb" and op in DYNAMODB_READS
+    )
     return {
         "api_calls_per_message": per_message,
+        "dynamodb_read_requests_per_message": round(read_requests / messages, 2),
+        "dynamodb_items_read_per_message": round(read_items[0] / messages, 2),
+        "dynamodb_read_units_per_message": round(reads / messages, 2),
+        "dynamodb_write_units_per_message": round(writes / messages, 2),
         "aws_cost_per_million_usd": round(cost * 1e6, 2),
         "ses_cost_per_million_usd": round(ses * 1e6, 2),
         "cost_overhead_vs_ses": round(cost / ses, 4),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
@@ -10,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from parley.core.ids import parties_of_pair, party_key
 from parley.core.settings import Settings
 from parley.models.tables import (
     AliasModel,
@@ -33,6 +36,7 @@ __all__ = [
     "MessageModel",
     "OrderModel",
     "PairModel",
+    "PairView",
     "PartyModel",
     "Store",
     "ThreadIdModel",
@@ -45,6 +49,26 @@ class ConditionFailed(Exception):
 
 def _is_condition_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class PairView:
+    """What a stage knows about a message's pair, read in one request (Store.pair_view)."""
+
+    pair_id: str
+    pair: PairModel | None
+    seller: PartyModel | None
+    buyer: PartyModel | None
+    order_id: str | None = None
+    order: OrderModel | None = None
+
+    def party(self, side: str) -> PartyModel | None:
+        return self.seller if side == "seller" else self.buyer
+
+
+# One item to read: its model, its hash key, and whether the read must be strongly consistent.
+Wanted = tuple[type[Model], str, bool]
+_BATCH_TRIES = 6
 
 
 class Store:
@@ -65,6 +89,84 @@ class Store:
     def batch_get(self, model: type[M], keys: Iterable[str]) -> list[M]:
         unique = list(dict.fromkeys(keys))
         return list(model.batch_get(unique)) if unique else []
+
+    def read_many(self, wanted: Sequence[Wanted]) -> dict[tuple[type[Model], str], Model]:
+        """Items of several tables in one BatchGetItem (up to 100 keys): what is found, by
+        (model, key). Consistency is per table: one consistent item makes its table's reads
+        consistent. Keys DynamoDB leaves unprocessed (throttling) are asked for again."""
+        if not wanted:
+            return {}
+        if len(wanted) > 100:
+            raise ValueError("BatchGetItem reads at most 100 items")
+        models = {model.Meta.table_name: model for model, _key, _consistent in wanted}
+        request: dict[str, dict[str, Any]] = {}
+        for model, key, consistent in wanted:
+            spec = request.setdefault(model.Meta.table_name, {"Keys": []})
+            item_key = {model._hash_key_attribute().attr_name: {"S": key}}
+            if item_key not in spec["Keys"]:
+                spec["Keys"].append(item_key)
+            if consistent:
+                spec["ConsistentRead"] = True
+        client = wanted[0][0]._get_connection().connection.client
+        found: dict[tuple[type[Model], str], Model] = {}
+        for attempt in range(_BATCH_TRIES):
+            response = client.batch_get_item(RequestItems=request)
+            for table, items in (response.get("Responses") or {}).items():
+                model = models[table]
+                key_name = model._hash_key_attribute().attr_name
+                for raw in items:
+                    found[(model, raw[key_name]["S"])] = model.from_raw_data(raw)
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            time.sleep(0.05 * 2**attempt)
+        raise RuntimeError("DynamoDB left keys unprocessed; the stage's retry will ask again")
+
+    def pair_view(
+        self,
+        pair_id: str,
+        order_id: str | None = None,
+        *,
+        sides: Sequence[str] = ("seller", "buyer"),
+        also: Sequence[Wanted] = (),
+    ) -> tuple[PairView, dict[tuple[type[Model], str], Model]]:
+        """A pair, the parties of `sides`, the order (consistently) and anything `also`
+        asks for, in one request: the party keys follow from the pair id. Directory items
+        are read eventually consistent (they change rarely), the order consistently (its
+        counters and clock change with every message)."""
+        ids = parties_of_pair(pair_id)
+        wanted: list[Wanted] = [(PairModel, pair_id, False), *also]
+        if ids is not None:
+            by_side = {"seller": ids[0], "buyer": ids[1]}
+            wanted += [(PartyModel, party_key(side, by_side[side]), False) for side in sides]
+        if order_id:
+            wanted.append((OrderModel, order_id, True))
+        found = self.read_many(wanted)
+        pair = found.get((PairModel, pair_id))
+        if isinstance(pair, PairModel) and ids != (pair.seller_id, pair.buyer_id):
+            # not derivable from the id (never the case for pairs registered here): ask again
+            by_side = {"seller": pair.seller_id, "buyer": pair.buyer_id}
+            found |= self.read_many(
+                [(PartyModel, party_key(side, by_side[side]), False) for side in sides]
+            )
+            ids = (pair.seller_id, pair.buyer_id)
+
+        def party(side: str) -> PartyModel | None:
+            if ids is None or side not in sides:
+                return None
+            item = found.get((PartyModel, party_key(side, ids[0] if side == "seller" else ids[1])))
+            return item if isinstance(item, PartyModel) else None
+
+        order = found.get((OrderModel, order_id)) if order_id else None
+        view = PairView(
+            pair_id=pair_id,
+            pair=pair if isinstance(pair, PairModel) else None,
+            seller=party("seller"),
+            buyer=party("buyer"),
+            order_id=order_id,
+            order=order if isinstance(order, OrderModel) else None,
+        )
+        return view, found
 
     def create(self, item: Model, key_attribute: Any) -> bool:
         """Put only if absent; False when the item already exists."""

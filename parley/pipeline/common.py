@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from parley.adapters.mailer import PermanentSendError
-from parley.adapters.store import MessageModel, PartyModel
+from parley.adapters.queues import Reference, StageQueue
+from parley.adapters.store import MessageModel, PairView, PartyModel
 from parley.core.ids import party_key
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
@@ -145,6 +146,34 @@ def in_stage(record: MessageModel | None, stage: str) -> bool:
 
 def party(svc: Services, kind: str, party_id: str) -> PartyModel | None:
     return svc.store.get(PartyModel, party_key(kind, party_id), consistent=False)
+
+
+def hand_over(queue: StageQueue, record: MessageModel) -> None:
+    """Queue the record for the next stage, naming its pair and order, so that the next stage
+    reads the record and what it needs about the pair in one request."""
+    queue.send_reference(record.message_id, pair_id=record.pair_id, order_id=record.order_id)
+
+
+def load_record(
+    svc: Services, message_id: str, hint: Reference | None = None
+) -> tuple[MessageModel | None, PairView | None]:
+    """The message record, read consistently, and, when the queue record names the pair,
+    the pair's view from the same BatchGetItem."""
+    if hint is None or not hint.pair_id:
+        return svc.store.get(MessageModel, message_id), None
+    view, found = svc.store.pair_view(
+        hint.pair_id, hint.order_id, also=[(MessageModel, message_id, True)]
+    )
+    record = found.get((MessageModel, message_id))
+    return (record if isinstance(record, MessageModel) else None), view
+
+
+def pair_view_of(svc: Services, record: MessageModel, view: PairView | None) -> PairView:
+    """The view read with the record when it is the record's pair and order, else one read."""
+    assert record.pair_id
+    if view is not None and (view.pair_id, view.order_id) == (record.pair_id, record.order_id):
+        return view
+    return svc.store.pair_view(record.pair_id, record.order_id)[0]
 
 
 @contextmanager

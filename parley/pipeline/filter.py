@@ -8,13 +8,23 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from parley.adapters import keys
-from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
+from parley.adapters.queues import Reference
+from parley.adapters.store import MessageModel, OrderModel, PairModel, PairView, PartyModel
 from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ThreadIdModel, ViolationMap, set_or_remove
-from parley.pipeline.common import attempt, finish, in_stage, log, party, send_notice
+from parley.pipeline.common import (
+    attempt,
+    finish,
+    hand_over,
+    in_stage,
+    load_record,
+    log,
+    pair_view_of,
+    send_notice,
+)
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
 from parley.responses import clocks
@@ -32,14 +42,16 @@ class FilterOutcome:
     verdict: str | None = None
 
 
-def filter_message(message_id: str, svc: Services, receive_count: int = 1) -> FilterOutcome:
+def filter_message(
+    message_id: str, svc: Services, receive_count: int = 1, hint: Reference | None = None
+) -> FilterOutcome:
     with attempt(svc, message_id, receive_count):
-        record = svc.store.get(MessageModel, message_id)
+        record, view = load_record(svc, message_id, hint)
         if in_stage(record, "relay") and record is not None and not record.relay_claimed_at:
-            svc.relay_queue.send_reference(message_id)  # heal a hand-over lost in a crash
+            hand_over(svc.relay_queue, record)  # heal a hand-over lost in a crash
         if record is None or not in_stage(record, "filter"):
             return FilterOutcome(message_id, record.status if record else "unknown")
-        return _filter(svc, record)
+        return _filter(svc, record, view)
 
 
 @dataclass
@@ -60,9 +72,9 @@ class Situation:
         return self.seller if side_of_sender(str(self.record.direction)) == "seller" else self.buyer
 
 
-def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
+def _filter(svc: Services, record: MessageModel, view: PairView | None) -> FilterOutcome:
     """Load, route, judge, then block or hand over: each step below is one of these."""
-    situation = _load(svc, record)
+    situation = _load(svc, record, view)
     if isinstance(situation, FilterOutcome):
         return situation
     if record.direction == "seller_to_buyer" and NO_RESPONSE_TAG in (record.subject or "").lower():
@@ -83,9 +95,9 @@ def _filter(svc: Services, record: MessageModel) -> FilterOutcome:
     return _hand_to_relay(svc, record, decision, facts, notified)
 
 
-def _load(svc: Services, record: MessageModel) -> Situation | FilterOutcome:
+def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situation | FilterOutcome:
     assert record.pair_id and record.direction
-    pair = svc.store.get(PairModel, record.pair_id, consistent=False)
+    view = pair_view_of(svc, record, view)  # pair, parties and order: one request
     raw = svc.blobs.get(record.raw_key)
     try:
         message = parse_message(raw, svc.settings.max_message_bytes)
@@ -99,10 +111,10 @@ def _load(svc: Services, record: MessageModel) -> Situation | FilterOutcome:
         record=record,
         message=message,
         raw_size=len(raw),
-        pair=pair,
-        order=svc.store.get(OrderModel, record.order_id) if record.order_id else None,
-        buyer=party(svc, "buyer", pair.buyer_id) if pair else None,
-        seller=party(svc, "seller", pair.seller_id) if pair else None,
+        pair=view.pair,
+        order=view.order,
+        buyer=view.buyer if view.pair else None,
+        seller=view.seller if view.pair else None,
         answered=[m for m in known.values() if m.direction == "buyer_to_seller"],
     )
 
@@ -224,7 +236,7 @@ def _hand_to_relay(
             MessageModel.notice_sent.set(notified),
         ],
     )
-    svc.relay_queue.send_reference(record.message_id)
+    hand_over(svc.relay_queue, record)
     log.info(
         "message filtered",
         extra={

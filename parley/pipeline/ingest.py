@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
-from parley.adapters.store import AliasModel, MessageModel, PairModel, PartyModel
+from parley.adapters.store import AliasModel, MessageModel, PairModel
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
 from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sender
@@ -24,7 +24,14 @@ from parley.mail.parsing import (
     safe_file_name,
 )
 from parley.models.tables import TERMINAL_STATUSES, AttachmentMap, set_or_remove
-from parley.pipeline.common import finish, log, may_notify, message_id_for, send_notice
+from parley.pipeline.common import (
+    finish,
+    hand_over,
+    log,
+    may_notify,
+    message_id_for,
+    send_notice,
+)
 from parley.pipeline.ratelimit import take
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
@@ -80,7 +87,7 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
         message_id = message_id_for(mail.ses_message_id, recipient)
         record = _open_record(svc, mail, recipient, message_id)
         if record.stage == "filter":  # accepted before; the hand-over may not have happened
-            svc.filter_queue.send_reference(message_id)
+            hand_over(svc.filter_queue, record)
         if record.stage != "ingest":
             outcomes.append(IngestOutcome(message_id, recipient, record.status, record.reason))
             continue
@@ -205,13 +212,13 @@ def _accept(
     alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
     if alias is None:  # a guess, a typo or a harvested list: never answered (no reflection)
         raise Rejection("unknown-alias", notify=False)
-    pair = svc.store.get(PairModel, alias.pair_id, consistent=False)
-    if pair is None:
-        raise Rejection("unknown-alias", notify=False)
     # The alias belongs to its side; only the other side's registered addresses may use it.
     sender_kind = "seller" if alias.side == "buyer" else "buyer"
-    sender_id = pair.seller_id if sender_kind == "seller" else pair.buyer_id
-    sender_party = svc.store.get(PartyModel, f"{sender_kind}:{sender_id}", consistent=False)
+    view, _found = svc.store.pair_view(alias.pair_id, sides=(sender_kind,))  # one request
+    pair = view.pair
+    if pair is None:
+        raise Rejection("unknown-alias", notify=False)
+    sender_party = view.party(sender_kind)
     allowed = (
         {normalize(a) for a in (sender_party.email, *(sender_party.authorized_senders or ()))}
         if sender_party
@@ -269,7 +276,7 @@ def _accept(
     )
     # Recorded first, then handed over: a crash in between is healed by the retry, which
     # finds the record in the filter stage and sends the reference again.
-    svc.filter_queue.send_reference(record.message_id)
+    hand_over(svc.filter_queue, record)
     log.info("message accepted", extra={"message_id": record.message_id})
     return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
 

@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from parley.adapters.mailer import PermanentSendError
+from parley.adapters.queues import Reference
 from parley.adapters.store import (
     ConditionFailed,
     MessageModel,
     OrderModel,
     PairModel,
+    PairView,
     PartyModel,
 )
 from parley.core.observability import count
@@ -25,8 +27,9 @@ from parley.pipeline.common import (
     attempt,
     finish,
     in_stage,
+    load_record,
     log,
-    party,
+    pair_view_of,
     send_notice,
 )
 from parley.pipeline.threads import counterparts, remember, side_of_sender
@@ -46,12 +49,14 @@ class RelayOutcome:
     ses_message_id: str | None = None
 
 
-def relay_message(message_id: str, svc: Services, receive_count: int = 1) -> RelayOutcome:
+def relay_message(
+    message_id: str, svc: Services, receive_count: int = 1, hint: Reference | None = None
+) -> RelayOutcome:
     with attempt(svc, message_id, receive_count):
-        record = svc.store.get(MessageModel, message_id)
+        record, view = load_record(svc, message_id, hint)
         if record is None or not in_stage(record, "relay"):
             return RelayOutcome(message_id, record.status if record else "unknown")
-        return _relay(svc, record)
+        return _relay(svc, record, view)
 
 
 def _claim(svc: Services, record: MessageModel) -> bool:
@@ -106,6 +111,7 @@ class Parties:
     sender_side: str
     sender: PartyModel
     recipient: PartyModel
+    order: OrderModel | None = None  # read with them, for the response clock
 
     @property
     def sender_alias(self) -> str:
@@ -116,9 +122,9 @@ class Parties:
         return str(self.pair.seller_alias if self.sender_side == "buyer" else self.pair.buyer_alias)
 
 
-def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
+def _relay(svc: Services, record: MessageModel, view: PairView | None) -> RelayOutcome:
     """Load the parties, address the copy, send it once, then record and keep time."""
-    parties = _load_parties(svc, record)
+    parties = _load_parties(svc, record, view)
     if isinstance(parties, RelayOutcome):
         return parties
     envelope = _envelope(svc, record, parties)
@@ -129,21 +135,23 @@ def _relay(svc: Services, record: MessageModel) -> RelayOutcome:
     return _delivered(svc, record, parties, envelope)
 
 
-def _load_parties(svc: Services, record: MessageModel) -> Parties | RelayOutcome:
+def _load_parties(
+    svc: Services, record: MessageModel, view: PairView | None
+) -> Parties | RelayOutcome:
     assert record.pair_id and record.direction
-    pair = svc.store.get(PairModel, record.pair_id, consistent=False)
+    view = pair_view_of(svc, record, view)  # pair, parties and order: one request
+    pair = view.pair
     if pair is None:
         finish(svc, record, "rejected", reason="pair-missing")
         return RelayOutcome(record.message_id, "rejected")
     sender_side = side_of_sender(record.direction)
-    ids = {"buyer": pair.buyer_id, "seller": pair.seller_id}
     recipient_side = "seller" if sender_side == "buyer" else "buyer"
-    sender = party(svc, sender_side, ids[sender_side])
-    recipient = party(svc, recipient_side, ids[recipient_side])
+    sender = view.party(sender_side)
+    recipient = view.party(recipient_side)
     if sender is None or recipient is None:
         finish(svc, record, "rejected", reason="party-missing")
         return RelayOutcome(record.message_id, "rejected")
-    return Parties(pair, sender_side, sender, recipient)
+    return Parties(pair, sender_side, sender, recipient, view.order)
 
 
 def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope:
@@ -224,7 +232,7 @@ def _delivered(
     outbound_id = ses_visible if svc.settings.ses_rewrites_message_id else own_id
     finish(svc, record, status, actions=[MessageModel.outbound_message_id.set(outbound_id)])
     try:
-        _keep_time(svc, record, parties.pair)
+        _keep_time(svc, record, parties.pair, parties.order)
         if record.message_type and record.order_id:  # what messaging actions still offer
             svc.store.update(
                 OrderModel(record.order_id),
@@ -249,7 +257,9 @@ def _remember(
     )
 
 
-def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
+def _keep_time(
+    svc: Services, record: MessageModel, pair: PairModel, order: OrderModel | None = None
+) -> None:
     """A delivered buyer message starts the response clock; a seller's own answer stops it.
 
     Automatic mail (auto-replies, out-of-office) is delivered but never moves the clock.
@@ -263,6 +273,7 @@ def _keep_time(svc: Services, record: MessageModel, pair: PairModel) -> None:
             parse_iso(record.received_at),
             svc.deadlines,
             (pair.seller_id, pair.buyer_id),
+            order=order,
         )
     else:
         clocks.stop(svc.store, record.order_id, utcnow(), "answered")

@@ -55,12 +55,19 @@ def start(
     received: datetime,
     config: DeadlineConfig,
     ids: tuple[str, str],
+    *,
+    order: OrderModel | None = None,
 ) -> ClockModel | None:
-    """Start the conversation's clock for a delivered buyer message, or join the running one."""
+    """Start the conversation's clock for a delivered buyer message, or join the running one.
+
+    `order`: the order as the caller read it consistently moments ago (the relay reads it
+    with the pair); the writes below are conditional, so a stale one loses, never wins."""
     seller_id, buyer_id = ids
     if not record.order_id or not record.pair_id:
         return None
-    order = store.get(OrderModel, record.order_id)
+    given = order is not None and order.order_id == record.order_id
+    if not given:
+        order = store.get(OrderModel, record.order_id)
     if order is None:
         return None
     clock_id = f"{record.order_id}#{record.message_id}"
@@ -100,6 +107,8 @@ def start(
     if order is None or order.open_clock_id is None or order.open_clock_id == clock_id:
         return None
     running = store.get(ClockModel, order.open_clock_id)
+    if given and (running is None or running.status != "open"):
+        return start(store, record, received, config, ids)  # stopped since: read the order anew
     if running is not None and record.message_id not in (running.message_ids or []):
         joined = ClockModel.message_ids.append([record.message_id])
         store.update(running, [ClockModel.message_ids.set(joined)])
