@@ -256,6 +256,14 @@ def end_to_end(messages: int) -> dict[str, float]:
     return smtp_load(messages)
 
 
+def web_bundle() -> dict[str, float]:
+    """The web pages as browsers download them: gzip -9 of web/dist, measured by its build."""
+    size = Path(__file__).resolve().parent.parent / "web" / "dist" / "size.json"
+    if not size.exists():
+        raise SystemExit("web/dist/size.json is missing: `make install` builds the web pages")
+    return {"web_bundle_kb_gzip": float(json.loads(size.read_text())["kb_gzip"])}
+
+
 def main() -> None:
     # One synthetic buyer writes thousands of messages through one alias: a limit no test
     # reaches, so that the limiter still counts (and costs) one write per message.
@@ -271,6 +279,7 @@ def main() -> None:
         ("cost", api_costs),
         ("reminders", reminder_reads),
         ("e2e", lambda: end_to_end(int(os.environ.get("BENCH_E2E_MESSAGES", 1000)))),
+        ("web", web_bundle),
     ):
         if only and title not in only:
             continue
@@ -287,6 +296,7 @@ def main() -> None:
         "cold_import_ratio_api": 1.5,
         "cost_overhead_vs_ses": 0.10,
         "package_mb_max": 60,
+        "web_bundle_kb_gzip": 200,
     }
     print(f"{'figure':<28} {'value':>12} {'target':>8}")
     for key, value in results.items():
