@@ -229,7 +229,13 @@ class Marketplace(Construct):
         relay_queue.grant_send_messages(filter_fn)
 
         # The web message center: its origin may call the API and post uploads to the bucket.
-        self.web = WebFrontEnd(self, "Web", prefix=market.prefix)
+        self.web = WebFrontEnd(
+            self,
+            "Web",
+            prefix=market.prefix,
+            access_log_days=market.retention.access_logs,
+            log_retention=LOG_RETENTION[market.retention.logs],
+        )
         api_fn = self._message_center(
             factory, config, market, storage, filter_queue, sending, domains, self.web.origin
         )

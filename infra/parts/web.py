@@ -15,6 +15,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -68,9 +69,18 @@ def content_security_policy(region: str, cognito_domain: str) -> str:
 class WebFrontEnd(Construct):
     """Bucket, distribution and headers; `connect` adds the sign-in client and the config."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        access_log_days: int = 90,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
+        self.log_retention = log_retention
         region = Stack.of(self).region
         # globally unique per region: the marketplace's prefix and this construct's own hash
         self.hosted_ui_prefix = f"{prefix.lower()}-{self.node.addr[:12]}"
@@ -83,7 +93,7 @@ class WebFrontEnd(Construct):
             enforce_ssl=True,
             # CloudFront's standard logs are delivered with an ACL
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(access_log_days))],
             removal_policy=RemovalPolicy.RETAIN,
         )
         ack(
@@ -97,7 +107,13 @@ class WebFrontEnd(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            versioned=True,
+            versioned=True,  # the current build stays; replaced builds go after a month
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
             server_access_logs_bucket=self.logs,
             server_access_logs_prefix="s3/",
             removal_policy=RemovalPolicy.DESTROY,
@@ -236,6 +252,12 @@ class WebFrontEnd(Construct):
                 distribution_paths=[f"{APP_PATH}*"],
                 prune=True,
                 memory_limit=256,
+                log_group=logs.LogGroup(
+                    self,
+                    "DeployLogs",
+                    retention=self.log_retention,
+                    removal_policy=RemovalPolicy.DESTROY,
+                ),
             )
             self._acknowledge_deployment(deployment)
         return client
