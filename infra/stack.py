@@ -235,6 +235,7 @@ class Marketplace(Construct):
             prefix=market.prefix,
             access_log_days=market.retention.access_logs,
             log_retention=LOG_RETENTION[market.retention.logs],
+            log_key=key,
         )
         api_fn = self._message_center(
             factory, config, market, storage, filter_queue, sending, domains, self.web.origin

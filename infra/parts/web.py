@@ -15,6 +15,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
@@ -77,10 +78,12 @@ class WebFrontEnd(Construct):
         prefix: str,
         access_log_days: int = 90,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
         self.log_retention = log_retention
+        self.log_key = log_key  # the deployer's key, when given, encrypts every log group
         region = Stack.of(self).region
         # globally unique per region: the marketplace's prefix and this construct's own hash
         self.hosted_ui_prefix = f"{prefix.lower()}-{self.node.addr[:12]}"
@@ -256,6 +259,7 @@ class WebFrontEnd(Construct):
                     self,
                     "DeployLogs",
                     retention=self.log_retention,
+                    encryption_key=self.log_key,
                     removal_policy=RemovalPolicy.DESTROY,
                 ),
             )
