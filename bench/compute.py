@@ -1,6 +1,4 @@
-"""The stdlib floor, and a mirror of the stages' parse and compose path alone (no records, no
-policy context, no logging): `compute_only_ratio_*` in the bench. The CPU budget itself is
-measured on the real stages (bench/stages.py)."""
+"""The stages' compute path with AWS I/O faked in memory, and the stdlib floor."""
 
 from __future__ import annotations
 

@@ -18,7 +18,11 @@ from pathlib import Path
 from parley.mail.parsing import parse_message
 from parley.policy import PolicyContext, Verdict, evaluate
 from parley.policy.config import load_policy
+from parley.policy.model import CRITICAL_CLAIM
 from parley.policy.rules import RULE_IDS
+
+# The rules, and the flag for an [Important] tag on a message that is not critical.
+REPORTED = (*RULE_IDS, CRITICAL_CLAIM)
 
 CORPUS = Path(__file__).parents[1] / "tests" / "policy" / "corpus.jsonl"
 PAIR_ORDER = "123-1234567-1234567"
@@ -114,7 +118,7 @@ class Report:
 
 
 def run(corpus: Path = CORPUS) -> Report:
-    report = Report(counts={r: {"tp": 0, "fp": 0, "fn": 0, "positives": 0} for r in RULE_IDS})
+    report = Report(counts={r: {"tp": 0, "fp": 0, "fn": 0, "positives": 0} for r in REPORTED})
     for line in corpus.read_text("utf-8").splitlines():
         row = json.loads(line)
         message, context = build(row)
@@ -122,7 +126,7 @@ def run(corpus: Path = CORPUS) -> Report:
         fired = set(decision.rule_ids)
         expected = set(row["expect"])
         report.messages += 1
-        for rule in RULE_IDS:
+        for rule in REPORTED:
             counts = report.counts[rule]
             counts["positives"] += rule in expected
             if rule in fired and rule in expected:
@@ -144,7 +148,7 @@ def run(corpus: Path = CORPUS) -> Report:
 
 def render(report: Report) -> str:
     lines = [f"{'rule':<22} {'positives':>9} {'precision':>9} {'recall':>7}"]
-    for rule in RULE_IDS:
+    for rule in REPORTED:
         lines.append(
             f"{rule:<22} {report.counts[rule]['positives']:>9} "
             f"{report.precision(rule):>9.3f} {report.recall(rule):>7.3f}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -99,10 +99,21 @@ def _reencode_leaf(
         part["Content-ID"] = str(content_id)
 
 
+def _keep_headers(part: Message, keep: Callable[[str], bool]) -> None:
+    """Drop every header whose name `keep` refuses, in one pass over the header list.
+
+    `del part[name]` scans all headers each time: removing n distinct names one by one is
+    O(n²) (20,000 headers took 27 s). The stdlib has no bulk removal, so the list it keeps
+    (`_headers`, stable since Python 2) is filtered directly.
+    """
+    headers: list[tuple[str, object]] = part._headers  # type: ignore[attr-defined]
+    part._headers = [(name, value) for name, value in headers if keep(name)]  # type: ignore[attr-defined]
+
+
 def _strip_part_headers(part: Message) -> None:
-    for name in set(part.keys()):
-        if name.title() not in _CONTENT_HEADERS and name.lower() != "content-id":
-            del part[name]
+    _keep_headers(
+        part, lambda name: name.title() in _CONTENT_HEADERS or name.lower() == "content-id"
+    )
 
 
 def _walk(message: Message) -> list[Message]:
@@ -139,8 +150,7 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
 
     # Rebuild the top header section: identity first, content headers (first of each) last.
     content = {name: message.get_all(name) for name in _CONTENT_HEADERS}
-    for name in set(message.keys()):
-        del message[name]
+    _keep_headers(message, lambda name: False)
 
     message["From"] = formatted(envelope.from_name, envelope.from_alias)
     message["To"] = envelope.to_address

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ from parley.adapters.queues import Reference
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PairView, PartyModel
 from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
-from parley.core.time import now_iso, utcnow
+from parley.core.time import now_iso, parse_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.models.tables import AttachmentMap, ThreadIdModel, ViolationMap, set_or_remove
 from parley.pipeline.common import (
@@ -27,6 +27,8 @@ from parley.pipeline.common import (
 )
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
+from parley.policy.engine import best_effort_text, fallback, rebuild_as_plain_text
+from parley.policy.model import UNPROCESSABLE
 from parley.responses import clocks
 
 if TYPE_CHECKING:
@@ -83,7 +85,9 @@ def _filter(svc: Services, record: MessageModel, view: PairView | None) -> Filte
     if isinstance(route, FilterOutcome):
         return route
     redirect = route
-    decision = evaluate(situation.message, _policy_context(svc, situation))
+    decision = _judge(svc, situation)
+    if decision is None:
+        return _unprocessable(svc, situation)
     for violation in decision.violations:
         count("PolicyViolations", {"Rule": violation.rule, "Action": str(violation.action)})
     facts = _decision_facts(situation, decision, redirect)
@@ -115,8 +119,26 @@ def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situati
         order=view.order,
         buyer=view.buyer if view.pair else None,
         seller=view.seller if view.pair else None,
-        answered=[m for m in known.values() if m.direction == "buyer_to_seller"],
+        answered=_recent_buyer_messages(
+            svc, [m for m in known.values() if m.direction == "buyer_to_seller"]
+        ),
     )
+
+
+def _recent_buyer_messages(svc: Services, answered: list[ThreadIdModel]) -> list[ThreadIdModel]:
+    """The buyer messages this one answers that arrived within the reply window: a seller's
+    References to an old buyer message does not make a message a reply forever."""
+    if not answered:
+        return []
+    window = timedelta(days=svc.policy.reply_window_days)
+    found = svc.store.batch_get(MessageModel, [m.message_id for m in answered])
+    received = {m.message_id: m.received_at for m in found if m.received_at}
+    oldest = utcnow() - window
+    return [
+        m
+        for m in answered
+        if m.message_id in received and parse_iso(received[m.message_id]) >= oldest
+    ]
 
 
 def _route_buyer_mail(svc: Services, situation: Situation) -> bool | FilterOutcome:
@@ -153,6 +175,43 @@ def _policy_context(svc: Services, situation: Situation) -> PolicyContext:
         raw_size=situation.raw_size,
         declared_critical=record.message_type in CRITICAL_KINDS,
     )
+
+
+def _judge(svc: Services, situation: Situation) -> Decision | None:
+    """The policy's decision. Evaluation is pure: an error in it happens again on every retry,
+    so it never burns one. A critical message is still delivered (as text/plain only); for
+    anything else the answer is None, and the message ends `rejected`, `unprocessable`."""
+    context = _policy_context(svc, situation)
+    try:
+        return evaluate(situation.message, context)
+    except Exception as exc:
+        log.warning(
+            "policy could not evaluate the message",
+            extra={"message_id": situation.record.message_id, "error": repr(exc)},
+        )
+        return fallback(situation.message, context, exc)
+
+
+def _unprocessable(svc: Services, situation: Situation) -> FilterOutcome:
+    record, sender = situation.record, situation.sender
+    notified = False
+    if sender is not None and not record.auto_submitted:
+        notified = send_notice(
+            svc,
+            to=sender.email,
+            kind="rejected",
+            record=record,
+            locale=sender.locale,
+            reason=UNPROCESSABLE,
+        )
+    finish(
+        svc,
+        record,
+        "rejected",
+        reason=UNPROCESSABLE,
+        actions=[MessageModel.notice_sent.set(notified)],
+    )
+    return FilterOutcome(record.message_id, "rejected")
 
 
 def _decision_facts(situation: Situation, decision: Decision, redirect: bool) -> list[Any]:
@@ -204,7 +263,12 @@ def _keep_sanitized_copy(svc: Services, situation: Situation, decision: Decision
     if not decision.modified:
         return []
     body_key = keys.sanitized_key(situation.record.message_id)
-    svc.blobs.put(body_key, situation.message.as_bytes(), "message/rfc822")
+    try:
+        data = situation.message.as_bytes()
+    except Exception:  # a structure the serializer refuses: the text survives, plainly
+        rebuild_as_plain_text(situation.message, best_effort_text(situation.message))
+        data = situation.message.as_bytes()
+    svc.blobs.put(body_key, data, "message/rfc822")
     return [MessageModel.body_key.set(body_key)]
 
 

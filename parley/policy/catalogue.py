@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from parley.core.i18n import language
-
 # id -> {locale language: (what happened, how to fix it)}
 RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "order-id-missing": {
@@ -214,6 +212,41 @@ RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
             "Senden Sie weniger oder kleinere Anhänge.",
         ),
     },
+    "critical-claim": {
+        "en": (
+            "[Important] is for what the order needs: customization questions, delivery "
+            "scheduling or a problem with the delivery address. This message is about "
+            "something else, so it was treated as an ordinary message.",
+            "Use [Important] only for those three reasons.",
+        ),
+        "de": (
+            "[Important] ist für das gedacht, was die Bestellung erfordert: Fragen zur "
+            "Personalisierung, Terminabsprachen zur Lieferung oder ein Problem mit der "
+            "Lieferadresse. Diese Nachricht betrifft etwas anderes und wurde daher wie eine "
+            "gewöhnliche Nachricht behandelt.",
+            "Verwenden Sie [Important] nur aus diesen drei Gründen.",
+        ),
+    },
+    "policy-timeout": {
+        "en": (
+            "The message could not be checked in time.",
+            "Send a shorter message in plain text.",
+        ),
+        "de": (
+            "Die Nachricht konnte nicht rechtzeitig geprüft werden.",
+            "Senden Sie eine kürzere Nachricht als reinen Text.",
+        ),
+    },
+    "unprocessable": {
+        "en": (
+            "The message could not be processed as sent; it was delivered as plain text only.",
+            "Send the message again as plain text, with attachments as PDF or images.",
+        ),
+        "de": (
+            "Die Nachricht konnte so nicht verarbeitet werden; sie wurde nur als Text zugestellt.",
+            "Senden Sie die Nachricht erneut als reinen Text, Anhänge als PDF oder Bilder.",
+        ),
+    },
     "language-mismatch": {
         "en": (
             "The message is not in the buyer's language.",
@@ -261,6 +294,12 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "en": "The message could not be converted for delivery.",
         "de": "Die Nachricht konnte nicht für die Zustellung umgewandelt werden.",
     },
+    "unprocessable": {
+        "en": "The message could not be processed (its structure or encoding is broken). "
+        "Please send it again as plain text.",
+        "de": "Die Nachricht konnte nicht verarbeitet werden (Aufbau oder Kodierung sind "
+        "fehlerhaft). Bitte senden Sie sie erneut als reinen Text.",
+    },
     "recipient-bounced": {
         "en": "The recipient's mail server refused the message permanently.",
         "de": "Der Mailserver des Empfängers hat die Nachricht dauerhaft abgelehnt.",
@@ -288,6 +327,11 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "erlaubt. Bitte warten Sie und senden Sie Ihre Nachricht später erneut.",
     },
 }
+
+
+def language(locale: str | None) -> str:
+    lang = (locale or "en").split("-")[0].lower()
+    return lang if lang in {"en", "de"} else "en"
 
 
 def rule_text(rule: str, locale: str | None) -> tuple[str, str]:

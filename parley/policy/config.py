@@ -6,49 +6,19 @@ Shipped as `data/policy.json`; every verdict records the version that made it.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from parley.policy.phrases import Phrases
+
+DEFAULT_MAX_TEXT_CHARS = 256 * 1024
 OFFICE_ZIP_EXTENSIONS = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
 
 
 class PolicyConfigError(ValueError):
     """The policy configuration is missing something or names an unknown marketplace."""
-
-
-class Phrases:
-    """A phrase list as one case-insensitive pattern, with word boundaries where words end.
-
-    Most texts contain none of the phrases: a plain substring check on each phrase's first
-    word (fast, in C) decides that before the regular expression runs at all.
-    """
-
-    def __init__(self, words: list[str]) -> None:
-        parts = []
-        for word in sorted(set(words), key=len, reverse=True):
-            escaped = re.escape(word.lower()).replace(r"\ ", r"\s+")
-            start = r"(?<!\w)" if word[0].isalnum() else ""
-            end = r"(?!\w)" if word[-1].isalnum() else ""
-            parts.append(f"{start}{escaped}{end}")
-        self.pattern = re.compile("|".join(parts), re.IGNORECASE)
-        self._keys = tuple({w.lower().split()[0] for w in words if w.strip()})
-
-    def _maybe(self, text: str) -> bool:
-        lowered = text.lower()
-        return any(key in lowered for key in self._keys)
-
-    def search(self, text: str) -> re.Match[str] | None:
-        return self.pattern.search(text) if self._maybe(text) else None
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.pattern.finditer(text) if self._maybe(text) else iter(())
-
-    def sub(self, replacement: str, text: str) -> str:
-        return self.pattern.sub(replacement, text) if self._maybe(text) else text
 
 
 def phrases(words: list[str]) -> Phrases:
@@ -93,6 +63,11 @@ class PolicyConfig:
     unsafe_content_types: frozenset[str] = frozenset()
     tracker_hosts: frozenset[str] = field(default_factory=tracker_hosts)
     stopwords: dict[str, frozenset[str]] = field(default_factory=dict)
+    messenger_hosts: frozenset[str] = frozenset()
+    shortener_hosts: frozenset[str] = frozenset()
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # per part: the rules' work is bounded
+    reply_window_days: int = 30  # a reply answers a buyer message at most this old
+    time_budget_seconds: float = 5.0  # per message in the filter: then policy-timeout
 
     def words(self, name: str) -> Phrases:
         return _patterns(self.marketplace)[name]
@@ -130,6 +105,11 @@ def load_policy(
         unsafe_extensions=frozenset(document["unsafe_extensions"]),
         unsafe_content_types=frozenset(document["unsafe_content_types"]),
         stopwords={lang: frozenset(words) for lang, words in document["stopwords"].items()},
+        messenger_hosts=frozenset(h.lower() for h in document["messenger_hosts"]),
+        shortener_hosts=frozenset(h.lower() for h in document["shortener_hosts"]),
+        max_text_chars=int(document.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
+        reply_window_days=int(section.get("reply_window_days", 30)),
+        time_budget_seconds=float(document.get("time_budget_seconds", 5.0)),
     )
 
 

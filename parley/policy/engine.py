@@ -1,15 +1,32 @@
-"""Classification and evaluation: one message in, one decision out."""
+"""Classification and evaluation: one message in, one decision out.
+
+Nothing here raises on a hostile message: a sanitized message that cannot be written back is
+rebuilt as text/plain with its remaining attachments; a message whose rules run past the time
+budget ends with `policy-timeout` (critical and buyer mail delivered as text/plain only, other
+seller mail blocked); `fallback` is what the filter uses when evaluation fails outright.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
-from parley.mail.parsing import header
+from parley.mail.parsing import decode_text, header, iter_leaves
 from parley.policy.config import PolicyConfig, default_policy
-from parley.policy.inspect import Inspection
-from parley.policy.model import SANITIZING_ACTIONS, Action, Category, Verdict, Violation
+from parley.policy.inspect import AttachmentPart, Inspection
+from parley.policy.model import (
+    CRITICAL_CLAIM,
+    ORDER_ID,
+    POLICY_TIMEOUT,
+    SANITIZING_ACTIONS,
+    UNPROCESSABLE,
+    Action,
+    Category,
+    Verdict,
+    Violation,
+)
 from parley.policy.rules import RULES, Rule, RuleContext
 
 
@@ -30,6 +47,7 @@ class PolicyContext:
     relay_domain: str | None = None
     raw_size: int = 0
     declared_critical: bool = False  # a critical typed message from the message center API
+    time_budget_seconds: float | None = None  # None: the configuration's
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,7 @@ class Decision:
     modified: bool
     removed_attachments: tuple[str, ...] = ()
     review_request: bool = False  # counts toward the one review request per order
+    rebuilt: bool = False  # delivered as text/plain (plus allowed attachments): see module doc
 
     @property
     def rule_ids(self) -> list[str]:
@@ -55,20 +74,45 @@ class Decision:
         }
 
 
-def classify(subject: str, ctx: PolicyContext) -> Category:
+class PolicyTimeout(Exception):
+    """The rules ran past the message's time budget."""
+
+
+def classify(inspection: Inspection, ctx: PolicyContext) -> tuple[Category, list[Violation]]:
+    """The category, and a flag when the seller claimed [Important] for anything else.
+
+    `[Important]` makes a message critical only when what it says is about one of the three
+    reasons a seller may need to reach the buyer (customization, delivery scheduling, a
+    delivery address problem), in English or German.
+    """
     if ctx.direction == "buyer_to_seller":
-        return Category.BUYER
-    if ctx.declared_critical or ctx.config.critical_tag in subject.lower():
-        return Category.CRITICAL
-    return Category.REPLY if ctx.is_reply else Category.PROACTIVE
+        return Category.BUYER, []
+    if ctx.declared_critical:
+        return Category.CRITICAL, []
+    otherwise = Category.REPLY if ctx.is_reply else Category.PROACTIVE
+    if ctx.config.critical_tag not in inspection.subject.lower():
+        return otherwise, []
+    reasons = ctx.config.words("critical_reasons")
+    texts = [ORDER_ID.sub("order", c.text) for c in inspection.chunks() if c.editable]
+    if any(reasons.search(text) for text in texts):
+        return Category.CRITICAL, []
+    claim = Violation(
+        CRITICAL_CLAIM,
+        Action.FLAG,
+        "[Important] on a message that is not about customization, delivery scheduling or "
+        "the delivery address",
+    )
+    return otherwise, [claim]
 
 
 def evaluate(
     message: EmailMessage, ctx: PolicyContext, rules: tuple[Rule, ...] = RULES
 ) -> Decision:
     """Apply every rule; sanitizing rules modify `message` in place."""
-    category = classify(header(message, "Subject") or "", ctx)
-    inspection = Inspection.of(message)
+    budget = ctx.time_budget_seconds or ctx.config.time_budget_seconds
+    deadline = time.process_time() + budget
+    inspection = Inspection.of(message, ctx.config.max_text_chars)
+    category, violations = classify(inspection, ctx)
     language = (ctx.buyer_locale or "").split("-")[0].lower() or None
     rule_ctx = RuleContext(
         category=category,
@@ -84,18 +128,27 @@ def evaluate(
         raw_size=ctx.raw_size,
         list_unsubscribe=message.get("List-Unsubscribe") is not None,
     )
-    review_request = category is not Category.BUYER and bool(
-        ctx.config.words("review_request").search(inspection.text())
-    )
-    violations: list[Violation] = []
-    for rule in rules:
-        violations.extend(rule.apply(inspection, rule_ctx))
+    try:
+        review_request = category is not Category.BUYER and bool(
+            ctx.config.words("review_request").search(inspection.text())
+        )
+        for rule in rules:
+            if time.process_time() > deadline:
+                raise PolicyTimeout(rule.id)
+            violations.extend(rule.apply(inspection, rule_ctx))
+    except PolicyTimeout as exc:
+        return _timed_out(message, inspection, ctx, category, str(exc), budget)
     if category is Category.CRITICAL:  # never blocked, whatever a rule says
         violations = [
             Violation(v.rule, Action.FLAG, v.evidence) if v.action is Action.BLOCK else v
             for v in violations
         ]
-    modified = inspection.commit()
+    rebuilt = False
+    try:
+        modified = inspection.commit()
+    except Exception:  # a part that cannot take the edit (a multipart without boundary...)
+        rebuild_as_plain_text(message, _sanitized_text(inspection), inspection.attachments)
+        modified = rebuilt = True
     if any(v.action is Action.BLOCK for v in violations):
         verdict = Verdict.BLOCK
     elif modified or any(v.action in SANITIZING_ACTIONS for v in violations):
@@ -110,4 +163,105 @@ def evaluate(
         modified=modified,
         removed_attachments=tuple(inspection.removed),
         review_request=review_request and verdict is not Verdict.BLOCK,
+        rebuilt=rebuilt,
+    )
+
+
+def _sanitized_text(inspection: Inspection) -> str:
+    if inspection.plain_parts:
+        return "\n\n".join(p.text for p in inspection.plain_parts)
+    return "\n\n".join(h.visible_text() for h in inspection.html_parts)
+
+
+def rebuild_as_plain_text(
+    message: EmailMessage, text: str, attachments: list[AttachmentPart] | None = None
+) -> None:
+    """Replace the body by `text` as text/plain, keeping the given attachments."""
+    kept = [(a.payload(), a.content_type, a.name) for a in attachments or []]
+    message.clear_content()
+    message.set_content(text or " ", charset="utf-8")
+    for data, content_type, name in kept:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(
+            data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+            filename=name,
+        )  # fmt: skip
+
+
+def _timed_out(
+    message: EmailMessage,
+    inspection: Inspection,
+    ctx: PolicyContext,
+    category: Category,
+    at_rule: str,
+    budget: float,
+) -> Decision:
+    """Critical and buyer mail is delivered as text/plain only; other seller mail is blocked."""
+    evidence = f"the rules took longer than {budget:g} s (stopped at {at_rule})"
+    deliver = category in {Category.CRITICAL, Category.BUYER}
+    action = Action.STRIP if deliver else Action.BLOCK
+    if deliver:
+        rebuild_as_plain_text(message, best_effort_text(message))
+    return Decision(
+        verdict=Verdict.DELIVER_SANITIZED if deliver else Verdict.BLOCK,
+        category=category,
+        violations=(Violation(POLICY_TIMEOUT, action, evidence),),
+        policy_version=ctx.config.version,
+        modified=deliver,
+        removed_attachments=tuple(a.name for a in inspection.attachments) if deliver else (),
+        rebuilt=deliver,
+    )
+
+
+def best_effort_text(message: Message) -> str:
+    """The readable text of any message, however broken: text parts, or HTML made text."""
+    plain: list[str] = []
+    html: list[str] = []
+    for part in iter_leaves(message):
+        try:
+            if part.get_content_maintype() not in {"text", "multipart"} or part.get_filename():
+                continue
+            text = decode_text(part)
+        except Exception:
+            continue
+        (html if part.get_content_subtype() == "html" else plain).append(text)
+    if plain:
+        return "\n\n".join(plain)
+    from selectolax.lexbor import LexborHTMLParser
+
+    return "\n\n".join(LexborHTMLParser(h).text(separator=" ") for h in html)
+
+
+def fallback(message: EmailMessage, ctx: PolicyContext, error: Exception) -> Decision | None:
+    """When `evaluate` fails outright: a critical message is still delivered, as text/plain
+    only; anything else gets None (the filter ends it `rejected`, reason `unprocessable`)."""
+    tag = ctx.config.critical_tag in (header(message, "Subject") or "").lower()
+    if ctx.direction != "seller_to_buyer" or not (ctx.declared_critical or tag):
+        return None
+    removed = tuple(
+        p.get_filename() or "attachment" for p in iter_leaves(message) if p.get_filename()
+    )
+    rebuild_as_plain_text(message, best_effort_text(message))
+    flag = Violation(UNPROCESSABLE, Action.STRIP, f"delivered as text only: {error!r}")
+    try:  # the text alone is simple enough to judge: contact details are still removed
+        judged = evaluate(message, replace(ctx, declared_critical=True))
+    except Exception:
+        judged = None
+    if judged is not None:
+        return replace(
+            judged,
+            verdict=Verdict.DELIVER_SANITIZED,
+            violations=(flag, *judged.violations),
+            modified=True,
+            removed_attachments=removed,
+            rebuilt=True,
+        )
+    return Decision(
+        verdict=Verdict.DELIVER_SANITIZED,
+        category=Category.CRITICAL,
+        violations=(Violation(UNPROCESSABLE, Action.STRIP, f"delivered as text only: {error!r}"),),
+        policy_version=ctx.config.version,
+        modified=True,
+        removed_attachments=removed,
+        rebuilt=True,
     )

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from parley.policy.patterns import Pattern
+
 # A marketplace order id: 17 digits as 3-7-7, not glued to more digits.
-ORDER_ID = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
+ORDER_ID = Pattern(
+    r"\d{3}-\d{7}-\d{7}",
+    not_before=lambda ch: ch.isdigit() or ch == "-",
+    not_after=lambda ch: ch.isdigit() or ch == "-",
+)
 
 
 def order_ids_in(text: str) -> list[str]:
     return ORDER_ID.findall(text)
+
+
+# Violations the engine itself records (not a rule of the catalogue).
+CRITICAL_CLAIM = "critical-claim"  # [Important] on a message about something else: a flag
+POLICY_TIMEOUT = "policy-timeout"  # the rules ran past the message's time budget
+UNPROCESSABLE = "unprocessable"  # the message could not be evaluated or written back
+ENGINE_VIOLATIONS = (CRITICAL_CLAIM, POLICY_TIMEOUT, UNPROCESSABLE)
 
 
 class Category(StrEnum):

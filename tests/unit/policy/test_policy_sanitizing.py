@@ -7,8 +7,13 @@ from email.message import EmailMessage
 from parley.policy import Action, PolicyContext, Verdict, evaluate
 
 ORDER = "123-1234567-1234567"
+# Critical through the message center's typed API: this file is about what sanitizing does,
+# not about when a message is critical (tests/unit/policy/test_categories.py).
 CONTEXT = PolicyContext(
-    "seller_to_buyer", pair_order_ids=frozenset({ORDER}), relay_domain="marketplace.example"
+    "seller_to_buyer",
+    pair_order_ids=frozenset({ORDER}),
+    relay_domain="marketplace.example",
+    declared_critical=True,
 )
 
 

@@ -1,0 +1,160 @@
+"""One normalized view of text, before any rule looks at it.
+
+- `visible`: HTML entities decoded, Unicode NFKC (fullwidth and compatibility forms folded),
+  format and invisible characters (zero-width spaces and joiners, soft hyphens, bidi
+  controls, Hangul fillers...) removed. Rules search this view and redact in it.
+- `skeleton`: `visible` with every non-ASCII letter that looks like an ASCII one (Unicode
+  TR39 confusables, from `confusable-homoglyphs`) replaced by it, one character for one, so
+  offsets stay valid. Only keyword matching uses it ("WhаtsApp" with a Cyrillic а).
+- `with_number_words`: inside candidate numbers, number words (English and German) become
+  digits, with a map back to the offsets of the text they came from.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from parley.policy.patterns import NUMBER_TOKENS
+
+# Invisible characters that are not of category Cf (which is removed wholesale).
+_INVISIBLE_EXTRA = (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFFA0, 0x2800)
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> dict[int, None]:
+    table: dict[int, None] = dict.fromkeys(_INVISIBLE_EXTRA)
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) == "Cf":
+            table[code] = None
+    return table
+
+
+def visible(text: str) -> str:
+    """The text as a reader perceives it: entities decoded, NFKC, no invisible characters."""
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_invisible())
+    return text
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> dict[int, str]:
+    """Non-ASCII character -> the ASCII letter or digit it is confusable with (TR39)."""
+    import confusable_homoglyphs  # the data ships inside the package
+
+    data = json.loads(
+        resources.files(confusable_homoglyphs).joinpath("confusables.json").read_text("utf-8")
+    )
+    table: dict[int, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        targets = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
+        letters = [t for t in targets if t.isalnum()]
+        if letters:
+            table[ord(char)] = letters[0].lower()
+    return table
+
+
+def skeleton(text: str) -> str:
+    """`text` with look-alike letters replaced by their ASCII twins (same length)."""
+    return text if text.isascii() else text.translate(_confusables())
+
+
+NUMBER_WORDS: dict[str, str] = {
+    "zero": "0", "oh": "0", "null": "0", "nil": "0",
+    "one": "1", "eins": "1", "ein": "1", "eine": "1",
+    "two": "2", "zwei": "2", "zwo": "2",
+    "three": "3", "drei": "3",
+    "four": "4", "vier": "4",
+    "five": "5", "fünf": "5", "funf": "5", "fuenf": "5",
+    "six": "6", "sechs": "6",
+    "seven": "7", "sieben": "7",
+    "eight": "8", "acht": "8",
+    "nine": "9", "neun": "9",
+}  # fmt: skip
+
+_NUMBER_GAP = frozenset(" \t\n,.-/()+_*|:;")
+_MIN_RUN_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A text with number words turned into digits, and where each character came from."""
+
+    text: str
+    starts: list[int]  # starts[i], ends[i]: the source characters that text[i] stands for
+    ends: list[int]
+    spelled: list[tuple[int, int]] = field(default_factory=list)  # rewritten runs, in text
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            return self.starts[start], self.starts[start]
+        return self.starts[start], self.ends[end - 1]
+
+
+def with_number_words(text: str) -> Numbers:
+    """Runs of digits and number words ("zero one 7 six...") written as the digits they are.
+
+    A run is made of digit groups and number words separated by at most three separator
+    characters; it is rewritten only when it holds a number word or mostly single digits
+    (spelled-out, spaced-out numbers) and at least six digits in all.
+    """
+    tokens: list[tuple[int, int, str | None]] = []  # (start, end, digits or None)
+    for found in NUMBER_TOKENS.finditer(text):
+        word = found.group().lower()
+        if word.isdigit() and word.isascii():
+            tokens.append((found.start(), found.end(), word))
+        else:
+            tokens.append((found.start(), found.end(), NUMBER_WORDS.get(word)))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    spelled: list[tuple[int, int]] = []
+    last = 0
+    i = 0
+    while i < len(tokens):
+        if tokens[i][2] is None:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(tokens)
+            and tokens[j + 1][2] is not None
+            and tokens[j + 1][0] - tokens[j][1] <= 3
+            and all(ch in _NUMBER_GAP for ch in text[tokens[j][1] : tokens[j + 1][0]])
+        ):
+            j += 1
+        run = tokens[i : j + 1]
+        digits = sum(len(t[2] or "") for t in run)
+        words = sum(not text[t[0] : t[1]].isdigit() for t in run)
+        singles = sum(len(t[2] or "") == 1 for t in run)
+        if digits >= _MIN_RUN_DIGITS and (words or singles * 2 > len(run) >= 4):
+            for k in range(last, run[0][0]):
+                out.append(text[k])
+                starts.append(k)
+                ends.append(k + 1)
+            spelled.append((len(out), len(out) + digits))
+            for start, end, value in run:
+                for ch in value or "":
+                    out.append(ch)
+                    starts.append(start)
+                    ends.append(end)
+            last = run[-1][1]
+        i = j + 1
+    if not out:
+        return Numbers(text, list(range(len(text) + 1)), list(range(1, len(text) + 2)))
+    for k in range(last, len(text)):
+        out.append(text[k])
+        starts.append(k)
+        ends.append(k + 1)
+    starts.append(len(text))
+    ends.append(len(text))
+    return Numbers("".join(out), starts, ends, spelled)

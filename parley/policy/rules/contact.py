@@ -1,0 +1,182 @@
+"""Contact details: addresses, phone numbers (in digits, words or both), messengers, social
+profiles, contact links (mailto:, tel:, sms:, tg:, whatsapp:, wa.me, t.me...), and asking the
+buyer for theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.policy.inspect import Chunk, Inspection, Link
+from parley.policy.model import ORDER_ID, Action, Violation
+from parley.policy.normalize import with_number_words
+from parley.policy.patterns import Pattern, W, mask
+from parley.policy.rules.base import (
+    REDACTED,
+    RuleContext,
+    TextRule,
+    blocked_unless_critical,
+    in_context,
+    located,
+    remove_attachments,
+)
+from parley.policy.urls import (
+    CONTACT_SCHEMES,
+    TEXT_CONTACT_URL,
+    TEXT_URL,
+    ParsedUrl,
+    host_in,
+    parse,
+)
+
+_OPEN, _CLOSE = r"[(\[{<]?", r"[)\]}>]?"
+EMAIL = Pattern(rf"[{W}.+\-]+@[{W}\-]+(?:\.[{W}\-]+)+")
+_TLD = (
+    "com|de|net|org|eu|info|co|uk|at|ch|io|fr|it|nl|es|be|pl|ru|us|me|biz|shop|store|online|"
+    "example|email|mail"
+)
+_SEP_AT = rf"\s*{_OPEN}\s*(?:at|ät|@|ät)\s*{_CLOSE}\s*"
+_SEP_DOT = rf"\s*{_OPEN}\s*(?:dot|punkt|\.)\s*{_CLOSE}\s*"
+OBFUSCATED_EMAIL = Pattern(
+    rf"[{W}.+\-]{{2,}}{_SEP_AT}[{W}\-]{{2,}}(?:{_SEP_DOT}[{W}\-]{{2,}})*?{_SEP_DOT}(?:{_TLD})",
+    not_after=lambda ch: ch.isalnum(),
+)
+_WWW = Pattern(rf"{_SEP_AT}www{_SEP_DOT}")
+# Parcel tracking numbers are long digit runs too; they must not read as phone numbers.
+TRACKING_NUMBER = Pattern(
+    # A leading 0 of twelve digits or fewer is a trunk prefix: that is a phone number (0151...).
+    r"\b(?:1Z[0-9A-Z]{16}|[0-9]{20,22}|JJD[0-9]{16,20}|[1-9][0-9]{11,13}|0[0-9]{12,13})\b",
+    ignore_case=False,
+)
+# Anything that could be a phone number: digits with the separators people write between.
+PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t().,/\-]{4,}[0-9]", ignore_case=False)
+_WINDOW = 48
+_CONTEXT = 16
+_SPELLED_MIN_DIGITS = 7
+
+
+def contact_link(parsed: ParsedUrl, ctx: RuleContext) -> str | None:
+    """Why a URL is a contact channel, or None."""
+    if parsed.scheme in CONTACT_SCHEMES:
+        return f"{parsed.scheme}: link"
+    if parsed.scheme == "mailto":
+        domain = parsed.href.split("?")[0].rpartition("@")[2].lower()
+        return None if ctx.relay_domain and domain == ctx.relay_domain else "mailto: link"
+    if parsed.scheme in {"http", "https"} and host_in(parsed.host, ctx.config.messenger_hosts):
+        return f"messenger or social profile {parsed.host}"
+    return None
+
+
+class ContactInfo(TextRule):
+    id = "contact-info"
+    actions = blocked_unless_critical(Action.REDACT)
+
+    def _emails(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
+        own = {ctx.relay_domain} if ctx.relay_domain else set()
+        return [
+            m.span() for m in EMAIL.finditer(text) if m.text.rpartition("@")[2].lower() not in own
+        ]
+
+    def _phones(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
+        import phonenumbers  # loaded on the first seller message, not at cold start
+
+        # Addresses, links, order and parcel numbers are digits too: blank them first.
+        masked = mask(TRACKING_NUMBER, mask(ORDER_ID, mask(TEXT_URL, mask(EMAIL, text))))
+        numbers = with_number_words(masked)
+        spans: dict[tuple[int, int], None] = {}
+        for start, end in numbers.spelled:
+            if sum(ch.isdigit() for ch in numbers.text[start:end]) >= _SPELLED_MIN_DIGITS:
+                spans[numbers.source_span(start, end)] = None
+        converted = numbers.text
+        for candidate in PHONE_CANDIDATE.finditer(converted):
+            if sum(ch.isdigit() for ch in candidate.text) < 7:
+                continue
+            # Long runs are read in overlapping windows, each with a little context around:
+            # the matcher's work stays bounded whatever the input.
+            step = _WINDOW // 2
+            for offset in range(
+                candidate.start, max(candidate.start + 1, candidate.end - step), step
+            ):
+                lo = max(0, offset - _CONTEXT)
+                window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
+                for region in ctx.config.phone_regions:
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        window, region, leniency=phonenumbers.Leniency.VALID
+                    ):
+                        if sum(ch.isdigit() for ch in match.raw_string) >= 7:
+                            begin = lo + match.start
+                            spans[numbers.source_span(begin, begin + len(match.raw_string))] = None
+        return list(spans)
+
+    def _contact_urls(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
+        spans = [m.span() for m in TEXT_CONTACT_URL.finditer(text)]
+        for found in TEXT_URL.finditer(text):
+            parsed = parse(found.text)
+            if parsed is not None and contact_link(parsed, ctx):
+                spans.append(found.span())
+        return spans
+
+    def _spans(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
+        spans = self._emails(text, ctx)
+        spans += [m.span() for m in OBFUSCATED_EMAIL.finditer(text) if not _WWW.search(m.text)]
+        spans += self._phones(text, ctx)
+        spans += self._contact_urls(text, ctx)
+        spans += [m.span() for m in ctx.config.words("messengers").finditer(text)]
+        spans += [m.span() for m in ctx.config.words("ask_contact").finditer(text)]
+        return spans
+
+    def find(self, text: str, ctx: RuleContext) -> list[str]:
+        return [text[start:end] for start, end in sorted(self._spans(text, ctx))]
+
+    def redact(self, text: str, ctx: RuleContext) -> str:
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(set(self._spans(text, ctx))):
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        for start, end in reversed(merged):
+            text = text[:start] + REDACTED + text[end:]
+        return text
+
+    def apply(self, inspection: Inspection, ctx: RuleContext) -> list[Violation]:
+        action = self.action(ctx)
+        if action is None:
+            return []
+        violations = super().apply(inspection, ctx)
+        bad: list[tuple[Link, str]] = []
+        for link in inspection.links():
+            parsed = parse(link.url)
+            why = contact_link(parsed, ctx) if parsed else None
+            if why:
+                bad.append((link, why))
+        if not bad:
+            return violations
+        if action is Action.REDACT:
+            remove_links(inspection, [link for link, _ in bad])
+        if not violations:
+            link, why = bad[0]
+            chunk = Chunk(link.where, link.url)
+            violations = [self.violation(action, located(chunk, in_context(link.url, link.url)))]
+        return violations
+
+
+def remove_links(inspection: Inspection, links: list[Link]) -> None:
+    """Take the links out: an anchor keeps its text, other attributes go, a refresh goes."""
+    done: set[int] = set()
+    for link in links:
+        node: Any = link.node
+        if node is not None and id(node) in done:
+            continue
+        if link.attachment is not None:
+            remove_attachments(inspection, [link.attachment])
+        elif node is not None and link.html is not None:
+            if node.tag in {"a", "area"} and link.attribute == "href":
+                node.unwrap()
+            elif node.tag == "meta":
+                node.decompose()
+            elif link.attribute in node.attributes:
+                del node.attrs[link.attribute]
+            link.html.changed = True
+            if node.tag in {"a", "area", "meta"}:
+                done.add(id(node))
+    inspection.touched()
