@@ -1,4 +1,6 @@
-"""The stages' compute path with AWS I/O faked in memory, and the stdlib floor."""
+"""The stdlib floor, and a mirror of the stages' parse and compose path alone (no records, no
+policy context, no logging): `compute_only_ratio_*` in the bench. The CPU budget itself is
+measured on the real stages (bench/stages.py)."""
 
 from __future__ import annotations
 

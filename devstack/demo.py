@@ -237,6 +237,22 @@ def _api_steps(store: Store, config: DevConfig, buyer_alias: str) -> list[Step]:
     return steps
 
 
+def browser_hint(api_port: int = 8025) -> str:
+    """How a newcomer sees the same conversation in the web message center."""
+    return "\n".join(
+        (
+            "",
+            "See it in a browser (the web message center):",
+            "  .venv/bin/parley dev                  # in one terminal; then, in another:",
+            f"  .venv/bin/parley orders add --order-id {ORDER} \\",
+            f"      --seller-id S1 --seller-name Shop --seller-email {SELLER} \\",
+            f"      --buyer-id B1 --buyer-name Bob --buyer-email {BUYER}",
+            f"  open http://127.0.0.1:{api_port}/app/",
+            "  and sign in as Shop (seller:S1) or as Bob (buyer:B1)",
+        )
+    )
+
+
 def print_table(steps: list[Step]) -> None:
     from rich.console import Console
     from rich.table import Table

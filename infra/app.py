@@ -46,11 +46,17 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
     values = {k: app.node.try_get_context(k) for k in keys}
     config = DeploymentConfig.from_context({k: v for k, v in values.items() if v is not None})
     asset_dir = build_asset(Path(app.outdir) / ".parley-assets") if config.bundle else None
+    web_dist: Path | None = ROOT / "web" / "dist"
+    if not (ROOT / "web" / "dist" / "index.html").is_file():
+        if config.bundle:  # a real deployment ships the pages
+            raise ConfigError("the web front end is not built (web/dist): run `make install`")
+        web_dist = None  # offline synthesis (tests) without a build: everything but the files
     ParleyStack(
         app,
         f"{config.prefix.title()}Stack",
         config=config,
         asset_dir=asset_dir,
+        web_dist=web_dist,
         env=cdk.Environment(account=config.account, region=config.region),
         description="Parley: anonymizing buyer-seller messaging relay",
     )

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -22,6 +23,7 @@ from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, queue_encryption, s
 from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
 from infra.parts.storage import Storage
+from infra.parts.web import WebFrontEnd
 from parley.adapters import keys
 
 RAW_PREFIX = keys.RAW
@@ -38,6 +40,7 @@ class ParleyStack(Stack):
         *,
         config: DeploymentConfig,
         asset_dir: Path | None,
+        web_dist: Path | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -56,6 +59,7 @@ class ParleyStack(Stack):
                 market=market,
                 asset_dir=asset_dir,
                 key=key,
+                web_dist=web_dist,
             )
             for market in config.marketplaces
         ]
@@ -97,6 +101,7 @@ class Marketplace(Construct):
         market: MarketplaceConfig,
         asset_dir: Path | None,
         key: kms.IKey | None = None,
+        web_dist: Path | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.market = market
@@ -223,8 +228,26 @@ class Marketplace(Construct):
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
+        # The web message center: its origin may call the API and post uploads to the bucket.
+        self.web = WebFrontEnd(
+            self,
+            "Web",
+            prefix=market.prefix,
+            access_log_days=market.retention.access_logs,
+            log_retention=LOG_RETENTION[market.retention.logs],
+            log_key=key,
+        )
         api_fn = self._message_center(
-            factory, config, market, storage, filter_queue, sending, domains
+            factory, config, market, storage, filter_queue, sending, domains, self.web.origin
+        )
+        self.web_client = self.web.connect(
+            user_pool=self.api.user_pool, api_url=self.api.rest_api.url, dist=web_dist
+        )
+        storage.bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=[self.web.origin],
+            allowed_headers=["*"],
+            max_age=600,
         )
         if key is not None:  # objects are written and read under the bucket's default key
             for function in (*self.functions.values(), api_fn):
@@ -251,6 +274,14 @@ class Marketplace(Construct):
         CfnOutput(self, "MessageCenterUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
+        CfnOutput(self, "WebUrl", value=self.web.url, description="The message center's pages")
+        CfnOutput(
+            self,
+            "WebSignInDomain",
+            value=self.web.cognito_domain,
+            description="Cognito Hosted UI the pages sign in with (code flow + PKCE)",
+        )
+        CfnOutput(self, "WebClientId", value=self.web_client.user_pool_client_id)
 
     def _message_center(
         self,
@@ -261,6 +292,7 @@ class Marketplace(Construct):
         filter_queue: sqs.IQueue,
         sending: Sending,
         domains: list[str],
+        web_origin: str,
     ) -> lambda_.Function:
         """The API's function writes what a mail would (it enters the same ingest) and reads
         the caller's history; its own prefix holds uploads until a message takes them."""
@@ -268,7 +300,9 @@ class Marketplace(Construct):
             "api",
             timeout_s=29,
             memory_mb=1024,
-            extra_env={"PARLEY_API_ALLOWED_ORIGINS": ",".join(config.api_allowed_origins)},
+            extra_env={
+                "PARLEY_API_ALLOWED_ORIGINS": ",".join((*config.api_allowed_origins, web_origin))
+            },
         )
         tables = storage.tables
         for name in (
@@ -311,7 +345,7 @@ class Marketplace(Construct):
             user_pool_id=config.user_pool_id,
             rate_per_second=config.api_rate_per_second,
             burst=config.api_burst,
-            allowed_origins=config.api_allowed_origins,
+            allowed_origins=(*config.api_allowed_origins, web_origin),
             access_log_retention=LOG_RETENTION[market.retention.access_logs],
             key=self.key,
         )

@@ -69,6 +69,9 @@ class MessageCenterApi(Construct):
             write_attributes=cognito.ClientAttributes(),  # nobody changes whom they act for
             id_token_validity=Duration.hours(1),
             prevent_user_existence_errors=True,
+            # no OAuth flows (CDK's default offers implicit + code): the pool has a Hosted UI
+            # domain for the web pages, whose own client allows only the code flow with PKCE
+            disable_o_auth=True,
         )
         access_logs = logs.LogGroup(
             self,

@@ -15,6 +15,7 @@ from parley.adapters.store import OrderModel, PartyModel
 from parley.center.access import CenterBase, Principal, Upload, first_name
 from parley.center.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULTS_BY_ID, Template, render, template_of
+from parley.core.i18n import language
 from parley.core.ids import party_key
 from parley.core.kinds import KINDS, REVIEW_REQUEST
 from parley.core.time import now_iso, utcnow
@@ -23,7 +24,6 @@ from parley.mail.addresses import formatted
 from parley.mail.authentication import Verdicts
 from parley.mail.outbound import File, Outbound, build
 from parley.pipeline.ingest import InboundMail, ingest
-from parley.policy.catalogue import language
 from parley.responses import clocks
 
 # The caller is authenticated and writes as their registered address: the API is the

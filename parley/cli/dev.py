@@ -102,7 +102,7 @@ def openapi() -> None:
 def demo() -> None:
     """Run a scripted conversation through the real pipeline on a private local stack."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    from devstack.demo import print_table, run_demo
+    from devstack.demo import browser_hint, print_table, run_demo
 
     log_path = Path("var/dev.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +122,7 @@ def demo() -> None:
     if wrong:
         fail("; ".join(f"{s.title}: expected {s.expected}, got {s.status}" for s in wrong))
     typer.echo("demo: every step ended as expected.")
+    typer.echo(browser_hint())
 
 
 COMMANDS = [dev, token, openapi, demo]

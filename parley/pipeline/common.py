@@ -99,20 +99,13 @@ def send_notice(
     subject is quoted (a stranger's text must not ride on our notice).
     """
     from parley.pipeline.notices import NoticeFacts, compose_notice  # most messages never need one
-    from parley.pipeline.ratelimit import take
 
-    limit = svc.settings.notice_hourly_limit
-    if limit and not take(svc.store, f"notice|{to.lower()}", limit, utcnow()).allowed:
-        count("NoticesRateLimited")
-        log.info("notice rate-limited", extra={"message_id": record.message_id})
+    if not _within_notice_limit(svc, to, record):
         return False
-    subject = record.subject or ""
-    if quote_chars is not None and len(subject) > quote_chars:
-        subject = subject[: quote_chars - 1].rstrip() + "…"
     facts = NoticeFacts(
         kind=kind,
         locale=locale,
-        subject=subject,
+        subject=_quoted(record.subject or "", quote_chars),
         received_at=record.received_at,
         order_id=record.order_id,
         reason=reason,
@@ -137,6 +130,24 @@ def send_notice(
         )
         return False
     return True
+
+
+def _within_notice_limit(svc: Services, to: str, record: MessageModel) -> bool:
+    """At most `notice_hourly_limit` notices an hour to one address, whatever they are about."""
+    from parley.pipeline.ratelimit import take
+
+    limit = svc.settings.notice_hourly_limit
+    if limit and not take(svc.store, f"notice|{to.lower()}", limit, utcnow()).allowed:
+        count("NoticesRateLimited")
+        log.info("notice rate-limited", extra={"message_id": record.message_id})
+        return False
+    return True
+
+
+def _quoted(subject: str, quote_chars: int | None) -> str:
+    if quote_chars is not None and len(subject) > quote_chars:
+        return subject[: quote_chars - 1].rstrip() + "…"
+    return subject
 
 
 def in_stage(record: MessageModel | None, stage: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from parley.core.i18n import language
+
 # id -> {locale language: (what happened, how to fix it)}
 RULE_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "order-id-missing": {
@@ -327,11 +329,6 @@ REASON_TEXT: dict[str, dict[str, str]] = {
         "erlaubt. Bitte warten Sie und senden Sie Ihre Nachricht später erneut.",
     },
 }
-
-
-def language(locale: str | None) -> str:
-    lang = (locale or "en").split("-")[0].lower()
-    return lang if lang in {"en", "de"} else "en"
 
 
 def rule_text(rule: str, locale: str | None) -> tuple[str, str]:

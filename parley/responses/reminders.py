@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.store import ClockModel, ConditionFailed, PairModel, PartyModel
+from parley.core.i18n import language, text
 from parley.core.ids import party_key
 from parley.core.observability import count
 from parley.core.time import iso, parse_iso
 from parley.mail.addresses import formatted
 from parley.mail.outbound import AUTO_GENERATED, Outbound, build
 from parley.models.tables import set_or_remove
-from parley.policy.catalogue import language
 from parley.responses.clocks import SHARDS, running_clocks, schedule
 from parley.responses.deadlines import STAGES, due_stage, stage_times
 
@@ -89,45 +89,6 @@ def _claim(svc: Services, clock: ClockModel, now: datetime) -> DueEntry | None:
     return DueEntry(clock, stage)
 
 
-_TEXT = {
-    "en": {
-        "subject": "Reminder: {n} buyer message(s) await your answer",
-        "intro": "These buyer messages are waiting for your answer. Reply to the address shown "
-        "for each (or reply to the buyer's message).",
-        "first": "half of the time has passed",
-        "last": "due soon",
-        "overdue": "overdue",
-        "order": "Order",
-        "buyer": "Buyer",
-        "subject_label": "Subject",
-        "received": "Received",
-        "deadline": "Answer by",
-        "left": "Time left",
-        "late_by": "late by",
-        "reply_to": "Reply to",
-        "footer": "If a message needs no answer, reply with [No response needed] in the subject.",
-    },
-    "de": {
-        "subject": "Erinnerung: {n} Käufernachricht(en) warten auf Ihre Antwort",
-        "intro": "Diese Käufernachrichten warten auf Ihre Antwort. Antworten Sie an die jeweils "
-        "genannte Adresse (oder auf die Nachricht des Käufers).",
-        "first": "die Hälfte der Zeit ist verstrichen",
-        "last": "bald fällig",
-        "overdue": "überfällig",
-        "order": "Bestellung",
-        "buyer": "Käufer",
-        "subject_label": "Betreff",
-        "received": "Eingegangen",
-        "deadline": "Antwort bis",
-        "left": "Verbleibend",
-        "late_by": "überfällig seit",
-        "reply_to": "Antwort an",
-        "footer": "Braucht eine Nachricht keine Antwort, antworten Sie mit [No response needed] "
-        "im Betreff.",
-    },
-}
-
-
 def _duration(delta: timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
@@ -137,28 +98,32 @@ def render_digest(
     entries: list[tuple[DueEntry, str, str]], locale: str | None, tz: ZoneInfo, now: datetime
 ) -> tuple[str, str]:
     """(subject, text) of one seller's digest. entries: (entry, buyer first name, alias)."""
-    words = _TEXT[language(locale)]
-    lines = [words["intro"], ""]
+    lang = language(locale)
+
+    def words(key: str) -> str:
+        return text(f"digest.{key}", lang)
+
+    lines = [words("intro"), ""]
     for entry, first_name, alias in entries:
         clock = entry.clock
         due = parse_iso(clock.deadline_at)
         received = parse_iso(clock.received_at).astimezone(tz)
         left = due - now
         remaining = (
-            _duration(left) if left.total_seconds() > 0 else f"{words['late_by']} {_duration(left)}"
+            _duration(left) if left.total_seconds() > 0 else f"{words('late_by')} {_duration(left)}"
         )
         lines += [
-            f"- {words['order']} {clock.order_id} ({words[entry.stage]})",
-            f"  {words['buyer']}: {first_name}",
-            f"  {words['subject_label']}: {clock.subject or '-'}",
-            f"  {words['received']}: {received:%Y-%m-%d %H:%M %Z}",
-            f"  {words['deadline']}: {due.astimezone(tz):%Y-%m-%d %H:%M %Z}",
-            f"  {words['left']}: {remaining}",
-            f"  {words['reply_to']}: {alias}",
+            f"- {words('order')} {clock.order_id} ({words(entry.stage)})",
+            f"  {words('buyer')}: {first_name}",
+            f"  {words('subject_label')}: {clock.subject or '-'}",
+            f"  {words('received')}: {received:%Y-%m-%d %H:%M %Z}",
+            f"  {words('deadline')}: {due.astimezone(tz):%Y-%m-%d %H:%M %Z}",
+            f"  {words('left')}: {remaining}",
+            f"  {words('reply_to')}: {alias}",
             "",
         ]
-    lines += ["-- ", words["footer"]]
-    return words["subject"].format(n=len(entries)), "\n".join(lines) + "\n"
+    lines += ["-- ", words("footer")]
+    return text("digest.subject", lang, n=len(entries)), "\n".join(lines) + "\n"
 
 
 def _send_digest(

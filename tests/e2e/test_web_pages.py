@@ -52,7 +52,7 @@ if MISSING:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def png(width: int = 24, height: int = 16) -> bytes:
+def png(width: int = 240, height: int = 160) -> bytes:
     """A small real PNG (a red-brown 'photo of the damage')."""
     raw = b"".join(b"\x00" + bytes((170, 60, 40)) * width for _ in range(height))
 
@@ -211,6 +211,16 @@ def test_buyer_reports_a_damaged_item_with_a_photo_and_sees_the_emailed_answer(
     files = [p for p in copy.iter_attachments() if p.get_content_type() == "image/png"]
     assert len(files) == 1
     assert "dana@example.net" not in copy.as_string()
+
+    # The seller's inbox puts it first, with the time left to answer in words and colour
+    seller = Pages(browser, dev)
+    seller.sign_in("seller:S1")
+    seller.open("/seller?show=needs")
+    due = seller.page.locator(".conversation.needs .deadline").first
+    assert re.match(r"Answer due in \d+ (hours|days)", due.inner_text()), due.inner_text()
+    assert "deadline-ok" in (due.get_attribute("class") or "")
+    seller.check("seller-inbox-needs-answer")
+    seller.close()
 
     # The seller answers by email; the buyer sees the answer in the page
     answer = EmailMessage()

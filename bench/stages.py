@@ -1,0 +1,94 @@
+"""The real stages' CPU per message, with AWS faked in memory (moto, in process).
+
+Ingest runs from its SES event, filter and relay from their queue records, through the same
+handler code Lambda runs. The CPU spent inside botocore's API call (request signing and
+serialization, and moto playing DynamoDB, S3, SQS and SES) is taken out: what remains is
+our code's own work, PynamoDB's model handling included, which is what the budget compares
+with the stdlib's parse + serialize of the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class AwsClock:
+    """CPU seconds spent inside AWS calls, for taking them out of a measurement."""
+
+    def __init__(self) -> None:
+        self.inside = 0.0
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        import botocore.client
+
+        real = botocore.client.BaseClient._make_api_call
+
+        def timed(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            started = time.process_time()
+            try:
+                return real(client, operation, params)
+            finally:
+                self.inside += time.process_time() - started
+
+        botocore.client.BaseClient._make_api_call = timed  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            botocore.client.BaseClient._make_api_call = real  # type: ignore[method-assign]
+
+
+class StageBench:
+    """A provisioned emulated account with one registered pair; `run` sends one message
+    through ingest, filter and relay and answers the stages' own CPU seconds."""
+
+    def __init__(self) -> None:
+        from bench.localrun import LocalPipeline
+
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        self.local = LocalPipeline()
+        self.statuses: list[str] = []
+
+    def _receive(self, queue_url: str) -> str:
+        from parley.adapters.aws import client
+
+        sqs = client("sqs", self.local.services.settings)
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1).get(
+            "Messages", []
+        )
+        if not messages:
+            raise RuntimeError("the previous stage queued nothing")
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        return str(messages[0]["Body"])
+
+    def run(self, raw: bytes) -> float:
+        from devstack.lambda_runtime import LocalContext
+        from devstack.ses_inbound import store_and_describe
+        from functions.filter.handler import process as filter_process
+        from functions.ingest.handler import handler as ingest_handler
+        from functions.relay.handler import process as relay_process
+
+        settings = self.local.services.settings
+        _ses_id, event = store_and_describe(  # what SES does before ingest runs: not ours
+            raw, mail_from="bob@example.net", recipients=[self.local.order.seller_alias]
+        )
+        clock = AwsClock()
+        spent = 0.0
+
+        def stage(work: Any, *args: Any) -> Any:
+            nonlocal spent
+            inside, started = clock.inside, time.process_time()
+            result = work(*args)
+            spent += (time.process_time() - started) - (clock.inside - inside)
+            return result
+
+        with clock.installed():
+            stage(ingest_handler, event, LocalContext("ingest"))
+            self.statuses.append(stage(filter_process, self._receive(settings.filter_queue_url), 1))
+            self.statuses.append(stage(relay_process, self._receive(settings.relay_queue_url), 1))
+        return spent
