@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from parley.policy.inspect import Inspection, Link
 from parley.policy.model import Action, Category, Violation, excerpt
-from parley.policy.patterns import Pattern, mask
+from parley.policy.patterns import Pattern
 from parley.policy.rules.base import (
     ALL,
     Rule,
@@ -17,7 +17,7 @@ from parley.policy.rules.base import (
     blocked_unless_critical,
     located,
 )
-from parley.policy.rules.contact import EMAIL, contact_link, remove_links
+from parley.policy.rules.contact import contact_link, remove_links
 from parley.policy.urls import ALLOWED_SCHEMES, INLINE_SCHEMES, TEXT_URL, host_in, host_of, parse
 
 _INLINE_IMAGE_ATTRIBUTES = frozenset({"src", "srcset", "background", "poster"})
@@ -62,7 +62,8 @@ class ExternalLink(TextRule):
     def _urls(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
         return [
             found.span()
-            for found in TEXT_URL.finditer(mask(EMAIL, text))
+            # An address is not a link: the URL pattern refuses a host right after "@".
+            for found in TEXT_URL.finditer(text)
             if off_limits(found.text, ctx)
         ]
 

@@ -1,0 +1,434 @@
+"""The red-team suite: attack messages a hostile seller (or buyer) would send, each with the
+verdict and the rule the policy must answer with. Classes: obfuscated contact details,
+hidden content, links browsers follow differently, contact-channel links, smuggling through
+attachments and file names, lying file types, active documents, claimed categories, stalls."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pikepdf
+import pytest
+
+from parley.mail.parsing import parse_message
+from parley.policy import Category, PolicyContext, Verdict, evaluate
+
+ORDER = "123-1234567-1234567"
+PHONE = "0151 23456789"
+SELLER = PolicyContext(
+    "seller_to_buyer", pair_order_ids=frozenset({ORDER}), relay_domain="marketplace.example"
+)
+BUYER = PolicyContext("buyer_to_seller", relay_domain="marketplace.example")
+REPLY = PolicyContext(
+    "seller_to_buyer",
+    is_reply=True,
+    pair_order_ids=frozenset({ORDER}),
+    relay_domain="marketplace.example",
+)
+
+Attachment = tuple[bytes, str, str, str]  # data, maintype, subtype, file name
+
+
+@dataclass(frozen=True)
+class Attack:
+    id: str
+    text: str
+    verdict: Verdict
+    rule: str
+    html: str | None = None
+    subject: str = f"Your order {ORDER}"
+    attachments: tuple[Attachment, ...] = ()
+    context: PolicyContext = SELLER
+    category: Category | None = None
+    raw: bytes | None = field(default=None, repr=False)
+
+    def message(self) -> EmailMessage:
+        if self.raw is not None:
+            return parse_message(self.raw, len(self.raw) + 1)
+        message = EmailMessage()
+        message["From"] = "seller@example.org"
+        message["Subject"] = self.subject
+        message.set_content(self.text)
+        if self.html is not None:
+            message.add_alternative(self.html, subtype="html")
+        for data, maintype, subtype, name in self.attachments:
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        return message
+
+
+BLOCK, SANITIZED = Verdict.BLOCK, Verdict.DELIVER_SANITIZED
+OPEN = f"About order {ORDER}: "
+
+
+def _pdf(build: Callable[[pikepdf.Pdf], None]) -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    build(pdf)
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _js(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+    )
+
+
+def _launch(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+
+
+def _link(pdf: pikepdf.Pdf) -> None:
+    action = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://shop.example/deal"))
+    annot = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 9, 9], A=action
+    )
+    pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(annot)]))
+
+
+# -- contact details, obfuscated ------------------------------------------------------------
+EMAILS = {
+    "zero-width-email": "write to shop\u200b@shop\u200b.example",
+    "soft-hyphen-email": "write to sh\u00adop@shop.example",
+    "entity-email": "write to shop&#64;shop.example",
+    "named-entity-email": "write to shop&commat;shop.example",
+    "fullwidth-email": "write to ｓｈｏｐ＠ｓｈｏｐ．ｅｘａｍｐｌｅ",
+    "at-dot-email": "write to shop at shop dot com",
+    "bracket-email": "write to shop (at) shop (dot) de",
+    "square-email": "write to shop [at] shop [dot] de",
+    "german-email": "schreiben Sie an shop ät shop punkt de",
+    "spaced-at-email": "write to shop @ shop . com",
+    "multi-label-email": "write to shop at mail dot shop dot de",
+}
+PHONES = {
+    "plain-phone": f"call {PHONE}",
+    "intl-phone": "call +49 151 23456789",
+    "zero-width-phone": "call 0151\u200b2345\u200b6789",
+    "fullwidth-phone": "call ０１５１ ２３４５６７８９",
+    "words-phone": "call zero one five one two three four five six seven eight nine",
+    "mixed-phone": "call zero one five one 2345 six seven eight nine",
+    "german-words-phone": "rufen Sie an: null eins fünf eins zwei drei vier fünf sechs sieben",
+    "spaced-digits-phone": "call 0 1 5 1 2 3 4 5 6 7 8 9",
+    "dotted-phone": "call 0151.2345.6789",
+    "slashed-phone": "call 0151/23456789",
+    "paren-phone": "call (0151) 234 567 89",
+    "us-phone": "call (212) 555-0142 or +1 212 555 0142",
+    "uk-phone": "call +44 20 7946 0958",
+}
+MESSENGERS = {
+    "whatsapp": "message me on WhatsApp",
+    "cyrillic-whatsapp": "message me on Whаtsapp",
+    "cyrillic-telegram": "find me on Теlegram",
+    "greek-omicron-facebook": "we are on Facebοok",
+    "spaced-whatsapp": "message me on W h a t s A p p",
+    "dotted-whatsapp": "message me on w.h.a.t.s.a.p.p",
+    "split-whatsapp": "message me on whats app",
+    "fullwidth-telegram": "find me on Ｔｅｌｅｇｒａｍ",
+    "zero-width-signal": "use Sig\u200bnal messenger",
+    "instagram": "follow us on insta",
+    "ask-number": "please send me your phone number",
+    "ask-email-de": "Bitte senden Sie mir Ihre E-Mail-Adresse",
+}
+
+ATTACKS: list[Attack] = []
+for name, body in {**EMAILS, **PHONES, **MESSENGERS}.items():
+    ATTACKS.append(Attack(name, OPEN + body, BLOCK, "contact-info"))
+    ATTACKS.append(Attack(f"{name}-in-reply", body, BLOCK, "contact-info", context=REPLY))
+
+# -- hidden places ------------------------------------------------------------------------------
+_P = f"<p>{OPEN}see below</p>"
+HIDDEN = {
+    "title-attribute": f'<p title="call {PHONE}">{OPEN}see below</p>',
+    "alt-attribute": f'{_P}<img src="cid:x" alt="mail shop@shop.example">',
+    "value-attribute": f'{_P}<input value="shop@shop.example">',
+    "placeholder-attribute": f'{_P}<input placeholder="WhatsApp {PHONE}">',
+    "aria-label": f'{_P}<span aria-label="call {PHONE}"></span>',
+    "meta-content": f'<meta name="x" content="shop@shop.example">{_P}',
+    "css-content": f'<style>p::after{{content:"call {PHONE}"}}</style>{_P}',
+    "inline-css-content": f"{_P}<span style=\"content:'shop@shop.example'\"></span>",
+    "display-none": f'{_P}<div style="display:none">mail shop@shop.example</div>',
+    "zero-size": f'{_P}<div style="font-size:0">call {PHONE}</div>',
+    "white-on-white": f'{_P}<div style="color:#fff;background:#fff">WhatsApp {PHONE}</div>',
+    "html-comment-free": f"{_P}<noscript>mail shop@shop.example</noscript>",
+    "collapsed-details": f"{_P}<details><summary>more</summary>call {PHONE}</details>",
+}
+for name, html in HIDDEN.items():
+    ATTACKS.append(Attack(name, OPEN + "see below", BLOCK, "contact-info", html=html))
+
+# -- links as browsers read them ----------------------------------------------------------
+LINKS = {
+    "userinfo-backslash": f"{OPEN}see https://www.shop.example\\@marketplace.example/",
+    "userinfo-at": f"{OPEN}see https://marketplace.example@shop.example/",
+    "scheme-relative-text": f"{OPEN}see //shop.example/offer",
+    "backslashes-text": f"{OPEN}see https:\\\\shop.example\\offer",
+    "bare-domain": f"{OPEN}see shop.example.de/offer",
+    "idn-lookalike": f"{OPEN}see https://marketplаce.example/offer",
+    "subdomain-trick": f"{OPEN}see https://marketplace.example.shop.example/",
+    "uppercase-scheme": f"{OPEN}see HTTPS://SHOP.EXAMPLE/",
+    "ip-host": f"{OPEN}see http://203.0.113.7/offer",
+    "hex-ip": f"{OPEN}see http://0xcb.0.113.7/offer",
+    "shortener": f"{OPEN}see bit.ly/3xYz",
+}
+for name, body in LINKS.items():
+    ATTACKS.append(Attack(name, body, BLOCK, "external-link"))
+HTML_LINKS = {
+    "form-action": '<form action="https://shop.example/x"><button>go</button></form>',
+    "button-formaction": '<form><button formaction="https://shop.example/x">go</button></form>',
+    "area-href": '<map><area href="https://shop.example/"></map>',
+    "svg-xlink": '<svg><a xlink:href="https://shop.example/"><text>x</text></a></svg>',
+    "meta-refresh": '<meta http-equiv="refresh" content="0;url=https://shop.example/">',
+    "scheme-relative-href": '<a href="//shop.example/x">x</a>',
+    "backslash-href": '<a href="https:\\\\shop.example\\x">x</a>',
+    "javascript-href": "<a href=\"javascript:location='https://shop.example'\">x</a>",
+    "data-href": '<a href="data:text/html,<script>1</script>">x</a>',
+    "iframe-src": '<iframe src="https://shop.example/"></iframe>',
+    "object-data": '<object data="https://shop.example/x.swf"></object>',
+    "video-poster": '<video poster="https://shop.example/p.jpg"></video>',
+    "css-url": '<div style="background:url(https://shop.example/bg.png)">x</div>',
+    "srcset": '<img src="cid:a" srcset="https://shop.example/a.png 2x">',
+    "entity-href": '<a href="https&#58;//shop.example/">x</a>',
+}
+for name, html in HTML_LINKS.items():
+    ATTACKS.append(
+        Attack(name, OPEN + "hello", BLOCK, "external-link", html=f"<p>{OPEN}hello</p>{html}")
+    )
+CONTACT_LINKS = {
+    "tel-link": '<a href="tel:+4915123456789">call</a>',
+    "sms-link": '<a href="sms:+4915123456789">text</a>',
+    "tg-link": '<a href="tg://resolve?domain=shop">chat</a>',
+    "whatsapp-scheme": '<a href="whatsapp://send?phone=4915123456789">chat</a>',
+    "wa-me-link": '<a href="https://wa.me/4915123456789">chat</a>',
+    "t-me-link": '<a href="https://t.me/shopguy">chat</a>',
+    "m-me-link": '<a href="https://m.me/shopguy">chat</a>',
+    "mailto-link": '<a href="mailto:shop@shop.example">mail</a>',
+    "viber-link": '<a href="viber://chat?number=49151">chat</a>',
+    "instagram-profile": '<a href="https://www.instagram.com/shop/">us</a>',
+}
+for name, html in CONTACT_LINKS.items():
+    ATTACKS.append(
+        Attack(name, OPEN + "hello", BLOCK, "contact-info", html=f"<p>{OPEN}hello</p>{html}")
+    )
+ATTACKS += [
+    Attack("wa-me-text", f"{OPEN}chat at wa.me/4915123456789", BLOCK, "contact-info"),
+    Attack("t-me-text", f"{OPEN}chat at t.me/shopguy", BLOCK, "contact-info"),
+    Attack("tel-text", f"{OPEN}tel:+4915123456789", BLOCK, "contact-info"),
+]
+
+# -- attachments and file names -------------------------------------------------------------
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+ATTACKS += [
+    Attack(
+        "text-attachment-contact",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "contact-info",
+        attachments=((f"call me {PHONE}".encode(), "text", "plain", "invoice.txt"),),
+    ),
+    Attack(
+        "csv-attachment-coupon",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "promotion",
+        attachments=((b"item,price\ncoupon SAVE10,0\n", "text", "csv", "invoice.csv"),),
+    ),
+    Attack(
+        "vcf-attachment",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "contact-info",
+        attachments=(
+            (b"BEGIN:VCARD\nTEL:+4915123456789\nEND:VCARD\n", "text", "vcard", "card.vcf"),
+        ),
+    ),
+    Attack(
+        "file-name-phone",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "contact-info",
+        attachments=((PDF, "application", "pdf", f"invoice call {PHONE}.pdf"),),
+    ),
+    Attack(
+        "file-name-email",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "contact-info",
+        attachments=((PDF, "application", "pdf", "invoice shop@shop.example.pdf"),),
+    ),
+    Attack(
+        "html-attachment-link",
+        OPEN + "the manual is attached",
+        BLOCK,
+        "external-link",
+        attachments=(
+            (b"<html><a href='https://shop.example'>x</a></html>", "text", "html", "manual.html"),
+        ),
+    ),
+    Attack(
+        "svg-attachment-link",
+        OPEN + "the manual is attached",
+        BLOCK,
+        "external-link",
+        attachments=(
+            (
+                b"<svg xmlns='http://www.w3.org/2000/svg'><a href='https://shop.example'>x</a></svg>",
+                "image",
+                "svg+xml",
+                "manual.svg",
+            ),
+        ),
+    ),
+    Attack(
+        "pdf-link",
+        OPEN + "the invoice is attached",
+        BLOCK,
+        "external-link",
+        attachments=((_pdf(_link), "application", "pdf", "invoice.pdf"),),
+    ),
+]
+RTF_OBJECT = b"{\\rtf1{\\object\\objemb{\\objdata 01}}}"
+ONENOTE = b"\xe4\x52\x5c\x7b\x8c\xd8\xa7\x4d" + b"\x00" * 60
+UNSAFE: dict[str, Attachment] = {
+    "pdf-javascript": (_pdf(_js), "application", "pdf", "invoice.pdf"),
+    "pdf-launch": (_pdf(_launch), "application", "pdf", "invoice.pdf"),
+    "html-declared-pdf": (b"<html><body>hi</body></html>", "application", "pdf", "invoice.pdf"),
+    "pdf-declared-html": (b"%PDF-1.4 junk", "text", "html", "invoice.html"),
+    "exe-as-pdf": (b"MZ\x90\x00" + b"\x00" * 60, "application", "pdf", "invoice.pdf"),
+    "exe-as-jpeg": (b"MZ\x90\x00" + b"\x00" * 60, "image", "jpeg", "proof.jpg"),
+    "zip-as-docx": (b"PK\x03\x04" + b"\x00" * 60, "application", "octet-stream", "invoice.zip"),
+    "rtf-object": (RTF_OBJECT, "application", "rtf", "invoice.rtf"),
+    "onenote": (ONENOTE, "application", "onenote", "invoice.one"),
+    "chm": (b"ITSF" + b"\x00" * 60, "application", "octet-stream", "manual.chm"),
+    "ole-unreadable": (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "application", "msword", "invoice.doc"
+    ),
+    "double-extension": (b"MZ" + b"\x00" * 60, "application", "pdf", "invoice.pdf.exe"),
+    "png-that-is-script": (b"#!/bin/sh\nrm -rf ~\n", "image", "png", "proof.png"),
+}  # fmt: skip
+for name, attachment in UNSAFE.items():
+    ATTACKS.append(
+        Attack(name, OPEN + "the invoice is attached", SANITIZED, "unsafe-attachment",
+               attachments=(attachment,))
+    )  # fmt: skip
+ATTACKS += [
+    Attack(
+        "buyer-html-attachment",
+        "see the page",
+        SANITIZED,
+        "unsafe-attachment",
+        attachments=((b"<html><script>x</script></html>", "text", "html", "page.html"),),
+        context=BUYER,
+    ),
+    Attack(
+        "buyer-svg-attachment",
+        "see the drawing",
+        SANITIZED,
+        "unsafe-attachment",
+        attachments=((b"<svg><script>x</script></svg>", "image", "svg+xml", "drawing.svg"),),
+        context=BUYER,
+    ),
+]
+
+# -- categories the seller cannot claim ---------------------------------------------------
+ATTACKS += [
+    Attack(
+        "important-promotion",
+        f"{OPEN}our autumn collection is here, use coupon AUTUMN10",
+        BLOCK,
+        "promotion",
+        subject=f"[Important] order {ORDER}",
+        category=Category.PROACTIVE,
+    ),
+    Attack(
+        "important-review-bribe",
+        f"{OPEN}leave a 5-star review and get a gift card",
+        BLOCK,
+        "review-manipulation",
+        subject=f"[IMPORTANT] {ORDER}",
+        category=Category.PROACTIVE,
+    ),
+    Attack(
+        "important-thanks",
+        f"{OPEN}thank you for your purchase!",
+        BLOCK,
+        "thank-you-only",
+        subject=f"[Important] {ORDER}",
+        category=Category.PROACTIVE,
+    ),
+    Attack(
+        "important-contact",
+        f"{OPEN}WhatsApp me at {PHONE}",
+        BLOCK,
+        "contact-info",
+        subject=f"[Important] {ORDER}",
+        category=Category.PROACTIVE,
+    ),
+    Attack(
+        "important-real-address-problem",
+        f"{OPEN}the house number is missing, WhatsApp me at {PHONE}",
+        SANITIZED,
+        "contact-info",
+        subject=f"[Important] {ORDER}",
+        category=Category.CRITICAL,
+    ),
+]
+
+# -- broken structure: never a dead letter ------------------------------------------------
+ATTACKS.append(
+    Attack(
+        "critical-multipart-without-boundary",
+        "",
+        SANITIZED,
+        "contact-info",
+        raw=(
+            f"From: seller@example.org\r\nSubject: [Important] delivery appointment {ORDER}\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/alternative\r\n\r\n"
+            f"When would you be home for the delivery? Call {PHONE}.\r\n"
+        ).encode(),
+        category=Category.CRITICAL,
+    )
+)
+
+
+def test_the_suite_is_broad() -> None:
+    assert len(ATTACKS) >= 100
+    assert len({a.id for a in ATTACKS}) == len(ATTACKS)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.id for a in ATTACKS])
+def test_attack_is_answered(attack: Attack) -> None:
+    message = attack.message()
+    decision = evaluate(message, attack.context)
+    assert decision.verdict is attack.verdict, decision
+    assert attack.rule in decision.rule_ids, decision
+    if attack.category is not None:
+        assert decision.category is attack.category
+    message.as_bytes()  # whatever was done to it, the message can be written
+
+
+# -- stalls -------------------------------------------------------------------------------
+STALLS = {
+    "issue-obfuscated-email": "aa" + " " * 32 + "at" + " " * 32 + "bb" + " " * 32 + "dot",
+    "space-runs": "a" + " " * 1990 + "b",
+    "dots": "." * 2000,
+    "digits-and-separators": "1 -" * 666,
+    "at-runs": "a@" * 1000,
+    "keyword-runs": "leave a review " * 130,
+    "url-runs": "http://a." * 222,
+}
+
+
+@pytest.mark.parametrize("name", list(STALLS))
+def test_a_hostile_typed_message_is_judged_fast(name: str) -> None:
+    """2,000 characters (the message center's limit for typed messages) in well under a
+    second, where the old policy took minutes."""
+    message = EmailMessage()
+    message["Subject"] = f"Order {ORDER}"
+    message.set_content(STALLS[name])
+    start = time.process_time()
+    evaluate(message, SELLER)
+    assert time.process_time() - start < 1.0
