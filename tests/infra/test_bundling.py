@@ -7,8 +7,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 import infra.app
@@ -160,7 +162,7 @@ def test_a_bundled_stack_gives_each_function_its_own_package(
         "account": "111111111111",
     }
     app = build_app(context, outdir=str(tmp_path / "cdk"))
-    template = Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    template = Template.from_stack(cast(Stack, app.node.find_child("ParleyStack")))
     code = {
         props["Handler"]: json.dumps(props["Code"], sort_keys=True)
         for props in (

@@ -4,8 +4,10 @@ every table, every queue and every log group; AWS-managed keys without it."""
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.app import build_app
@@ -23,7 +25,7 @@ CONTEXT = {
 
 def _template(tmp_path_factory: pytest.TempPathFactory, **extra: object) -> Template:
     app = build_app({**CONTEXT, **extra}, outdir=str(tmp_path_factory.mktemp("cdk")))
-    return Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    return Template.from_stack(cast(Stack, app.node.find_child("ParleyStack")))
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.app import build_app
@@ -28,7 +29,7 @@ OVERRIDE = {"messages": 400, "thread_ids": 200, "logs": 14, "access_logs": 180}
 
 def _template(tmp_path_factory: pytest.TempPathFactory, **extra: object) -> Template:
     app = build_app({**CONTEXT, **extra}, outdir=str(tmp_path_factory.mktemp("cdk")))
-    return Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    return Template.from_stack(cast(Stack, app.node.find_child("ParleyStack")))
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
 from infra.app import build_app
@@ -25,7 +28,7 @@ CONTEXT = {
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     app = build_app(dict(CONTEXT), outdir=str(tmp_path_factory.mktemp("cdk")))
     stack = app.node.find_child("ParleyStack")
-    return Template.from_stack(stack)  # type: ignore[arg-type]
+    return Template.from_stack(cast(Stack, stack))
 
 
 def test_tables_match_the_pynamodb_models_exactly(template: Template) -> None:
@@ -264,7 +267,7 @@ def test_ses_events_reach_the_feedback_function(template: Template) -> None:
 
 
 @pytest.mark.parametrize("shape", ["one marketplace", "two marketplaces", "browser origins"])
-def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(shape: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(shape: str, tmp_path_factory) -> None:
     # Given the app with the AwsSolutions pack as a CDK validation plugin
     context = {
         "one marketplace": CONTEXT,
@@ -280,7 +283,7 @@ def test_cdk_nag_aws_solutions_finds_nothing_unacknowledged(shape: str, tmp_path
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1"])
-def test_cfn_lint_passes_for_every_receiving_region(region: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_cfn_lint_passes_for_every_receiving_region(region: str, tmp_path_factory) -> None:
     import json
 
     from cfnlint.api import ManualArgs, lint
@@ -430,7 +433,7 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
 ) -> None:
     # Given two marketplaces, each with its own relay domain
     app = build_app(dict(MULTI), outdir=str(tmp_path_factory.mktemp("multi")))
-    template = Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    template = Template.from_stack(cast(Stack, app.node.find_child("ParleyStack")))
     # Then each has its own tables under its own prefix
     names = {
         t["Properties"]["TableName"]
@@ -475,7 +478,7 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
         ([], "non-empty list"),
     ],
 )
-def test_marketplace_sections_are_validated(marketplaces: list, message: str) -> None:  # type: ignore[type-arg]
+def test_marketplace_sections_are_validated(marketplaces: list[Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         DeploymentConfig.from_context({"region": "eu-west-1", "marketplaces": marketplaces})
 
@@ -485,7 +488,7 @@ def test_browser_origins_get_an_unauthenticated_preflight_and_nothing_else(
 ) -> None:
     context = {**CONTEXT, "apiAllowedOrigins": ["https://shop.example"]}
     app = build_app(context, outdir=str(tmp_path_factory.mktemp("cors")))
-    template = Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    template = Template.from_stack(cast(Stack, app.node.find_child("ParleyStack")))
     methods = template.find_resources("AWS::ApiGateway::Method").values()
     auth = {(m["Properties"]["HttpMethod"], m["Properties"]["AuthorizationType"]) for m in methods}
     assert auth == {("OPTIONS", "NONE"), ("ANY", "COGNITO_USER_POOLS")}

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from devstack.lambda_runtime import LocalContext
 from functions.ingest.handler import handler as ingest_handler
 from parley.adapters.store import MessageModel
+from parley.directory.registration import RegisteredOrder
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, DOMAIN, SELLER_EMAIL, Aws
 from tests.support.mail import mail, wire
@@ -30,20 +31,22 @@ def record(ses_id: str, alias: str) -> MessageModel:
         {"Records": [{"ses": {"mail": {"messageId": "../../etc"}, "receipt": {"recipients": []}}}]},
     ],
 )
-def test_an_event_of_the_wrong_shape_is_reported_not_raised(aws: Aws, event, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_of_the_wrong_shape_is_reported_not_raised(
+    aws: Aws, event: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     result = ingest_handler(event, LocalContext("ingest"))
     assert result == {"outcomes": [{"status": "malformed-event"}]}
 
 
-def test_missing_raw_object_ends_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_missing_raw_object_ends_rejected(aws: Aws, order: RegisteredOrder) -> None:
     ses_id, _ = aws.ingest(b"", [order.seller_alias], store_raw=False)
     stored = record(ses_id, order.seller_alias)
     assert (stored.status, stored.reason) == ("rejected", "raw-missing")
 
 
 def test_a_message_over_the_size_limit_is_rejected_with_a_notice(
-    aws: Aws, order, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PARLEY_MAX_MESSAGE_BYTES", "2000")
     from tests.support.aws import clear_caches
 
@@ -58,12 +61,14 @@ def test_a_message_over_the_size_limit_is_rejected_with_a_notice(
     )
 
 
-def test_garbage_bytes_end_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_garbage_bytes_end_rejected(aws: Aws, order: RegisteredOrder) -> None:
     ses_id, _ = aws.ingest(b"\x00\xff\xfe garbage without headers", [order.seller_alias])
     assert record(ses_id, order.seller_alias).status == "rejected"
 
 
-def test_deep_nesting_is_rejected_without_recursion_errors(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_deep_nesting_is_rejected_without_recursion_errors(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     depth = 1000
     head = b"".join(
         b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
@@ -84,7 +89,7 @@ def test_deep_nesting_is_rejected_without_recursion_errors(aws: Aws, order) -> N
     assert stored.reason in {"too-deep", "too-many-parts"}
 
 
-def test_non_utf8_8bit_body_is_delivered_7bit_clean(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_non_utf8_8bit_body_is_delivered_7bit_clean(aws: Aws, order: RegisteredOrder) -> None:
     raw = (
         f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: Gr\xfc\xdfe\r\n"
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
@@ -99,7 +104,7 @@ def test_non_utf8_8bit_body_is_delivered_7bit_clean(aws: Aws, order) -> None:  #
     assert "Schöne Grüße aus Köln" in out.get_content()
 
 
-def test_wrongly_declared_charset_is_decoded_not_dropped(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_wrongly_declared_charset_is_decoded_not_dropped(aws: Aws, order: RegisteredOrder) -> None:
     raw = (
         f"From: {BUYER_EMAIL}\r\nTo: {order.seller_alias}\r\nSubject: x\r\n"
         "Content-Type: text/plain; charset=x-unknown-charset\r\n"
@@ -113,7 +118,7 @@ def test_wrongly_declared_charset_is_decoded_not_dropped(aws: Aws, order) -> Non
     )
 
 
-def test_crlf_injection_in_the_subject_adds_no_header(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_crlf_injection_in_the_subject_adds_no_header(aws: Aws, order: RegisteredOrder) -> None:
     # Encoded words can smuggle CR/LF past the header syntax into the decoded value.
     raw = (
         f"From: =?utf-8?q?Bob_=0D=0AB?= <{BUYER_EMAIL}>\r\n"
@@ -130,7 +135,9 @@ def test_crlf_injection_in_the_subject_adds_no_header(aws: Aws, order) -> None: 
     assert [k for k in out if k.lower() in {"to", "from", "cc", "bcc"}] == ["From", "To"]
 
 
-def test_an_address_smuggled_into_the_display_name_is_a_malformed_sender(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_smuggled_into_the_display_name_is_a_malformed_sender(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     # A decoded display name that names another address (here behind an encoded CR/LF) is not
     # one clean mailbox: rejected before anything is composed, and never answered.
     raw = (
@@ -149,7 +156,7 @@ def test_an_address_smuggled_into_the_display_name_is_a_malformed_sender(aws: Aw
     assert aws.sent() == []
 
 
-def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order: RegisteredOrder) -> None:
     looped = mail(order.buyer_alias, order.seller_alias, "loop")
     ses_id, _ = aws.ingest(wire(looped), [order.seller_alias])
     stored = record(ses_id, order.seller_alias)
@@ -157,7 +164,7 @@ def test_mail_from_an_alias_is_rejected_without_a_notice(aws: Aws, order) -> Non
     assert aws.sent() == []
 
 
-def test_auto_replies_never_get_notices(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_auto_replies_never_get_notices(aws: Aws, order: RegisteredOrder) -> None:
     auto = mail(
         "robot@example.com", order.seller_alias, "Out of office", Auto_Submitted="auto-replied"
     )
@@ -181,7 +188,7 @@ def _fail_send(code: str, aws: Aws, times: int) -> list[int]:
     return calls
 
 
-def test_ses_throttling_is_retried_and_delivers_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_ses_throttling_is_retried_and_delivers_once(aws: Aws, order: RegisteredOrder) -> None:
     ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "x")), [order.seller_alias])
     calls = _fail_send("Throttling", aws, times=1)
     results = aws.drain(rounds=1)
@@ -194,7 +201,9 @@ def test_ses_throttling_is_retried_and_delivers_once(aws: Aws, order) -> None:  
     assert len([m for m in aws.sent() if "seller@example.org" in m.raw_data]) == 1
 
 
-def test_ses_message_rejected_is_permanent_recorded_and_told(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_ses_message_rejected_is_permanent_recorded_and_told(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, order.seller_alias, "x")), [order.seller_alias])
     _fail_send("MessageRejected", aws, times=1)
     aws.drain()
@@ -204,7 +213,9 @@ def test_ses_message_rejected_is_permanent_recorded_and_told(aws: Aws, order) ->
     assert [message_from_bytes(m.raw_data.encode())["To"] for m in aws.sent()] == [BUYER_EMAIL]
 
 
-def test_repeated_failures_end_dead_lettered_with_the_error(aws: Aws, order, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failures_end_dead_lettered_with_the_error(
+    aws: Aws, order: RegisteredOrder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PARLEY_MAX_RECEIVE_COUNT", "1")
     from tests.support.aws import clear_caches
 
@@ -221,7 +232,7 @@ def test_repeated_failures_end_dead_lettered_with_the_error(aws: Aws, order, mon
     assert "ServiceUnavailable" in (stored.last_error or "")
 
 
-def test_unknown_recipient_domain_is_recorded(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_recipient_domain_is_recorded(aws: Aws, order: RegisteredOrder) -> None:
     alias = f"nobody@{DOMAIN}"
     ses_id, _ = aws.ingest(wire(mail(SELLER_EMAIL, alias, "x")), [alias])
     assert record(ses_id, alias).reason == "unknown-alias"

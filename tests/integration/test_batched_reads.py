@@ -14,6 +14,7 @@ import botocore.client
 from parley.adapters.queues import Reference, parse_reference, read_reference
 from parley.adapters.store import MessageModel, OrderModel, PairModel, PartyModel
 from parley.core.ids import parties_of_pair
+from parley.directory.registration import RegisteredOrder
 from parley.models.tables import ClockModel
 from parley.pipeline.common import message_id_for
 from parley.responses import clocks
@@ -33,11 +34,11 @@ def dynamodb_reads() -> Iterator[Counter[str]]:
             seen[operation] += 1
         return real(self, operation, params)
 
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = counting
     try:
         yield seen
     finally:
-        botocore.client.BaseClient._make_api_call = real  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = real
 
 
 def test_a_pair_id_names_its_parties() -> None:
@@ -46,7 +47,7 @@ def test_a_pair_id_names_its_parties() -> None:
     assert parties_of_pair("S1|B 1") is None
 
 
-def test_pair_parties_and_order_come_in_one_request(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_pair_parties_and_order_come_in_one_request(aws: Aws, order: RegisteredOrder) -> None:
     with dynamodb_reads() as reads:
         view, _ = aws.services.store.pair_view(order.pair_id, ORDER_ID)
     assert reads == Counter({"BatchGetItem": 1})
@@ -56,12 +57,12 @@ def test_pair_parties_and_order_come_in_one_request(aws: Aws, order) -> None:  #
     assert isinstance(view.order, OrderModel) and view.order.order_id == ORDER_ID
 
 
-def test_a_missing_pair_reads_as_none(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_pair_reads_as_none(aws: Aws, order: RegisteredOrder) -> None:
     view, _ = aws.services.store.pair_view("S9|B9", "999-9999999-9999999")
     assert (view.pair, view.seller, view.buyer, view.order) == (None, None, None, None)
 
 
-def test_a_buyer_message_costs_at_most_five_read_requests(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_buyer_message_costs_at_most_five_read_requests(aws: Aws, order: RegisteredOrder) -> None:
     def question(n: int) -> bytes:
         return wire(mail(BUYER_EMAIL, order.seller_alias, f"Question {n} on {ORDER_ID}", "Blue?"))
 
@@ -84,7 +85,7 @@ def test_the_queue_record_names_pair_and_order_and_old_records_still_read() -> N
     assert parse_reference(hinted) == "m1"
 
 
-def test_a_hint_naming_another_pair_is_not_trusted(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_hint_naming_another_pair_is_not_trusted(aws: Aws, order: RegisteredOrder) -> None:
     """The record decides: a hint that does not match it costs one more read, nothing else."""
     from parley.pipeline.filter import filter_message
 
@@ -101,7 +102,9 @@ def test_a_hint_naming_another_pair_is_not_trusted(aws: Aws, order) -> None:  # 
     assert record is not None and record.stage == "relay"
 
 
-def test_a_clock_stopped_after_the_relay_read_the_order_is_not_joined(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_clock_stopped_after_the_relay_read_the_order_is_not_joined(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     """The relay hands clocks.start the order it read with the pair. If the seller's answer
     stopped the running clock in between, the buyer's new message starts a new clock."""
     question = wire(mail(BUYER_EMAIL, order.seller_alias, f"On {ORDER_ID}", "Blue?"))

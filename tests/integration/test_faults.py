@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from parley.adapters.store import MessageModel
+from parley.directory.registration import RegisteredOrder
 from parley.models.tables import TERMINAL_STATUSES
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
@@ -36,11 +37,11 @@ def ses_own(operation: str, params: dict[str, Any]) -> bool:
 @contextmanager
 def api_calls_through(hook: Any) -> Iterator[None]:
     """Every botocore call goes through `hook(self, operation, params)` for the block."""
-    botocore.client.BaseClient._make_api_call = hook  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = hook
     try:
         yield
     finally:
-        botocore.client.BaseClient._make_api_call = REAL_CALL  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = REAL_CALL
 
 
 @contextmanager
@@ -83,7 +84,7 @@ def injected(
         yield state
 
 
-def run_once(aws: Aws, order, subject: str) -> str:  # type: ignore[no-untyped-def]
+def run_once(aws: Aws, order: RegisteredOrder, subject: str) -> str:
     """One buyer message through SES (Lambda retries the async ingest twice) and the queues."""
     from devstack.lambda_runtime import invoke_async
     from functions.ingest.handler import handler
@@ -111,7 +112,7 @@ QUEUE_PLUMBING = {
 CASES = 21  # the pipeline's call sites for one message; the dry-run test says when it changes
 
 
-def call_sites(aws: Aws, order) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+def call_sites(aws: Aws, order: RegisteredOrder) -> list[tuple[str, str, int]]:
     """Every test first sends one message unharmed, so each counts the same, second message."""
     run_once(aws, order, "warm-up")
     if not SITES:
@@ -127,7 +128,7 @@ def call_sites(aws: Aws, order) -> list[tuple[str, str, int]]:  # type: ignore[n
     return SITES
 
 
-def test_the_dry_run_finds_the_call_sites(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_the_dry_run_finds_the_call_sites(aws: Aws, order: RegisteredOrder) -> None:
     sites = call_sites(aws, order)
     assert {(s, o) for s, o, _ in sites} >= {
         ("s3", "GetObject"),
@@ -142,8 +143,8 @@ def test_the_dry_run_finds_the_call_sites(aws: Aws, order) -> None:  # type: ign
 
 @pytest.mark.parametrize("index", range(CASES))
 def test_a_transient_error_at_any_call_site_still_delivers_exactly_once(
-    aws: Aws, order, index
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder, index
+) -> None:
     service, operation, nth = call_sites(aws, order)[index]
     subject = f"fault {service}:{operation}#{nth}"
     with injected(service, operation, nth, TRANSIENT[service], once=True) as state:
@@ -177,8 +178,8 @@ PERMANENT = [
     ids=[f"{s}:{o}#{n}:{c}" for s, o, n, c, *_ in PERMANENT],
 )
 def test_a_permanent_error_ends_in_a_recorded_final_state(
-    aws: Aws, order, service, operation, nth, code, prefix, status, reason
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder, service, operation, nth, code, prefix, status, reason
+) -> None:
     # Given a call site that fails for good (a missing permission, a corrupt request)
     subject = f"permanent {service}:{operation}:{code}"
     with injected(service, operation, nth, code, once=False, target=prefix) as state:

@@ -11,6 +11,7 @@ import pytest
 from devstack.lambda_runtime import LocalContext
 from functions.feedback.handler import handler as feedback_handler
 from parley.adapters.store import MessageModel, PartyModel
+from parley.directory.registration import RegisteredOrder
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
 from tests.support.mail import mail, wire
@@ -33,13 +34,15 @@ def ses_event(
     }
 
 
-def delivered(aws: Aws, order, sender: str, alias: str, subject: str) -> str:  # type: ignore[no-untyped-def]
+def delivered(aws: Aws, order: RegisteredOrder, sender: str, alias: str, subject: str) -> str:
     ses_id, _ = aws.ingest(wire(mail(sender, alias, subject, f"About order {ORDER_ID}.")), [alias])
     aws.drain()
     return message_id_for(ses_id, alias)
 
 
-def test_a_hard_bounce_is_recorded_and_the_sender_told_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_hard_bounce_is_recorded_and_the_sender_told_once(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     message_id = delivered(aws, order, BUYER_EMAIL, order.seller_alias, "Hi")
     before = len(aws.sent())
     event = ses_event("Bounce", message_id, bounce={"bounceType": "Permanent"})
@@ -50,21 +53,26 @@ def test_a_hard_bounce_is_recorded_and_the_sender_told_once(aws: Aws, order) -> 
     assert [message_from_bytes(n.raw_data.encode())["To"] for n in notices] == [BUYER_EMAIL]
 
 
-def test_a_complaint_about_a_seller_is_counted(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_complaint_about_a_seller_is_counted(aws: Aws, order: RegisteredOrder) -> None:
     message_id = delivered(aws, order, SELLER_EMAIL, order.buyer_alias, f"Order {ORDER_ID}")
     result = feedback_handler(ses_event("Complaint", message_id), LocalContext("feedback"))
     assert result["action"] == "complaint-counted"
     assert PartyModel.get("seller:S1").complaints == 1
 
 
-def test_events_about_notices_are_never_answered(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_events_about_notices_are_never_answered(aws: Aws, order: RegisteredOrder) -> None:
     before = len(aws.sent())
     event = ses_event("Bounce", "x", kind="notice", bounce={"bounceType": "Permanent"})
     assert feedback_handler(event, LocalContext("feedback"))["action"] == "ignored"
     assert len(aws.sent()) == before  # a bounce of a bounce starts no loop
 
 
-def test_no_log_line_contains_a_partys_address(aws: Aws, order, caplog, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_no_log_line_contains_a_partys_address(
+    aws: Aws,
+    order: RegisteredOrder,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # Everything Parley logs, at its most verbose; third-party loggers at their defaults
     # (botocore's DEBUG output contains request bodies and is never enabled in a deployment).
     caplog.set_level(logging.DEBUG, logger="parley")
@@ -79,5 +87,5 @@ def test_no_log_line_contains_a_partys_address(aws: Aws, order, caplog, capsys) 
 
 
 @pytest.mark.parametrize("event", [{}, {"detail": "x"}])
-def test_a_malformed_feedback_event_is_reported(aws: Aws, event) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_feedback_event_is_reported(aws: Aws, event: dict[str, Any]) -> None:
     assert feedback_handler(event, LocalContext("feedback")) == {"action": "malformed-event"}

@@ -11,13 +11,16 @@ from parley.adapters.aws import client
 from parley.adapters.store import MessageModel
 from parley.cli import app
 from parley.core.settings import get_settings
+from parley.directory.registration import RegisteredOrder
 from parley.ops.reconcile import reconcile, redrive
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, Aws
 from tests.support.mail import mail, wire
 
 
-def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ses = aws.services.mailer._ses
     real = ses.send_email
 
@@ -51,7 +54,9 @@ def test_a_dead_lettered_message_is_listed_and_redriven_to_delivery(aws: Aws, or
     assert list(reconcile(aws.services.store)) == []
 
 
-def test_an_ingest_failure_is_recorded_parked_and_replayed_to_delivery(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_an_ingest_failure_is_recorded_parked_and_replayed_to_delivery(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     from devstack.lambda_runtime import invoke_async
     from functions.ingest.handler import handler
     from functions.ingest_failures.handler import handler as ingest_failed

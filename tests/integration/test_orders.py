@@ -79,7 +79,7 @@ def test_registering_the_same_order_again_is_idempotent(aws: Aws) -> None:
         ),
     ],
 )
-def test_malformed_registrations_write_nothing(aws: Aws, registration, message) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_registrations_write_nothing(aws: Aws, registration, message) -> None:
     with pytest.raises(RegistrationError, match=message):
         register_order(aws.services.store, registration)
     assert list(PartyModel.scan()) == [] and list(OrderModel.scan()) == []

@@ -8,13 +8,14 @@ from email.policy import default
 import pytest
 
 from parley.adapters.store import MessageModel
+from parley.directory.registration import RegisteredOrder
 from parley.ops.history import conversation
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, DOMAIN, ORDER_ID, SELLER_EMAIL, Aws
 from tests.support.mail import mail, wire
 
 
-def parsed(sent):  # type: ignore[no-untyped-def]
+def parsed(sent):
     return message_from_bytes(sent.raw_data.encode(), policy=default)
 
 
@@ -22,7 +23,7 @@ def record(ses_id: str, alias: str) -> MessageModel:
     return MessageModel.get(message_id_for(ses_id, alias), consistent_read=True)
 
 
-def test_buyer_question_reaches_seller_anonymized(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_buyer_question_reaches_seller_anonymized(aws: Aws, order: RegisteredOrder) -> None:
     # Given a buyer writing from the registered address, with identifying headers
     question = mail(
         BUYER_EMAIL,
@@ -60,7 +61,9 @@ def test_buyer_question_reaches_seller_anonymized(aws: Aws, order) -> None:  # t
     assert [e.status for e in conversation(aws.services.store, ORDER_ID)] == ["delivered"]
 
 
-def test_seller_reply_threads_under_the_question_on_both_sides(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_seller_reply_threads_under_the_question_on_both_sides(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     question = mail(BUYER_EMAIL, order.seller_alias, "Blue?", message_id="<q1@bob.example>")
     aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
     aws.drain()
@@ -102,7 +105,9 @@ def test_seller_reply_threads_under_the_question_on_both_sides(aws: Aws, order) 
     assert at_seller_again["References"].split() == [at_seller["Message-ID"], "<r1@shop.example>"]
 
 
-def test_proactive_message_without_order_id_is_blocked_with_a_notice(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_proactive_message_without_order_id_is_blocked_with_a_notice(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     promo = mail(SELLER_EMAIL, order.buyer_alias, "Our new collection", "Have a look!")
     ses_id, _ = aws.ingest(wire(promo), [order.buyer_alias], mail_from=SELLER_EMAIL)
     aws.drain()
@@ -119,7 +124,9 @@ def test_proactive_message_without_order_id_is_blocked_with_a_notice(aws: Aws, o
     assert BUYER_EMAIL not in sent[0].raw_data
 
 
-def test_proactive_message_naming_the_pairs_order_is_delivered(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_proactive_message_naming_the_pairs_order_is_delivered(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     note = mail(
         SELLER_EMAIL,
         order.buyer_alias,
@@ -132,14 +139,16 @@ def test_proactive_message_naming_the_pairs_order_is_delivered(aws: Aws, order) 
     assert parsed(aws.sent()[0])["To"] == BUYER_EMAIL
 
 
-def test_an_order_id_of_another_pair_does_not_count(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_id_of_another_pair_does_not_count(aws: Aws, order: RegisteredOrder) -> None:
     note = mail(SELLER_EMAIL, order.buyer_alias, "Order 999-9999999-9999999", "Shipped today.")
     ses_id, _ = aws.ingest(wire(note), [order.buyer_alias], mail_from=SELLER_EMAIL)
     aws.drain()
     assert record(ses_id, order.buyer_alias).status == "blocked"
 
 
-def test_important_tag_makes_a_message_critical_and_never_blocked(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_important_tag_makes_a_message_critical_and_never_blocked(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     urgent = mail(
         SELLER_EMAIL,
         order.buyer_alias,
@@ -153,7 +162,9 @@ def test_important_tag_makes_a_message_critical_and_never_blocked(aws: Aws, orde
     assert [(v.rule, v.action) for v in stored.violations] == [("order-id-missing", "flag")]
 
 
-def test_a_sanitized_critical_message_is_counted_for_the_seller(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_sanitized_critical_message_is_counted_for_the_seller(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     from parley.adapters.store import PartyModel
 
     urgent = mail(
@@ -174,7 +185,9 @@ def test_a_sanitized_critical_message_is_counted_for_the_seller(aws: Aws, order)
     assert PartyModel.get("seller:S1").sanitized_critical == 1
 
 
-def test_a_second_review_request_for_the_same_order_is_blocked(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_review_request_for_the_same_order_is_blocked(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     first = mail(
         SELLER_EMAIL,
         order.buyer_alias,
@@ -208,8 +221,8 @@ def test_a_second_review_request_for_the_same_order_is_blocked(aws: Aws, order) 
     ],
 )
 def test_unregistered_sender_is_rejected_and_told_only_when_authenticated(
-    aws: Aws, order, verdicts, notified
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder, verdicts, notified
+) -> None:
     stranger = mail("mallory@example.com", order.seller_alias, "Hi", "Hello there")
     ses_id, _ = aws.ingest(wire(stranger), [order.seller_alias], verdicts=verdicts)
     aws.drain()
@@ -222,21 +235,23 @@ def test_unregistered_sender_is_rejected_and_told_only_when_authenticated(
     assert [parsed(s)["To"] for s in aws.sent()] == (["mallory@example.com"] if notified else [])
 
 
-def test_the_other_pairs_registered_address_cannot_use_an_alias(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_the_other_pairs_registered_address_cannot_use_an_alias(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     # The seller writing to the seller's own alias (meant for the buyer) is not the other party
     odd = mail(SELLER_EMAIL, order.seller_alias, "Hi", "Hello")
     ses_id, _ = aws.ingest(wire(odd), [order.seller_alias])
     assert record(ses_id, order.seller_alias).reason == "unauthorized-sender"
 
 
-def test_unknown_alias_is_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_alias_is_rejected(aws: Aws, order: RegisteredOrder) -> None:
     guess = f"aaaaaaaaaaaaaaa@{DOMAIN}"
     ses_id, _ = aws.ingest(wire(mail(BUYER_EMAIL, guess, "Hi")), [guess])
     stored = record(ses_id, guess)
     assert (stored.status, stored.reason) == ("rejected", "unknown-alias")
 
 
-def test_virus_is_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_virus_is_rejected(aws: Aws, order: RegisteredOrder) -> None:
     verdicts = {"spf": "PASS", "dkim": "PASS", "dmarc": "PASS", "virus": "FAIL", "spam": "PASS"}
     ses_id, _ = aws.ingest(
         wire(mail(BUYER_EMAIL, order.seller_alias, "x")), [order.seller_alias], verdicts=verdicts
@@ -245,7 +260,9 @@ def test_virus_is_rejected(aws: Aws, order) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("policy", ["reject", "quarantine"])
-def test_dmarc_failure_with_enforcing_policy_is_rejected_silently(aws: Aws, order, policy) -> None:  # type: ignore[no-untyped-def]
+def test_dmarc_failure_with_enforcing_policy_is_rejected_silently(
+    aws: Aws, order: RegisteredOrder, policy
+) -> None:
     verdicts = {"spf": "FAIL", "dkim": "FAIL", "dmarc": "FAIL", "virus": "PASS", "spam": "PASS"}
     ses_id, _ = aws.ingest(
         wire(mail(BUYER_EMAIL, order.seller_alias, "x")),
@@ -262,7 +279,7 @@ def test_dmarc_failure_with_enforcing_policy_is_rejected_silently(aws: Aws, orde
     assert aws.sent() == []
 
 
-def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order: RegisteredOrder) -> None:
     from parley.directory.registration import OrderRegistration, PartyInfo, register_order
 
     other = register_order(
@@ -282,7 +299,7 @@ def test_a_message_to_two_aliases_becomes_two_records(aws: Aws, order) -> None: 
     assert sorted(parsed(s)["To"] for s in aws.sent()) == ["other@shop.example", SELLER_EMAIL]
 
 
-def test_the_same_ses_event_twice_delivers_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_ses_event_twice_delivers_once(aws: Aws, order: RegisteredOrder) -> None:
     from devstack.lambda_runtime import LocalContext
     from functions.ingest.handler import handler
 
@@ -296,7 +313,7 @@ def test_the_same_ses_event_twice_delivers_once(aws: Aws, order) -> None:  # typ
     assert record(ses_id, order.seller_alias).status == "delivered"
 
 
-def test_the_same_queue_record_twice_delivers_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_queue_record_twice_delivers_once(aws: Aws, order: RegisteredOrder) -> None:
     ses_id, _ = aws.ingest(
         wire(mail(BUYER_EMAIL, order.seller_alias, "Once")), [order.seller_alias]
     )
@@ -308,7 +325,9 @@ def test_the_same_queue_record_twice_delivers_once(aws: Aws, order) -> None:  # 
     assert len(aws.sent()) == 1
 
 
-def test_real_addresses_quoted_in_the_text_are_rewritten_to_the_aliases(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_real_addresses_quoted_in_the_text_are_rewritten_to_the_aliases(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     # Buyer messages get only the safety rules, so the relay's rewrite is what protects them
     note = mail(
         BUYER_EMAIL,
@@ -324,7 +343,9 @@ def test_real_addresses_quoted_in_the_text_are_rewritten_to_the_aliases(aws: Aws
     assert f"I am {order.buyer_alias}; I wrote to {order.seller_alias} before." in body
 
 
-def test_unsafe_attachment_and_tracking_pixel_are_stripped(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_unsafe_attachment_and_tracking_pixel_are_stripped(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     message = mail(BUYER_EMAIL, order.seller_alias, "Photo", "See attached.")
     message.add_alternative(
         '<p>See attached.</p><img src="https://t.example/p.gif" width="1" '

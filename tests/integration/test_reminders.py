@@ -13,7 +13,12 @@ import pytest
 from bench.localrun import seed_clocks
 from parley.adapters.store import ClockModel, OrderModel
 from parley.core.time import parse_iso
-from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+from parley.directory.registration import (
+    OrderRegistration,
+    PartyInfo,
+    RegisteredOrder,
+    register_order,
+)
 from parley.responses.clocks import SHARDS, running_clocks
 from parley.responses.deadlines import stage_times
 from parley.responses.reminders import sweep
@@ -29,7 +34,7 @@ def sent_to(aws: Aws, address: str) -> list[Any]:
     ]
 
 
-def ask(aws: Aws, order, subject: str = "Question", **headers: str) -> None:  # type: ignore[no-untyped-def]
+def ask(aws: Aws, order: RegisteredOrder, subject: str = "Question", **headers: str) -> None:
     aws.ingest(
         wire(mail(BUYER_EMAIL, order.seller_alias, subject, "Is it blue?", **headers)),
         [order.seller_alias],
@@ -37,7 +42,7 @@ def ask(aws: Aws, order, subject: str = "Question", **headers: str) -> None:  # 
     aws.drain()
 
 
-def answer(aws: Aws, order, subject: str = "Re: Question", **headers: str) -> None:  # type: ignore[no-untyped-def]
+def answer(aws: Aws, order: RegisteredOrder, subject: str = "Re: Question", **headers: str) -> None:
     """The seller answers in the thread of the last copy they received."""
     copy = sent_to(aws, SELLER_EMAIL)[-1]
     headers = {"In_Reply_To": copy["Message-ID"], **headers}
@@ -55,8 +60,8 @@ def open_clock(order_id: str = ORDER_ID) -> ClockModel:
 
 
 def test_a_delivered_buyer_message_starts_a_clock_with_the_configured_deadline(
-    aws: Aws, order
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ask(aws, order)
     clock = open_clock()
     received, due = parse_iso(clock.received_at), parse_iso(clock.deadline_at)
@@ -65,7 +70,7 @@ def test_a_delivered_buyer_message_starts_a_clock_with_the_configured_deadline(
     assert clock.next_due_at is not None and clock.shard is not None
 
 
-def test_a_follow_up_joins_the_running_clock(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_a_follow_up_joins_the_running_clock(aws: Aws, order: RegisteredOrder) -> None:
     ask(aws, order)
     first = open_clock()
     ask(aws, order, "Question again")
@@ -76,7 +81,9 @@ def test_a_follow_up_joins_the_running_clock(aws: Aws, order) -> None:  # type: 
     assert ClockModel.count() == 2  # the clock and the running-clocks counter
 
 
-def test_the_sellers_answer_stops_the_clock_and_records_the_response_time(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_the_sellers_answer_stops_the_clock_and_records_the_response_time(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ask(aws, order)
     clock_id = open_clock().clock_id
     answer(aws, order)
@@ -98,8 +105,8 @@ def test_the_sellers_answer_stops_the_clock_and_records_the_response_time(aws: A
     ],
 )
 def test_an_auto_reply_is_delivered_but_the_clock_keeps_running(
-    aws: Aws, order, headers, subject
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder, headers, subject
+) -> None:
     ask(aws, order)
     answer(aws, order, subject, **headers)
     assert sent_to(aws, BUYER_EMAIL), "the auto-reply reaches the buyer"
@@ -107,8 +114,8 @@ def test_an_auto_reply_is_delivered_but_the_clock_keeps_running(
 
 
 def test_no_response_needed_by_email_stops_the_clock_and_sends_nothing_to_the_buyer(
-    aws: Aws, order
-) -> None:  # type: ignore[no-untyped-def]
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ask(aws, order)
     clock_id = open_clock().clock_id
     answer(aws, order, "[No response needed] Re: Question")
@@ -118,7 +125,7 @@ def test_no_response_needed_by_email_stops_the_clock_and_sends_nothing_to_the_bu
     assert len(confirmation) == 1 and confirmation[0]["Auto-Submitted"] == "auto-replied"
 
 
-def test_no_response_needed_from_the_cli(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_no_response_needed_from_the_cli(aws: Aws, order: RegisteredOrder) -> None:
     from typer.testing import CliRunner
 
     from parley.cli import app
@@ -137,7 +144,9 @@ def stages_of(clock: ClockModel, aws: Aws) -> dict[str, datetime]:
     )
 
 
-def test_each_stage_is_sent_once_and_a_late_sweep_skips_to_the_latest(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_each_stage_is_sent_once_and_a_late_sweep_skips_to_the_latest(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     ask(aws, order)
     clock = open_clock()
     times = stages_of(clock, aws)
@@ -157,14 +166,14 @@ def test_each_stage_is_sent_once_and_a_late_sweep_skips_to_the_latest(aws: Aws, 
     assert ClockModel.get(clock.clock_id).next_due_at is None
 
 
-def test_no_reminder_after_the_answer(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_no_reminder_after_the_answer(aws: Aws, order: RegisteredOrder) -> None:
     ask(aws, order)
     times = stages_of(open_clock(), aws)
     answer(aws, order)
     assert sweep(aws.services, times["overdue"] + timedelta(hours=1)).items_read == 0
 
 
-def test_concurrent_sweeps_send_each_stage_once(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_sweeps_send_each_stage_once(aws: Aws, order: RegisteredOrder) -> None:
     ask(aws, order)
     at = stages_of(open_clock(), aws)["first"] + timedelta(minutes=1)
     results = []
@@ -211,7 +220,9 @@ def test_one_digest_per_seller_lists_every_due_conversation_in_the_sellers_langu
     assert "überfällig" in text
 
 
-def test_an_undeliverable_reminder_is_recorded_not_skipped(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
+def test_an_undeliverable_reminder_is_recorded_not_skipped(
+    aws: Aws, order: RegisteredOrder
+) -> None:
     from parley.adapters.mailer import PermanentSendError
 
     ask(aws, order)
@@ -221,7 +232,7 @@ def test_an_undeliverable_reminder_is_recorded_not_skipped(aws: Aws, order) -> N
     def refuse(**_: Any) -> Any:
         raise PermanentSendError("MessageRejected", "address suppressed")
 
-    aws.services.mailer.send_raw = refuse  # type: ignore[method-assign]
+    aws.services.mailer.send_raw = refuse
     result = sweep(aws.services, at)
     assert (result.undeliverable, result.digests_sent) == (1, 0)
     assert ClockModel.get(clock.clock_id).undeliverable == {"first"}
@@ -231,7 +242,7 @@ def test_the_sweep_reads_only_what_is_due_among_100000_stored_clocks(aws: Aws) -
     # Given 100,000 clocks: 99,000 closed, 950 running but not due yet, 50 due
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     services = aws.services  # binds the models first: the hooks below go on the live client
-    services.mailer.send_raw = lambda **_: None  # type: ignore[method-assign,assignment,return-value]
+    services.mailer.send_raw = lambda **_: None
     client = ClockModel._get_connection().connection.client
     table = aws.env["PARLEY_CLOCKS_TABLE"]
 

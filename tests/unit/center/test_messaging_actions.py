@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def order(**fields: object) -> OrderModel:
     )
 
 
-def allowed(found: list) -> dict[str, str | None]:  # type: ignore[type-arg]
+def allowed(found: list[Any]) -> dict[str, str | None]:
     return {a.kind: a.reason for a in found}
 
 

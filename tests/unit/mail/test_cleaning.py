@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 
 import pikepdf
 import pytest
@@ -165,8 +166,8 @@ def test_jpeg_segment_stripper_keeps_the_image_bits() -> None:
     "build",
     [files.docx_with_author, files.xlsx_with_author, files.pptx_with_author],
 )
-def test_ooxml_loses_personal_properties_and_people(build: object) -> None:
-    dirty = build()  # type: ignore[operator]
+def test_ooxml_loses_personal_properties_and_people(build: Callable[[], bytes]) -> None:
+    dirty = build()
     result = clean_attachment(dirty, "application/octet-stream", "doc")
     assert result.kind == "office"
     with zipfile.ZipFile(io.BytesIO(result.data)) as archive:

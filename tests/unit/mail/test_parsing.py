@@ -44,7 +44,7 @@ def test_message_ids_are_extracted_and_bounded() -> None:
         ("", False),
     ],
 )
-def test_machine_mail_is_recognised(headers, auto) -> None:  # type: ignore[no-untyped-def]
+def test_machine_mail_is_recognised(headers, auto) -> None:
     raw = f"From: a@b.example\r\n{headers}\r\nSubject: x\r\n\r\nbody".encode()
     assert is_auto_submitted(parse_message(raw, 10**6)) is auto
 

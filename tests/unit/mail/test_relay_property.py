@@ -33,7 +33,7 @@ bodies = st.text(min_size=0, max_size=400)
 )
 def test_no_relayed_byte_contains_the_senders_real_address(
     sender, recipient, name, body, subject, html, case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if sender == recipient:
         return
     message = EmailMessage()

@@ -75,7 +75,7 @@ def test_calendar_hours_mode_is_exact() -> None:
         ({"colour": "blue"}, "unknown"),
     ],
 )
-def test_bad_configuration_is_refused_at_load(raw, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_configuration_is_refused_at_load(raw, message) -> None:
     with pytest.raises(DeadlineConfigError, match=message):
         DeadlineConfig.from_dict(raw)
 
@@ -110,7 +110,7 @@ configs = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(received=moments, config=configs)
-def test_business_day_deadlines_are_exact_business_days_later(received, config) -> None:  # type: ignore[no-untyped-def]
+def test_business_day_deadlines_are_exact_business_days_later(received, config) -> None:
     tz = ZoneInfo(config.timezone)
     due = deadline(received, config).astimezone(tz)
     start = received.astimezone(tz)
@@ -132,6 +132,6 @@ def test_business_day_deadlines_are_exact_business_days_later(received, config) 
 
 @settings(max_examples=200, deadline=None)
 @given(received=moments, hours=st.integers(min_value=5, max_value=240))
-def test_hour_deadlines_are_exact_durations(received, hours) -> None:  # type: ignore[no-untyped-def]
+def test_hour_deadlines_are_exact_durations(received, hours) -> None:
     config = DeadlineConfig(mode="hours", hours=hours)
     assert deadline(received, config) - received == timedelta(hours=hours)
