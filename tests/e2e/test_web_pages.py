@@ -38,6 +38,7 @@ FLAGS = [
 ]
 ORDER = "404-4444444-4444444"  # Dana (en) and the Shop
 ORDER_DE = "505-5555555-5555555"  # Erika (de) and the Shop
+ORDER_CANCELLED = "606-6666666-6666666"  # Dana again, cancelled
 RELAY = "marketplace.example"
 REAL = {"seller@example.org", "dana@example.net", "erika@example.net"}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 AA
@@ -219,7 +220,7 @@ def test_buyer_reports_a_damaged_item_with_a_photo_and_sees_the_emailed_answer(
     due = seller.page.locator(".conversation.needs .deadline").first
     assert re.match(r"Answer due in \d+ (hours|days)", due.inner_text()), due.inner_text()
     assert "deadline-ok" in (due.get_attribute("class") or "")
-    seller.check("seller-inbox-needs-answer")
+    seller.check("seller-inbox-deadline")
     seller.close()
 
     # The seller answers by email; the buyer sees the answer in the page
@@ -413,3 +414,77 @@ def test_seller_templates_and_settings_round_trip(
     assert page.get_by_label("Value for day").count() == 1
     seller.check("seller-reply-template")
     seller.close()
+
+
+def test_a_cancelled_order_points_to_customer_service(
+    dev: DevStack, aliases: dict[str, dict[str, str]], browser: Any
+) -> None:
+    register(dev, ORDER_CANCELLED, ("B4", "Dana Miller", "dana@example.net"), locale="en-GB")
+    cancelled = dev.cli("orders", "cancel", ORDER_CANCELLED)
+    assert cancelled.returncode == 0, cancelled.stderr
+    buyer = Pages(browser, dev)
+    buyer.sign_in("buyer:B4")
+    page = buyer.open("/buyer")
+    card = page.locator(".conversation", has_text=ORDER_CANCELLED)
+    assert "contact customer service instead of the seller" in card.inner_text()
+    assert card.get_by_role("link", name=re.compile("Contact seller")).count() == 0
+    # and the contact page, opened by its address, says the same instead of a form
+    page = buyer.open(f"/buyer/contact/{ORDER_CANCELLED}")
+    page.get_by_label("Shipping").check()
+    page.locator("#contact-text").fill("Where is my refund?")
+    page.get_by_role("button", name="Send").click()
+    page.locator(".notice", has_text="customer service").wait_for()
+    buyer.check("buyer-cancelled-order")
+    buyer.close()
+
+    # The seller's "contact buyer": what the order's state forbids is greyed, with the reason
+    seller = Pages(browser, dev)
+    seller.sign_in("seller:S1")
+    page = seller.open(f"/seller/contact/{ORDER_CANCELLED}")
+    invoice = page.get_by_label("Send an invoice")
+    assert invoice.is_disabled()
+    why = page.locator(f"#{invoice.get_attribute('aria-describedby')}").inner_text()
+    assert why == "Not possible now: the order was cancelled"
+    assert page.get_by_label("An unexpected problem (e.g. the delivery address)").is_enabled()
+    seller.check("seller-contact-buyer-greyed")
+    seller.close()
+
+
+def test_keyboard_alone_signs_in_and_asks_a_seller_a_question(
+    dev: DevStack, aliases: dict[str, dict[str, str]], browser: Any
+) -> None:
+    buyer = Pages(browser, dev)
+    page = buyer.open("/")
+    focused = "document.activeElement.textContent.trim()"
+
+    def tab_to(text: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if text in page.evaluate(focused):
+                return
+        raise AssertionError(f"{text!r} is not reachable with Tab")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Skip to content"  # the first stop
+    tab_to("(buyer:B4)")
+    page.keyboard.press("Enter")
+    page.locator("h1", has_text="Your orders").wait_for()
+    assert page.evaluate("document.activeElement.id") == "page-title"  # focus on the new page
+    tab_to("Ask a seller")
+    page.keyboard.press("Enter")
+    page.locator("h1", has_text="Ask a seller a question").wait_for()
+    # from the heading, the form's fields come in reading order
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ask-seller"
+    page.keyboard.type("S1")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ask-subject"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ask-text"
+    page.keyboard.type("Do you ship to Austria?")
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Send"
+    page.keyboard.press("Enter")
+    page.locator("h1", has_text="Question before ordering").wait_for()
+    assert page.locator("text=Do you ship to Austria?").count() == 1
+    buyer.close()

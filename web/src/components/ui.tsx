@@ -3,12 +3,16 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api/client";
 import { has, size, useT } from "../i18n";
 
-/** The page's heading; it takes the focus when the page opens, so keyboard and screen reader
- * users start at the top of the new content. */
+let firstPage = true;
+
+/** The page's heading; it takes the focus when another page opens (not on the first load,
+ * where the skip link comes first), so keyboard and screen reader users start at the top of
+ * the new content. */
 export function Title({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus();
+    if (firstPage) firstPage = false;
+    else ref.current?.focus();
   }, []);
   return (
     <h1 ref={ref} tabIndex={-1} id="page-title">
