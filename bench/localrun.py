@@ -153,8 +153,17 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
         api_port=0,
         poll_seconds=0.05,
     )
+    import resource
+
+    def cpu_seconds(who: int) -> float:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    own_before = cpu_seconds(resource.RUSAGE_SELF)
+    children_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     stack = LocalStack(config)
     stack.start()
+    figures: dict[str, float] = {}
     try:
         order = _order(Store(get_settings()))
         sent_at: dict[str, float] = {}
@@ -195,7 +204,7 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
         if len(latencies) < 2:
             raise RuntimeError(f"only {len(latencies)} of {messages} messages came out")
         elapsed = max(arrived[k] for k in sent_at if k in arrived) - started
-        return {
+        figures = {
             "e2e_messages": float(len(latencies)),
             "e2e_throughput_msgs_per_s": round(len(latencies) / elapsed, 2),
             "e2e_p50_ms": round(statistics.median(latencies), 1),
@@ -203,3 +212,13 @@ def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
         }
     finally:
         stack.stop()
+    # CPU per message, whatever the neighbours do: this process (SMTP server and client,
+    # handlers, workers) and the AWS emulation's process (moto, outbox)
+    count = figures["e2e_messages"]
+    figures["e2e_cpu_ms_per_message_stack"] = round(
+        (cpu_seconds(resource.RUSAGE_SELF) - own_before) * 1000 / count, 1
+    )
+    figures["e2e_cpu_ms_per_message_aws"] = round(
+        (cpu_seconds(resource.RUSAGE_CHILDREN) - children_before) * 1000 / count, 1
+    )
+    return figures

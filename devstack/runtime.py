@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -82,16 +81,11 @@ class LocalStack:
         self._smtp: Any = None
         self._api: Any = None
         self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
-        self._sent_index = 0
-        self._outbox_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from devstack.aws_process import AwsProcess
 
-        from devstack.atomic_writes import serialize_moto_dynamodb_writes
-
-        serialize_moto_dynamodb_writes()
         cfg = self.config
         cfg.var_dir.mkdir(parents=True, exist_ok=True)
         for key, value in {
@@ -100,8 +94,8 @@ class LocalStack:
             "AWS_SESSION_TOKEN": "testing",
         }.items():
             os.environ[key] = value
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=cfg.aws_port, verbose=False)
+        # moto and the outbox in their own process: the second core (devstack/aws_process.py)
+        self._server = AwsProcess(cfg.aws_port, cfg.outbox, cfg.region, cfg.poll_seconds)
         self._server.start()
         endpoint = f"http://127.0.0.1:{cfg.aws_port}"
         self.env = provision(
@@ -146,7 +140,6 @@ class LocalStack:
         for n in range(cfg.workers_per_queue):
             self._spawn(f"filter-worker-{n}", self._worker, "filter")
             self._spawn(f"relay-worker-{n}", self._worker, "relay")
-        self._spawn("outbox", self._outbox_loop)
         if cfg.reminder_seconds > 0:
             self._spawn("reminders", self._reminder_loop)
         env_file = cfg.var_dir / "dev.env"
@@ -161,9 +154,8 @@ class LocalStack:
         self._ingest_pool.shutdown(wait=True)
         for thread in self._threads:
             thread.join(timeout=5)
-        self.flush_outbox()
         if self._server is not None:
-            self._server.stop()
+            self._server.stop()  # writes the outbox a last time
         env_file = self.config.var_dir / "dev.env"
         if env_file.exists():
             env_file.unlink()
@@ -263,30 +255,3 @@ class LocalStack:
                 handler({"scheduledTime": iso(utcnow())}, LocalContext("reminders"))
             except Exception:
                 log.exception("reminder sweep failed")
-
-    # -- outbox ----------------------------------------------------------------------------
-    def _outbox_loop(self) -> None:
-        while not self._stop.is_set():
-            self.flush_outbox()
-            self._stop.wait(self.config.poll_seconds)
-
-    def flush_outbox(self) -> int:
-        """Write what SES accepted since the last call into the Maildir, one file per recipient."""
-        from moto.ses.models import ses_backends
-
-        with self._outbox_lock:
-            backend = ses_backends[LOCAL_ACCOUNT][self.config.region]
-            sent = backend.sent_messages[self._sent_index :]
-            self._sent_index += len(sent)
-            box = mailbox.Maildir(str(self.config.outbox), create=True)
-            written = 0
-            for message in sent:
-                raw = getattr(message, "raw_data", None)
-                if raw is None:
-                    continue
-                data = raw.encode("utf-8") if isinstance(raw, str) else raw
-                recipients = {addr.lower() for _, addr in getaddresses(message.destinations)}
-                for _recipient in sorted(a for a in recipients if a):
-                    box.add(data)
-                    written += 1
-            return written
