@@ -84,6 +84,6 @@ clean:
 bench: install
 	$(BIN)/python bench/run.py
 
-# Precision and recall per rule on the labeled corpus (tests/policy/corpus.jsonl).
+# Precision, recall and false blocks per rule on the development and the frozen test set.
 policy-report: install
 	$(BIN)/python -m tools.policy_report

@@ -24,7 +24,10 @@ from parley.policy.rules import RULE_IDS
 # The rules, and the flag for an [Important] tag on a message that is not critical.
 REPORTED = (*RULE_IDS, CRITICAL_CLAIM)
 
-CORPUS = Path(__file__).parents[1] / "tests" / "policy" / "corpus.jsonl"
+CORPUS_DIR = Path(__file__).parents[1] / "tests" / "policy" / "corpus"
+DEV = CORPUS_DIR / "dev.jsonl"
+TEST = CORPUS_DIR / "test.jsonl"  # frozen: figures only, never its messages (see README)
+CORPUS = DEV
 PAIR_ORDER = "123-1234567-1234567"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -146,7 +149,7 @@ def run(corpus: Path = CORPUS) -> Report:
     return report
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, details: bool = True) -> str:
     lines = [f"{'rule':<22} {'positives':>9} {'precision':>9} {'recall':>7}"]
     for rule in REPORTED:
         lines.append(
@@ -158,11 +161,15 @@ def render(report: Report) -> str:
         f"false blocks: {len(report.false_blocks)} ({report.false_block_rate:.1%}), "
         f"critical blocked: {len(report.critical_blocked)}"
     )
-    lines += [f"  mismatch {m}" for m in report.mistakes]
+    if details:  # the development set only: the frozen test set is never read message by message
+        lines += [f"  mismatch {m}" for m in report.mistakes]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    result = run()
-    print(render(result))
+    print("== development set (tune here) ==")
+    print(render(run(DEV)))
+    print()
+    print("== frozen test set (figures only) ==")
+    print(render(run(TEST), details=False))
     sys.exit(0)

@@ -14,6 +14,8 @@ from parley.center.templates import DEFAULT_TEMPLATES, template_of
 from parley.core.time import now_iso, utcnow
 from parley.directory.registration import RegistrationError, normalize_email
 from parley.models.tables import TemplateModel
+from parley.policy.config import default_policy
+from parley.policy.urls import link_host_problem
 
 MAX_TEMPLATES = 50
 HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -81,6 +83,10 @@ class Preferences(CenterBase):
             "notification_email": me.notification_email,
             "authorized_senders": sorted(me.authorized_senders or ()),
             "link_hosts": sorted(me.link_hosts or ()),
+            # requested hosts count only once an operator approved them
+            "link_hosts_pending": sorted(
+                set(me.link_hosts or ()) - set(me.approved_link_hosts or ())
+            ),
         }
 
     def update_settings(self, who: Principal, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,6 +127,11 @@ class Preferences(CenterBase):
                 host = value.strip().lower().rstrip(".")
                 if not HOST.match(host):
                     raise InvalidInput(f"{value!r} is not a host name", field="link_hosts")
+                problem = link_host_problem(host, default_policy().shortener_hosts)
+                if problem:
+                    raise InvalidInput(
+                        f"{host} cannot be a link host: {problem}", field="link_hosts"
+                    )
                 hosts.add(host)
             actions.append(_set_or_clear(PartyModel.link_hosts, hosts))
         if actions:

@@ -46,6 +46,9 @@ class PartyModel(Model):
     notification_email = UnicodeAttribute(null=True)
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
+    # sellers: the link hosts an operator approved (`parley sellers link-hosts approve`); only
+    # hosts both requested and approved count for the external-link rule
+    approved_link_hosts = UnicodeSetAttribute(null=True)
     fulfillment = UnicodeAttribute(null=True)  # sellers: "merchant" (default) or "marketplace"
     # sellers: None means the default of their fulfillment (see messaging_enabled())
     messaging_enabled_setting = BooleanAttribute(null=True, attr_name="messaging_enabled")

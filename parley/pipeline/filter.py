@@ -170,7 +170,7 @@ def _policy_context(svc: Services, situation: Situation) -> PolicyContext:
         buyer_opted_out=bool(buyer and buyer.opted_out),
         buyer_locale=buyer.locale if buyer else None,
         review_requests_sent=int(order.review_requests or 0) if order else 0,
-        seller_link_hosts=frozenset(seller.link_hosts or ()) if seller else frozenset(),
+        seller_link_hosts=approved_link_hosts(seller),
         relay_domain=svc.settings.relay_domain,
         raw_size=situation.raw_size,
         declared_critical=record.message_type in CRITICAL_KINDS,
@@ -212,6 +212,13 @@ def _unprocessable(svc: Services, situation: Situation) -> FilterOutcome:
         actions=[MessageModel.notice_sent.set(notified)],
     )
     return FilterOutcome(record.message_id, "rejected")
+
+
+def approved_link_hosts(seller: PartyModel | None) -> frozenset[str]:
+    """The seller's link hosts that an operator approved (and the seller still asks for)."""
+    if seller is None:
+        return frozenset()
+    return frozenset(seller.link_hosts or ()) & frozenset(seller.approved_link_hosts or ())
 
 
 def _decision_facts(situation: Situation, decision: Decision, redirect: bool) -> list[Any]:

@@ -29,6 +29,7 @@ _PREFIX_MARK = "*"
 _MAX_GAP = 3
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "s"})
 _STEM_CACHE: dict[str, tuple[str, ...]] = {}
+_EN, _DE = "\x01", "\x02"  # language tags of stems in keys
 # Three-letter prefixes of every phrase word of every list: a text word with another prefix
 # cannot match any phrase word, so it is never stemmed.
 _PREFIXES: set[str] = set()
@@ -73,7 +74,10 @@ def _keys(word: str) -> tuple[str, ...]:
     keys = _STEM_CACHE.get(word)
     if keys is None:
         english, german = _stemmers()
-        keys = tuple({word, english.stemWord(word), german.stemWord(word)})
+        # Stems are tagged with their language (the German stem of "ändern" is "and", which
+        # must not meet the English word "and"); stems under four letters are not used.
+        stems = [_EN + english.stemWord(word), _DE + german.stemWord(word)]
+        keys = (word, *(stem for stem in stems if len(stem) >= 5))
         if len(_STEM_CACHE) > 50_000:
             _STEM_CACHE.clear()
         _STEM_CACHE[word] = keys
@@ -196,7 +200,7 @@ class Phrases:
         # A text in which no phrase can start is rejected in one RE2 scan (C speed): every
         # first word's forms share a prefix of up to three letters with it, or the text has a
         # run of spaced-out single letters to join.
-        heads = {_loose(key[:3]) for key in self.root.children}
+        heads = {_loose(key.lstrip(_EN + _DE)[:3]) for key in self.root.children}
         heads |= {_loose(start[:3]) for start, _ in self.root.prefixes}
         self._root_prefixes = tuple(start for start, _ in self.root.prefixes)
         self._prefilter = Pattern("|".join(sorted(heads)) + "|" + _SPACED.join([_LETTER] * 4))
@@ -239,7 +243,7 @@ class Phrases:
                 frontier = nodes
                 continue
             keys = set(_keys(word)) if word.isalpha() else {word}
-            _PREFIXES.update(_prefix(k) for k in keys)
+            _PREFIXES.update(_prefix(k.lstrip(_EN + _DE)) for k in keys)
             _TEXT_CACHE.clear()
             # Each key of the phrase word leads to one shared child.
             nodes = []

@@ -31,7 +31,7 @@ INLINE_SCHEMES = frozenset({"cid", "mid"})  # parts of this very message
 # TLD from the list (the WHATWG parser decides what they really are).
 _TLDS = (
     "com|de|net|org|info|io|co|uk|eu|shop|store|biz|at|ch|fr|it|nl|es|ly|me|gl|gd|to|be|ru|"
-    "pl|us|online|site|link|click|app|page|xyz|top|cc|tv|ws|am|im|gg|la"
+    "pl|us|online|site|link|click|app|page|xyz|top|cc|tv|ws|am|im|gg|la|example"
 )
 TEXT_URL = Pattern(
     rf"(?:[a-z][a-z0-9+.\-]{{1,20}}:(?://|\\\\|/\\|\\/)|(?://|\\\\)[{W}\-]|www\.)[^\s<>\"'`]+"

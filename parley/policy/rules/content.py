@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from parley.policy.inspect import Inspection
 from parley.policy.model import ORDER_ID, Action, Category, Violation
-from parley.policy.patterns import Pattern, W
+from parley.policy.patterns import Found, Pattern, W
 from parley.policy.rules.base import Rule, RuleContext, TextRule, blocked_unless_critical
 from parley.policy.urls import TEXT_URL, host_in, parse
 
@@ -46,8 +46,24 @@ class Promotion(TextRule):
     actions = blocked_unless_critical(Action.REDACT)
     _PRODUCT_PATH = Pattern(r"/(?:dp|gp/product|product|produkt|item|p)/")
 
+    NEGATIONS: ClassVar[frozenset[str]] = frozenset(
+        {"no", "not", "without", "kein", "keine", "keinen", "ohne", "nicht"}
+    )
+
+    NOT_NEEDED: ClassVar[frozenset[str]] = frozenset(
+        {"needed", "necessary", "required", "nötig", "notwendig", "erforderlich"}
+    )
+
+    def _negated(self, text: str, found: Found) -> bool:
+        """ "No discount code is needed", "ein Rabattcode ist nicht nötig": not an offer."""
+        before = _WORD.findall(text[max(0, found.start - 24) : found.start].lower())[-2:]
+        after = _WORD.findall(text[found.end : found.end + 40].lower())[:4]
+        return bool(self.NEGATIONS & set(before)) or (
+            bool(self.NEGATIONS & set(after)) and bool(self.NOT_NEEDED & set(after))
+        )
+
     def find(self, text: str, ctx: RuleContext) -> list[str]:
-        found = super().find(text, ctx)
+        found = [m.text for m in self.pattern(ctx).finditer(text) if not self._negated(text, m)]
         # Links to other products on the marketplace itself are cross-selling too.
         for url in TEXT_URL.finditer(text):
             parsed = parse(url.text)
