@@ -12,6 +12,9 @@ class BlobNotFound(LookupError):
 
 
 class BlobStore:
+    """Objects are written without an encryption header: they take the bucket's default,
+    SSE-S3 or the deployer's KMS key (`kmsKeyArn`), which a header would override."""
+
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
@@ -25,7 +28,6 @@ class BlobStore:
             Key=key,
             Body=data,
             ContentType=content_type,
-            ServerSideEncryption="AES256",
         )
 
     def keys(self, prefix: str) -> list[str]:
@@ -78,7 +80,6 @@ class BlobStore:
             MetadataDirective="REPLACE",
             Metadata={**dict(head.get("Metadata") or {}), **metadata},
             ContentType=str(head.get("ContentType") or "application/octet-stream"),
-            ServerSideEncryption="AES256",
         )
         return True
 
@@ -114,7 +115,6 @@ class BlobStore:
         fields = {
             "Content-Type": content_type,
             "x-amz-meta-name": name,
-            "x-amz-server-side-encryption": "AES256",
         }
         conditions: list[Any] = [{key_: value} for key_, value in fields.items()]
         conditions.append(["content-length-range", 1, max_bytes])
