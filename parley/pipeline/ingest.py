@@ -11,6 +11,7 @@ from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel
 from parley.core.observability import count
 from parley.core.time import now_iso, utcnow
+from parley.directory.upkeep import keep_directory_until
 from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sender
 from parley.mail.authentication import Authentication, Verdicts, authenticate
 from parley.mail.parsing import (
@@ -241,6 +242,8 @@ def _accept(
     subject = header(parsed, "Subject") or ""
     in_reply_to = message_ids(header(parsed, "In-Reply-To"))
     order_id = mail.order_id or _conversation(svc, pair, subject, in_reply_to, sender_kind)
+    # The record expires after the messages retention; what it names must not go first.
+    keep_directory_until(svc.store, pair, order_id, svc.settings.retention.message_expiry(utcnow()))
     stored = []
     for index, attachment in enumerate(attachments(parsed)):
         safe = safe_file_name(attachment.name)

@@ -300,3 +300,39 @@ def test_the_cli_exports_and_erases_with_one_line_errors(
     assert report["erased"]["party"] == 1 and report["audit"].startswith("audit/erasure/")
     again = runner.invoke(app, ["parties", "erase", "--party", "buyer:B1"])
     assert again.exit_code == 0 and "nothing new to erase" in again.output
+
+
+def test_a_message_keeps_the_directory_it_names_at_least_as_long_as_itself(
+    aws: Aws, order: Any
+) -> None:
+    from datetime import timedelta
+
+    from parley.adapters.store import AliasModel, OrderModel, PartyModel
+    from parley.core.time import utcnow
+
+    # Given a pair registered long ago: its directory expires in ten days
+    soon = utcnow() + timedelta(days=10)
+    for item in (
+        PairModel.get(order.pair_id),
+        AliasModel.get(order.buyer_alias),
+        AliasModel.get(order.seller_alias),
+        PartyModel.get("buyer:B1"),
+        PartyModel.get("seller:S1"),
+        OrderModel.get(ORDER_ID),
+    ):
+        item.update(actions=[type(item).expires_at.set(soon)])  # type: ignore[attr-defined]
+    # When the buyer writes
+    question = mail(BUYER_EMAIL, order.seller_alias, f"Still broken {ORDER_ID}", "Hello?")
+    ses, _ = aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
+    record = MessageModel.get(message_id_for(ses, order.seller_alias))
+    # Then nothing the message names expires before it
+    assert record.expires_at is not None and record.expires_at > soon
+    for item in (
+        PairModel.get(order.pair_id),
+        AliasModel.get(order.buyer_alias),
+        AliasModel.get(order.seller_alias),
+        PartyModel.get("buyer:B1"),
+        PartyModel.get("seller:S1"),
+        OrderModel.get(ORDER_ID),
+    ):
+        assert item.expires_at >= record.expires_at, item  # type: ignore[attr-defined]
