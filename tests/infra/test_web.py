@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any, cast
 
 import aws_cdk as cdk
 import pytest
@@ -24,13 +25,14 @@ pytestmark = pytest.mark.infra
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     app = build_app(dict(CONTEXT), outdir=str(tmp_path_factory.mktemp("cdk-web")))
-    return Template.from_stack(app.node.find_child("ParleyStack"))  # type: ignore[arg-type]
+    return Template.from_stack(cast(cdk.Stack, app.node.find_child("ParleyStack")))
 
 
-def _one(template: Template, kind: str) -> dict:  # type: ignore[type-arg]
+def _one(template: Template, kind: str) -> dict[str, Any]:
     found = template.find_resources(kind)
     assert len(found) == 1, f"{kind}: {len(found)}"
-    return next(iter(found.values()))["Properties"]  # type: ignore[no-any-return]
+    properties: dict[str, Any] = next(iter(found.values()))["Properties"]
+    return properties
 
 
 def test_the_bucket_is_private_and_read_only_through_origin_access_control(
