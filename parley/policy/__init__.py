@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from parley.policy.model import Action, Category, Verdict, Violation
 
 if TYPE_CHECKING:
-    from parley.policy.engine import Decision, PolicyContext, evaluate
+    from parley.policy.context import PolicyContext
+    from parley.policy.engine import Decision, evaluate
 
 __all__ = ["Action", "Category", "Decision", "PolicyContext", "Verdict", "Violation", "evaluate"]
 

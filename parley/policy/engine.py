@@ -9,12 +9,11 @@ seller mail blocked); `fallback` is what the filter uses when evaluation fails o
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, replace
 from email.message import EmailMessage, Message
 
 from parley.mail.parsing import decode_text, header, iter_leaves
-from parley.policy.config import PolicyConfig, default_policy
+from parley.policy.context import PolicyContext
 from parley.policy.inspect import AttachmentPart, Inspection
 from parley.policy.model import (
     CRITICAL_CLAIM,
@@ -28,26 +27,6 @@ from parley.policy.model import (
     Violation,
 )
 from parley.policy.rules import RULES, Rule, RuleContext
-
-
-@dataclass(frozen=True)
-class PolicyContext:
-    """What the policy needs to know beyond the message itself."""
-
-    direction: str  # "buyer_to_seller" or "seller_to_buyer"
-    is_reply: bool = False
-    pair_order_ids: frozenset[str] | None = None
-    config: PolicyConfig = field(default_factory=default_policy)
-    delivered_on: date | None = None
-    now: datetime | None = None
-    buyer_opted_out: bool = False
-    buyer_locale: str | None = None
-    review_requests_sent: int = 0
-    seller_link_hosts: frozenset[str] = frozenset()
-    relay_domain: str | None = None
-    raw_size: int = 0
-    declared_critical: bool = False  # a critical typed message from the message center API
-    time_budget_seconds: float | None = None  # None: the configuration's
 
 
 @dataclass(frozen=True)
@@ -115,17 +94,9 @@ def evaluate(
     category, violations = classify(inspection, ctx)
     language = (ctx.buyer_locale or "").split("-")[0].lower() or None
     rule_ctx = RuleContext(
+        ctx,
         category=category,
-        config=ctx.config,
-        pair_order_ids=ctx.pair_order_ids,
-        delivered_on=ctx.delivered_on,
-        now=ctx.now,
-        buyer_opted_out=ctx.buyer_opted_out,
         buyer_language=language,
-        review_requests_sent=ctx.review_requests_sent,
-        seller_link_hosts=ctx.seller_link_hosts,
-        relay_domain=ctx.relay_domain,
-        raw_size=ctx.raw_size,
         list_unsubscribe=message.get("List-Unsubscribe") is not None,
     )
     try:

@@ -16,6 +16,7 @@ import pytest
 
 from parley.policy import phrases
 from parley.policy.config import load_policy
+from parley.policy.context import PolicyContext
 from parley.policy.inspect import Inspection
 from parley.policy.model import Category
 from parley.policy.rules import RULES, Rule, RuleContext
@@ -80,7 +81,9 @@ def _seconds(rule: Rule, body: str, ctx: RuleContext, repeat: int) -> float:
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_every_rule_grows_linearly_on_adversarial_text(rule: Rule) -> None:
-    ctx = RuleContext(category=Category.PROACTIVE, config=load_policy("de"))
+    ctx = RuleContext(
+        PolicyContext("seller_to_buyer", config=load_policy("de")), category=Category.PROACTIVE
+    )
     slow = []
     for name, make in ADVERSARIAL.items():
         small = _seconds(rule, make(SMALL), ctx, repeat=5)

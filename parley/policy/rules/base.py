@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
 from parley.policy.config import PolicyConfig
+from parley.policy.context import PolicyContext
 from parley.policy.inspect import AttachmentPart, Chunk, Inspection
 from parley.policy.model import Action, Category, Violation, excerpt
 from parley.policy.phrases import Phrases
@@ -26,19 +27,51 @@ def blocked_unless_critical(in_critical: Action) -> Mapping[Category, Action]:
 
 @dataclass(frozen=True)
 class RuleContext:
+    """The caller's facts (one PolicyContext, not a copy of its fields) plus what the engine
+    derived for the rules: the category, the buyer's language, list headers."""
+
+    facts: PolicyContext
     category: Category
-    config: PolicyConfig
-    pair_order_ids: frozenset[str] | None = None  # None: any well-formed order id counts
-    delivered_on: date | None = None
-    now: datetime | None = None
-    buyer_opted_out: bool = False
     buyer_language: str | None = None
-    review_requests_sent: int = 0
-    seller_link_hosts: frozenset[str] = frozenset()  # approved by an operator
-    relay_domain: str | None = None
-    raw_size: int = 0
     list_unsubscribe: bool = False
-    allowed_hosts: frozenset[str] = field(default=frozenset())
+
+    @property
+    def config(self) -> PolicyConfig:
+        return self.facts.config
+
+    @property
+    def pair_order_ids(self) -> frozenset[str] | None:
+        """None: any well-formed order id counts."""
+        return self.facts.pair_order_ids
+
+    @property
+    def delivered_on(self) -> date | None:
+        return self.facts.delivered_on
+
+    @property
+    def now(self) -> datetime | None:
+        return self.facts.now
+
+    @property
+    def buyer_opted_out(self) -> bool:
+        return self.facts.buyer_opted_out
+
+    @property
+    def review_requests_sent(self) -> int:
+        return self.facts.review_requests_sent
+
+    @property
+    def seller_link_hosts(self) -> frozenset[str]:
+        """Approved by an operator."""
+        return self.facts.seller_link_hosts
+
+    @property
+    def relay_domain(self) -> str | None:
+        return self.facts.relay_domain
+
+    @property
+    def raw_size(self) -> int:
+        return self.facts.raw_size
 
 
 class Rule(ABC):
