@@ -394,7 +394,26 @@ def test_api_errors_appear_next_to_the_field_they_name(
     seller.close()
 
 
-def test_seller_templates_and_settings_round_trip(
+def test_link_hosts_wait_for_approval_in_the_settings(
+    dev: DevStack, aliases: dict[str, dict[str, str]], browser: Any
+) -> None:
+    seller = Pages(browser, dev)
+    seller.sign_in("seller:S1")
+    page = seller.open("/seller/settings")
+    page.locator("#link-hosts").fill("manuals.shop.example")
+    page.get_by_role("button", name="Save").click()
+    page.locator(".hosts li", has_text="manuals.shop.example").wait_for()
+    assert "awaiting approval" in page.locator(".hosts li").first.inner_text()
+    approved = dev.cli("sellers", "link-hosts", "approve", "S1", "manuals.shop.example")
+    assert approved.returncode == 0, approved.stderr
+    seller.open("/seller/settings")
+    assert "approved" in page.locator(".hosts li").first.inner_text()
+    assert "awaiting" not in page.locator(".hosts li").first.inner_text()
+    seller.check("seller-settings-link-hosts", real_allowed=frozenset({"seller@example.org"}))
+    seller.close()
+
+
+def test_seller_templates_and_their_variables_in_a_reply(
     dev: DevStack, aliases: Any, browser: Any
 ) -> None:
     seller = Pages(browser, dev)
