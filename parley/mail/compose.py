@@ -26,6 +26,9 @@ _CONTENT_HEADERS = (
     "Content-Description",
 )
 _MAX_SUBJECT = 250
+# C0 (with tab), DEL, C1 and the Unicode line separators: none may stand in a header we write.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # tab is folding
 
 
 class ComposeError(ValueError):
@@ -68,12 +71,26 @@ def anonymize(text: str, replacements: Mapping[str, str]) -> str:
     return _apply(text, _replacer(replacements), replacements)
 
 
+def header_safe(value: str) -> str:
+    """A decoded header value or parameter as the relay may write it: every run of control
+    characters (CR/LF from an encoded word or RFC 2231 parameter, NUL, ...) one space."""
+    return _CONTROLS.sub(" ", value).strip()
+
+
+def _unwritable_headers(part: Message) -> bool:
+    return any(
+        _LINE_BREAKING.search(str(value))
+        for name, value in part.items()
+        if name.lower().startswith("content-")
+    )
+
+
 def _reencode_leaf(
     part: EmailMessage, rewrite: re.Pattern[str] | None, replacements: Mapping[str, str]
 ) -> None:
     disposition = part.get_content_disposition()
-    filename = part.get_filename()
-    content_id = part.get("Content-ID")
+    filename = header_safe(part.get_filename() or "") or None
+    content_id = header_safe(str(part.get("Content-ID") or ""))
     maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
     cte = (part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
     if maintype == "text":
@@ -87,7 +104,11 @@ def _reencode_leaf(
             disposition=disposition,
             filename=filename,
         )
-    elif cte in {"8bit", "binary"} or cte not in {"7bit", "base64", "quoted-printable"}:
+    elif (
+        cte in {"8bit", "binary"}
+        or cte not in {"7bit", "base64", "quoted-printable"}
+        or _unwritable_headers(part)  # rewritten with the cleaned file name
+    ):
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         part.set_content(
@@ -96,7 +117,7 @@ def _reencode_leaf(
     else:
         return
     if content_id:
-        part["Content-ID"] = str(content_id)
+        part["Content-ID"] = content_id
 
 
 def _keep_headers(part: Message, keep: Callable[[str], bool]) -> None:
@@ -138,7 +159,20 @@ def _date(message: Message) -> str:
 
 
 def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
-    """Rewrite a parsed inbound message into the anonymized outbound copy (mutates it)."""
+    """Rewrite a parsed inbound message into the anonymized outbound copy (mutates it).
+
+    Composing is pure: whatever it cannot write fails the same way on every retry, so it is
+    a ComposeError (the relay records it as refused), never a plain exception to retry.
+    """
+    try:
+        return _compose(message, envelope)
+    except ComposeError:
+        raise
+    except (ValueError, TypeError, LookupError) as exc:  # UnicodeError is a ValueError
+        raise ComposeError(f"outbound message could not be composed: {exc!r}") from exc
+
+
+def _compose(message: EmailMessage, envelope: Envelope) -> bytes:
     rewrite = _replacer(envelope.replacements)
     subject = _apply(header(message, "Subject") or "", rewrite, envelope.replacements)
     date = _date(message)
@@ -152,7 +186,7 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
     content = {name: message.get_all(name) for name in _CONTENT_HEADERS}
     _keep_headers(message, lambda name: False)
 
-    message["From"] = formatted(envelope.from_name, envelope.from_alias)
+    message["From"] = formatted(header_safe(envelope.from_name), envelope.from_alias)
     message["To"] = envelope.to_address
     message["Reply-To"] = envelope.from_alias
     message["Subject"] = subject[:_MAX_SUBJECT]
@@ -167,7 +201,7 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
     message["MIME-Version"] = "1.0"
     for name, values in content.items():
         if values:  # SES rejects duplicated headers: keep the first
-            message[name] = str(values[0])
+            message[name] = header_safe(str(values[0]))
 
     try:
         data = message.as_bytes(policy=WIRE_POLICY)
