@@ -284,6 +284,12 @@ def web_bundle() -> dict[str, float]:
     return {"web_bundle_kb_gzip": float(json.loads(size.read_text())["kb_gzip"])}
 
 
+def _policy_figures() -> dict[str, float]:
+    from bench.policy import policy_figures
+
+    return policy_figures()
+
+
 def main() -> None:
     # One synthetic buyer writes thousands of messages through one alias: a limit no test
     # reaches, so that the limiter still counts (and costs) one write per message.
@@ -300,6 +306,7 @@ def main() -> None:
         ("reminders", reminder_reads),
         ("e2e", lambda: end_to_end(int(os.environ.get("BENCH_E2E_MESSAGES", 1000)))),
         ("web", web_bundle),
+        ("policy", _policy_figures),  # worst rule per KB; parley check, hostile vs benign
     ):
         if only and title not in only:
             continue
@@ -317,6 +324,7 @@ def main() -> None:
         "cost_overhead_vs_ses": 0.10,
         "package_mb_max": 60,
         "web_bundle_kb_gzip": 200,
+        "check_adversarial_vs_benign_2k": 3,
     }
     print(f"{'figure':<28} {'value':>12} {'target':>8}")
     for key, value in results.items():

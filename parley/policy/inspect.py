@@ -206,6 +206,7 @@ class Inspection:
     attachments: list[AttachmentPart] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     subject_changed: bool = False
+    memo: dict[str, Any] = field(default_factory=dict)  # rules' shared findings
     _chunks: list[Chunk] | None = None
     _links: list[Link] | None = None
     _text: str | None = None
@@ -361,6 +362,7 @@ class Inspection:
         return changed
 
     def touched(self) -> None:
+        self.memo.clear()
         self._text = None
         self._chunks = None
         self._links = None

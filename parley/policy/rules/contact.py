@@ -49,8 +49,9 @@ TRACKING_NUMBER = Pattern(
 )
 # Anything that could be a phone number: digits with the separators people write between.
 PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t().,/\-]{4,}[0-9]", ignore_case=False)
-_WINDOW = 48
+_WINDOW = 64  # with _CONTEXT on both sides, windows overlap by 48: no number is cut
 _CONTEXT = 16
+_MAX_E164 = 15
 _SPELLED_MIN_DIGITS = 7
 
 
@@ -90,21 +91,27 @@ class ContactInfo(TextRule):
         for candidate in PHONE_CANDIDATE.finditer(converted):
             if sum(ch.isdigit() for ch in candidate.text) < 7:
                 continue
+            if candidate.text.isdigit() and len(candidate.text) > _MAX_E164:
+                continue  # one unbroken run longer than any phone number (E.164: 15 digits)
             # Long runs are read in overlapping windows, each with a little context around:
             # the matcher's work stays bounded whatever the input.
-            step = _WINDOW // 2
+            step = _WINDOW - 16
             for offset in range(
                 candidate.start, max(candidate.start + 1, candidate.end - step), step
             ):
                 lo = max(0, offset - _CONTEXT)
                 window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
                 for region in ctx.config.phone_regions:
+                    found = False
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.VALID
                     ):
                         if sum(ch.isdigit() for ch in match.raw_string) >= 7:
                             begin = lo + match.start
                             spans[numbers.source_span(begin, begin + len(match.raw_string))] = None
+                            found = True
+                    if found:
+                        break  # the first region that reads a number here is enough
         return list(spans)
 
     def _contact_urls(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:

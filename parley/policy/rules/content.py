@@ -108,15 +108,29 @@ class _OnlyRule(Rule):
     RESIDUE_WORDS: ClassVar[int] = 3
     LONGEST_STOCK_SENTENCE: ClassVar[int] = 400
 
+    MAX_SENTENCES: ClassVar[int] = 30
+
     @staticmethod
     def sentence_kinds(inspection: Inspection, ctx: RuleContext) -> list[str]:
+        """Each sentence's kind, computed once per message for the three rules. A message of
+        more than MAX_SENTENCES sentences says more than stock phrases: ["other"]."""
+        cached = inspection.memo.get("sentence_kinds")
+        if cached is None:
+            cached = _OnlyRule._sentence_kinds(inspection, ctx)
+            inspection.memo["sentence_kinds"] = cached
+        return list(cached)
+
+    @staticmethod
+    def _sentence_kinds(inspection: Inspection, ctx: RuleContext) -> list[str]:
         body = ORDER_ID.sub(" ", inspection.body_text())
         lines = [ln for ln in body.splitlines() if not ln.lstrip().startswith(">")]
         patterns = {name: ctx.config.words(name) for name in _OnlyRule.KINDS}
         greetings = ctx.config.words("greetings")
         filler = ctx.config.words("filler")
-        kinds = []
-        for found in _SENTENCE.finditer("\n".join(lines)):
+        kinds: list[str] = []
+        for count, found in enumerate(_SENTENCE.finditer("\n".join(lines))):
+            if count >= _OnlyRule.MAX_SENTENCES:
+                return ["other"]
             sentence = found.text
             if not any(ch.isalnum() for ch in sentence):
                 continue
