@@ -15,6 +15,7 @@ from parley.adapters.store import OrderModel, PartyModel
 from parley.center.access import CenterBase, Principal, Upload, first_name
 from parley.center.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULTS_BY_ID, Template, render, template_of
+from parley.core import i18n
 from parley.core.i18n import language
 from parley.core.ids import party_key
 from parley.core.kinds import KINDS, REVIEW_REQUEST
@@ -33,34 +34,8 @@ UPLOAD_SECONDS = 900
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CONTENT_TYPE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9.+-]{0,100}$")
-TOPICS = {
-    "order-status": {"en": "Where is my order?", "de": "Wo ist meine Bestellung?"},
-    "shipping": {"en": "Shipping", "de": "Versand"},
-    "return": {"en": "Return or refund", "de": "Rückgabe oder Erstattung"},
-    "damaged": {"en": "Damaged or defective item", "de": "Beschädigter oder defekter Artikel"},
-    "invoice": {"en": "Invoice", "de": "Rechnung"},
-    "product": {"en": "Question about the item", "de": "Frage zum Artikel"},
-    "other": {"en": "Other question", "de": "Andere Frage"},
-}
-REVIEW_TEXT = {
-    "en": (
-        "Your order {order_id}",
-        "Hello {buyer_name},\n\nthank you for your order {order_id}. If you have a moment, "
-        "please leave a review of your purchase on {marketplace}. Your honest opinion helps "
-        "other customers.\n\n{seller_name}",
-    ),
-    "de": (
-        "Ihre Bestellung {order_id}",
-        "Hallo {buyer_name},\n\nvielen Dank für Ihre Bestellung {order_id}. Wenn Sie einen "
-        "Moment Zeit haben, können Sie auf {marketplace} eine Bewertung abgeben. Ihre ehrliche "
-        "Meinung hilft anderen Kunden.\n\n{seller_name}",
-    ),
-}
-COVERAGE = {
-    "en": "Warranty coverage: {start} to {end}",
-    "de": "Garantiezeitraum: {start} bis {end}",
-}
-QUESTION_SUBJECT = {"en": "Question before buying", "de": "Frage vor dem Kauf"}
+# The contact-seller topics of the buyer's "problem with order" page (catalogue `topic.<id>`).
+TOPICS = ("order-status", "shipping", "return", "damaged", "invoice", "product", "other")
 
 
 class Sending(CenterBase):
@@ -133,9 +108,9 @@ class Sending(CenterBase):
                 raise InvalidInput("coverage_start and coverage_end are required", "coverage_end")
             if coverage_end < coverage_start:
                 raise InvalidInput("must not be before coverage_start", field="coverage_end")
-            text = COVERAGE[lang].format(start=coverage_start, end=coverage_end)
+            text = i18n.text("warranty.coverage", lang, start=coverage_start, end=coverage_end)
         files = self._uploads(who, attachment_ids)
-        subject = kind.subject[lang].format(order_id=order.order_id)
+        subject = kind.subject(lang, order.order_id)
         return self._submit(
             seller, pair.buyer_alias, subject, text, files, order.order_id, kind_name
         )
@@ -144,7 +119,8 @@ class Sending(CenterBase):
         order, pair = self._own_conversation(who, order_id, kind="seller")
         self._require_allowed(order, REVIEW_REQUEST)
         seller, buyer = self._parties(pair)
-        subject, text = REVIEW_TEXT[language(buyer.locale)]
+        lang = language(buyer.locale)
+        subject, text = i18n.text("review.subject", lang), i18n.text("review.text", lang)
         values = {
             "order_id": order.order_id,
             "buyer_name": first_name(buyer.name),
@@ -185,7 +161,7 @@ class Sending(CenterBase):
             raise InvalidInput(f"one of {', '.join(TOPICS)}", field="topic")
         text = _message_text(text)
         _seller, buyer = self._parties(pair)
-        label = TOPICS[topic][language(buyer.locale)]
+        label = i18n.text(f"topic.{topic}", language(buyer.locale))
         files = self._uploads(who, attachment_ids)
         subject = f"{label} ({order.order_id})"
         return self._submit(buyer, pair.seller_alias, subject, text, files, order.order_id)
@@ -202,8 +178,8 @@ class Sending(CenterBase):
         if buyer is None:
             raise Forbidden("your buyer account is not registered with the messaging service")
         text = _message_text(text)
-        subject = (
-            " ".join((subject or "").split())[:200] or QUESTION_SUBJECT[language(buyer.locale)]
+        subject = " ".join((subject or "").split())[:200] or i18n.text(
+            "question.subject", language(buyer.locale)
         )
         try:
             pair, inquiry = open_inquiry(self.store, seller_id, who.party_id)

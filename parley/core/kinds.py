@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parley.core.i18n import text
+
 
 @dataclass(frozen=True)
 class MessageKind:
     name: str
-    subject: dict[str, str]  # by language; {order_id} is filled in
     max_text: int = 0  # 0: no free text
     text_required: bool = False
     max_attachments: int = 0
@@ -19,16 +20,16 @@ class MessageKind:
     after_delivery: bool = True  # offered in the window after delivery
     coverage_dates: bool = False  # warranty: start and end of the coverage
 
+    def subject(self, lang: str, order_id: str) -> str:
+        """The subject in the buyer's language (catalogue key `kind.<name>.subject`)."""
+        return text(f"kind.{self.name}.subject", lang, order_id=order_id)
+
 
 KINDS: dict[str, MessageKind] = {
     kind.name: kind
     for kind in (
         MessageKind(
             "confirmCustomizationDetails",
-            {
-                "en": "Customization details for order {order_id}",
-                "de": "Details zur Personalisierung für Bestellung {order_id}",
-            },
             max_text=800,
             text_required=True,
             max_attachments=5,
@@ -37,10 +38,6 @@ KINDS: dict[str, MessageKind] = {
         ),
         MessageKind(
             "confirmDeliveryDetails",
-            {
-                "en": "Delivery details for order {order_id}",
-                "de": "Details zur Lieferung für Bestellung {order_id}",
-            },
             max_text=2000,
             text_required=True,
             critical=True,
@@ -48,10 +45,6 @@ KINDS: dict[str, MessageKind] = {
         ),
         MessageKind(
             "confirmOrderDetails",
-            {
-                "en": "Details about order {order_id}",
-                "de": "Details zu Bestellung {order_id}",
-            },
             max_text=2000,
             text_required=True,
             once_per_order=True,
@@ -59,29 +52,17 @@ KINDS: dict[str, MessageKind] = {
         ),
         MessageKind(
             "confirmServiceDetails",
-            {
-                "en": "Service appointment for order {order_id}",
-                "de": "Servicetermin für Bestellung {order_id}",
-            },
             max_text=2000,
             text_required=True,
         ),
         MessageKind(
             "unexpectedProblem",
-            {
-                "en": "A problem with order {order_id}",
-                "de": "Ein Problem mit Bestellung {order_id}",
-            },
             max_text=2000,
             text_required=True,
             critical=True,
         ),
         MessageKind(
             "legalDisclosure",
-            {
-                "en": "Legal information about order {order_id}",
-                "de": "Rechtliche Informationen zu Bestellung {order_id}",
-            },
             max_attachments=5,
             attachments_required=True,
             critical=True,
@@ -89,20 +70,12 @@ KINDS: dict[str, MessageKind] = {
         ),
         MessageKind(
             "digitalAccessKey",
-            {
-                "en": "Your access key for order {order_id}",
-                "de": "Ihr Zugangsschlüssel für Bestellung {order_id}",
-            },
             max_text=400,
             text_required=True,
             max_attachments=5,
         ),
         MessageKind(
             "warranty",
-            {
-                "en": "Warranty for order {order_id}",
-                "de": "Garantie für Bestellung {order_id}",
-            },
             max_attachments=5,
             attachments_required=True,
             once_per_order=True,
@@ -110,10 +83,6 @@ KINDS: dict[str, MessageKind] = {
         ),
         MessageKind(
             "invoice",
-            {
-                "en": "Invoice for order {order_id}",
-                "de": "Rechnung für Bestellung {order_id}",
-            },
             max_attachments=5,
             attachments_required=True,
         ),

@@ -44,10 +44,12 @@ def test_english_is_the_fallback_language() -> None:
 
 
 def test_every_rule_has_plain_words_in_english_and_german() -> None:
-    from parley.policy.catalogue import RULE_TEXT
+    from parley.core.i18n import LANGUAGES, catalogue
     from parley.policy.model import ENGINE_VIOLATIONS
     from parley.policy.rules import RULE_IDS
 
-    assert set(RULE_TEXT) == set(RULE_IDS) | set(ENGINE_VIOLATIONS)
-    for texts in RULE_TEXT.values():
-        assert set(texts) == {"en", "de"} and all(what and fix for what, fix in texts.values())
+    described = {key.split(".")[1] for key in catalogue("en") if key.startswith("rule.")}
+    assert described == set(RULE_IDS) | set(ENGINE_VIOLATIONS)
+    for lang in LANGUAGES:
+        for rule in described:
+            assert catalogue(lang)[f"rule.{rule}.what"] and catalogue(lang)[f"rule.{rule}.fix"]
