@@ -39,7 +39,9 @@ def _cpu(work: object, repeat: int = 3) -> float:
 
 
 def policy_figures() -> dict[str, float]:
-    ctx = RuleContext(category=Category.PROACTIVE, config=load_policy("de"))
+    ctx = RuleContext(
+        PolicyContext("seller_to_buyer", config=load_policy("de")), category=Category.PROACTIVE
+    )
     worst = 0.0
     for make in ADVERSARIAL.values():
         text = make(100_000)
