@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from devstack.client import send_smtp, wait_for_outbox
+from devstack.client import ApiClient, send_smtp, wait_for_outbox
 from tests.support.devstack import DevStack, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -426,12 +426,24 @@ def test_seller_templates_and_their_variables_in_a_reply(
     page.get_by_role("button", name="Save").click()
     page.locator("text=Saved.").wait_for()
     page.locator("h3:has-text('Replacement')").wait_for()
-    # used in a reply: its variables become fields
-    seller.open(f"/seller/c/{ORDER}")
+    # used in a reply to Erika's question: its variables become fields, and it is sent
+    erika = ApiClient(f"http://127.0.0.1:{dev.api_port}", dev.token("buyer:B5"))
+    status, _ = erika.call(
+        "POST", f"/orders/{ORDER_DE}/contact", {"topic": "product", "text": "Welche Farbe?"}
+    )
+    assert status == 202
+    wait_for_outbox(dev.outbox, lambda m: "Welche Farbe?" in m.as_string(), timeout=30)
+    seller.open(f"/seller/c/{ORDER_DE}")
     page.get_by_label("Template").select_option(label="Replacement (en)")
-    assert page.get_by_label("Value for item").count() == 1
-    assert page.get_by_label("Value for day").count() == 1
+    page.get_by_label("Value for item").fill("blue mug")
+    page.get_by_label("Value for day").fill("Monday")
     seller.check("seller-reply-template")
+    page.get_by_role("button", name="Send").click()
+    page.locator(".alert-ok", has_text="Sent").wait_for()
+    mail = wait_for_outbox(
+        dev.outbox, lambda m: "a new blue mug ships on Monday" in m.as_string(), timeout=30
+    )
+    assert mail["To"] == "erika@example.net" and "Hello Erika" in mail.as_string()
     seller.close()
 
 
