@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from parley.adapters.mailer import PermanentSendError
@@ -181,6 +182,25 @@ def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope
     )
 
 
+def _compose(message: EmailMessage, envelope: Envelope, *, critical: bool) -> bytes:
+    """The outbound copy; a critical message the composer refuses goes out as its text only
+    (a critical message is never lost to a structure that fails the same way every time)."""
+    try:
+        return compose_relay(message, envelope)
+    except ComposeError:
+        if not critical:
+            raise
+    # Loaded only here: the relay's cold start does not pay for the policy.
+    from parley.policy.engine import best_effort_text, rebuild_as_plain_text
+
+    fallback = EmailMessage()
+    for name, value in message.items():
+        if not name.lower().startswith("content-") and name.lower() != "mime-version":
+            fallback[name] = value
+    rebuild_as_plain_text(fallback, best_effort_text(message))
+    return compose_relay(fallback, envelope)
+
+
 def _send_once(
     svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
 ) -> RelayOutcome | None:
@@ -189,7 +209,7 @@ def _send_once(
         message = parse_message(
             svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
         )
-        data = compose_relay(message, envelope)
+        data = _compose(message, envelope, critical=record.category == "critical")
     except (UnacceptableMessage, ComposeError) as exc:
         log.warning(
             "message could not be composed",
