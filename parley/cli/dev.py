@@ -68,6 +68,7 @@ def dev(
             f"message center API on http://127.0.0.1:{api_port} "
             f"(OpenAPI at /openapi.json; tokens: parley token seller:ID)"
         )
+        typer.echo(f"web message center on http://127.0.0.1:{api_port}/app/ (sign in as any party)")
     typer.echo("Ctrl-C stops it.")
     sys.stdout.flush()
     stopped.wait()
