@@ -86,6 +86,10 @@ class SettingsPatch(Strict):
     link_hosts: list[str] | None = Field(default=None, max_length=20)
 
 
+class ConfirmRequest(Strict):
+    code: str = Field(min_length=1, max_length=64)
+
+
 @lru_cache(maxsize=1)
 def center() -> MessageCenter:
     return MessageCenter(default_services())
@@ -305,6 +309,16 @@ def get_settings() -> dict[str, Any]:
 def patch_settings(body: SettingsPatch) -> dict[str, Any]:
     """Buyers: opted_out. Sellers: messaging_enabled, notification_email, senders, link hosts."""
     return center().update_settings(caller(), body.model_dump(exclude_unset=True))
+
+
+@app.post(
+    "/settings/notification-email/confirm",
+    tags=["settings"],
+    responses={200: ok(schemas.Settings)},
+)
+def confirm_notification_email(body: ConfirmRequest) -> dict[str, Any]:
+    """Sellers: the code mailed to a new notification address makes it the active one."""
+    return center().confirm_notification_email(caller(), body.code)
 
 
 @app.post("/me/export", tags=["privacy"], status_code=201)

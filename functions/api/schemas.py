@@ -127,6 +127,7 @@ class Settings(Answer):
     fulfillment: str | None = None
     messaging_enabled: bool | None = None
     notification_email: str | None = None
+    notification_email_pending: str | None = None
     authorized_senders: list[str] | None = None
     link_hosts: list[str] | None = None
     link_hosts_pending: list[str] | None = None

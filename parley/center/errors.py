@@ -31,3 +31,9 @@ class NotAllowedNow(CenterError):
     """The request is well formed but the order's state forbids it (window, opt-out, ...)."""
 
     status = 409
+
+
+class TooManyRequests(CenterError):
+    """A per-party limit of the current window is reached; it resets with the window."""
+
+    status = 429

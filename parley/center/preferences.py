@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from parley.adapters.store import PartyModel
+from parley.center import notification_address
 from parley.center.access import CenterBase, Principal
-from parley.center.errors import InvalidInput, NotAllowedNow, NotFound
+from parley.center.errors import Forbidden, InvalidInput, NotAllowedNow, NotFound
 from parley.center.templates import DEFAULT_TEMPLATES, template_of
 from parley.core.time import now_iso, utcnow
 from parley.directory.registration import RegistrationError, normalize_email
@@ -81,6 +82,8 @@ class Preferences(CenterBase):
             "fulfillment": me.fulfillment or "merchant",
             "messaging_enabled": me.messaging_enabled(),
             "notification_email": me.notification_email,
+            # an address only: the code went to that address and is stored as a hash
+            "notification_email_pending": notification_address.pending_of(me),
             "authorized_senders": sorted(me.authorized_senders or ()),
             "link_hosts": sorted(me.link_hosts or ()),
             # requested hosts count only once an operator approved them
@@ -108,13 +111,9 @@ class Preferences(CenterBase):
                 if not isinstance(changes[name], bool):
                     raise InvalidInput("true or false", field=name)
                 actions.append(attribute.set(changes[name]))
-        if "notification_email" in changes:
+        if "notification_email" in changes:  # validated first: the code mail goes last
             value = changes["notification_email"]
-            actions.append(
-                PartyModel.notification_email.set(self._real_email(value, "notification_email"))
-                if value
-                else PartyModel.notification_email.remove()
-            )
+            notification = self._real_email(value, "notification_email") if value else None
         if "authorized_senders" in changes:
             senders = {
                 self._real_email(v, "authorized_senders")
@@ -134,8 +133,17 @@ class Preferences(CenterBase):
                     )
                 hosts.add(host)
             actions.append(_set_or_clear(PartyModel.link_hosts, hosts))
+        if "notification_email" in changes:
+            actions += notification_address.change_actions(self.svc, me, notification)
         if actions:
             self.store.update(me, actions)
+        return self.settings_of(who)
+
+    def confirm_notification_email(self, who: Principal, code: str) -> dict[str, Any]:
+        """The code mailed to the pending notification address makes it the active one."""
+        if who.kind != "seller":
+            raise Forbidden("only sellers have a notification address")
+        notification_address.confirm(self.svc, self._me(who), code)
         return self.settings_of(who)
 
     def _real_email(self, value: Any, field: str) -> str:

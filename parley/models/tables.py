@@ -43,7 +43,12 @@ class PartyModel(Model):
     email = UnicodeAttribute()
     locale = UnicodeAttribute(default="en-US")
     authorized_senders = UnicodeSetAttribute(null=True)
-    notification_email = UnicodeAttribute(null=True)
+    notification_email = UnicodeAttribute(null=True)  # sellers: confirmed by a mailed code
+    # sellers: a new notification address until its code comes back (only the code's hash)
+    notification_email_pending = UnicodeAttribute(null=True)
+    notification_code_hash = UnicodeAttribute(null=True)
+    notification_code_expires_at = UnicodeAttribute(null=True)
+    notification_code_attempts = NumberAttribute(null=True)
     opted_out = BooleanAttribute(default=False)  # buyers: no unsolicited messages
     link_hosts = UnicodeSetAttribute(null=True)  # sellers: hosts for instructions, warranty
     # sellers: the link hosts an operator approved (`parley sellers link-hosts approve`); only

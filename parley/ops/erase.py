@@ -66,6 +66,7 @@ CLASSES = (
 SETTINGS = (
     "authorized_senders",
     "notification_email",
+    "notification_email_pending",
     "opted_out",
     "link_hosts",
     "fulfillment",
@@ -180,6 +181,8 @@ def _identity(item: PartyModel | None, hold: dict[str, Any] | None) -> Identity 
         addresses = [item.email, *(item.authorized_senders or ())]
         if item.notification_email:
             addresses.append(item.notification_email)
+        if item.notification_email_pending:
+            addresses.append(item.notification_email_pending)
         return Identity.of(item.name, addresses)
     if hold is not None:  # a hold kept what identifies them until the evidence is released
         return Identity.of(str(hold.get("name", "")), list(hold.get("addresses", [])))

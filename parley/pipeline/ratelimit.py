@@ -15,11 +15,11 @@ class Decision:
     first_refusal: bool = False  # only the first refused message of a window gets a notice
 
 
-def take(store: Store, key: str, limit: int, now: datetime) -> Decision:
-    """Count one message for `key` in the current hour, unless `limit` is reached."""
-    window = now.strftime("%Y%m%d%H")
+def take(store: Store, key: str, limit: int, now: datetime, *, daily: bool = False) -> Decision:
+    """Count one message for `key` in the current hour (UTC day), unless `limit` is reached."""
+    window = now.strftime("%Y%m%d" if daily else "%Y%m%d%H")
     counter = CounterModel(f"{key}#{window}")
-    expires = now + timedelta(hours=2)
+    expires = now + (timedelta(days=2) if daily else timedelta(hours=2))
     try:
         store.update(
             counter,
