@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from devstack.client import send_smtp, wait_for_outbox, wait_for_terminal
+from devstack.receiver import Received, local_receiver
 from devstack.runtime import DevConfig, LocalStack
 from parley.adapters.store import Store
 from parley.core.settings import get_settings
@@ -63,9 +64,47 @@ def run_demo(work_dir: Path | None = None) -> list[Step]:
     stack = LocalStack(config)
     stack.start()
     try:
-        return _scenario(stack, config)
+        with local_receiver() as helpdesk:
+            from parley.app import default_services
+            from parley.webhooks import registry
+
+            hook = registry.add(default_services(), "S1", helpdesk.url)
+            steps = _scenario(stack, config)
+            steps.append(_webhook_step(helpdesk, str(hook["secret"])))
+            return steps
     finally:
         stack.stop()
+
+
+def _webhook_step(helpdesk: Received, secret: str) -> Step:
+    """What the seller's helpdesk got meanwhile: signed events, one per state change."""
+    import json
+    import time
+    from collections import Counter
+
+    from parley.webhooks.signing import verify
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(helpdesk.requests) < 5:
+        time.sleep(0.2)
+    time.sleep(1)
+    types = Counter(json.loads(body)["type"] for _headers, body in helpdesk.requests)
+    signed = all(
+        verify(secret, headers["Parley-Signature"], body, int(time.time()))
+        for headers, body in helpdesk.requests
+    )
+    status = "delivered" if types["message.received"] and signed else "missing"
+    outcome = ", ".join(f"{t} x{n}" for t, n in sorted(types.items()))
+    outcome += "; every Parley-Signature verified" if signed else "; a signature did not verify"
+    return Step(
+        "seller's helpdesk gets events (webhook)",
+        "parley (dispatcher)",
+        helpdesk.url,
+        status,
+        "-",
+        outcome,
+        "delivered",
+    )
 
 
 def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:

@@ -69,6 +69,7 @@ def provision(
         env[f"PARLEY_{stage.upper()}_QUEUE_URL"] = url
         env[f"PARLEY_{stage.upper()}_DLQ_URL"] = dlq_url
     env["PARLEY_INGEST_DLQ_URL"] = sqs.create_queue(QueueName=f"{prefix}-ingest-dlq")["QueueUrl"]
+    env.update(_events(make("events"), sqs, prefix, max_receive_count))
 
     settings: Settings = settings_from_env(env)
     bind_models(settings)
@@ -77,3 +78,40 @@ def provision(
             model.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
     ses.create_email_identity(EmailIdentity=relay_domain)
     return env
+
+
+def _events(events: Any, sqs: Any, prefix: str, max_receive_count: int) -> dict[str, str]:
+    """The event bus, and the rule that hands every Parley event to the webhook dispatcher's
+    queue (with its dead-letter queue), as the stack declares them."""
+    bus = f"{prefix}-events"
+    events.create_event_bus(Name=bus)
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-webhooks-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName=f"{prefix}-webhooks",
+        Attributes={
+            "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+            ),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name=f"{prefix}-webhooks",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": ["parley"]}),
+        State="ENABLED",
+    )
+    events.put_targets(
+        Rule=f"{prefix}-webhooks", EventBusName=bus, Targets=[{"Id": "dispatcher", "Arn": arn}]
+    )
+    return {
+        "PARLEY_EVENT_BUS": bus,
+        "PARLEY_WEBHOOK_QUEUE_URL": url,
+        "PARLEY_WEBHOOK_DLQ_URL": dlq_url,
+    }

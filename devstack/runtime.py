@@ -37,6 +37,7 @@ class DevConfig:
     prefix: str = "parley"  # the same physical names as the CDK stack
     poll_seconds: float = 0.2
     reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
+    webhook_backoff_seconds: float = 30.0  # first webhook retry; doubles up to an hour
     workers_per_queue: int = 2  # Lambda runs several batches at once too
     api_host: str = "127.0.0.1"
     api_port: int = 8025  # the message center API; 0: not served
@@ -108,6 +109,9 @@ class LocalStack:
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_SESSION_TOKEN": "testing",
                 "PARLEY_SES_REWRITES_MESSAGE_ID": "false",
+                # a local receiver may listen on http://127.0.0.1 (never in the stack)
+                "PARLEY_WEBHOOKS_ALLOW_LOOPBACK": "true",
+                "PARLEY_WEBHOOK_BACKOFF_SECONDS": str(cfg.webhook_backoff_seconds),
                 "PARLEY_SMTP": f"{cfg.smtp_host}:{cfg.smtp_port}",
                 "PARLEY_OUTBOX": str(cfg.outbox.resolve()),
                 "POWERTOOLS_SERVICE_NAME": "parley-local",
@@ -140,6 +144,7 @@ class LocalStack:
         for n in range(cfg.workers_per_queue):
             self._spawn(f"filter-worker-{n}", self._worker, "filter")
             self._spawn(f"relay-worker-{n}", self._worker, "relay")
+        self._spawn("webhooks-worker", self._worker, "webhooks")  # the dispatcher function
         if cfg.reminder_seconds > 0:
             self._spawn("reminders", self._reminder_loop)
         env_file = cfg.var_dir / "dev.env"
@@ -205,13 +210,19 @@ class LocalStack:
         from parley.adapters.aws import client
         from parley.core.settings import get_settings
 
-        if stage == "filter":
+        if stage == "webhooks":
+            from functions.dispatcher.handler import handler
+        elif stage == "filter":
             from functions.filter.handler import handler
         else:
             from functions.relay.handler import handler
         settings = get_settings()
         sqs = client("sqs", settings)
-        url = settings.filter_queue_url if stage == "filter" else settings.relay_queue_url
+        url = {
+            "filter": settings.filter_queue_url,
+            "relay": settings.relay_queue_url,
+            "webhooks": settings.webhook_queue_url,
+        }[stage]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]

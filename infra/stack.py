@@ -16,6 +16,7 @@ from constructs import Construct
 from infra.config import DeploymentConfig, MarketplaceConfig
 from infra.nag import acknowledge_findings
 from infra.parts.api import MessageCenterApi
+from infra.parts.events import EventBus
 from infra.parts.functions import LOG_RETENTION, FunctionFactory
 from infra.parts.inbound import Inbound, InboundRoute
 from infra.parts.monitoring import Monitoring
@@ -113,7 +114,14 @@ class Marketplace(Construct):
         sending = Sending(self, "Sending", prefix=market.prefix, domains=domains)
         filter_queue, filter_dlq = stage_queue(self, "Filter", FUNCTION_TIMEOUT_S, key)
         relay_queue, relay_dlq = stage_queue(self, "Relay", FUNCTION_TIMEOUT_S, key)
-        self.dead_letter_queues = {"filter": filter_dlq, "relay": relay_dlq}
+        events = self.events = EventBus(
+            self, "Events", prefix=market.prefix, function_timeout_s=FUNCTION_TIMEOUT_S, key=key
+        )
+        self.dead_letter_queues = {
+            "filter": filter_dlq,
+            "relay": relay_dlq,
+            "webhooks": events.dead_letters,
+        }
 
         tables = storage.tables
         environment = {
@@ -134,6 +142,8 @@ class Marketplace(Construct):
             # TTL values written by the code come from the same table as the lifecycle rules.
             "PARLEY_RETENTION": market.retention.to_json(),
             "PARLEY_SENDER_AUTHENTICATION": market.sender_authentication,
+            "PARLEY_EVENT_BUS": events.bus.event_bus_name,
+            "PARLEY_WEBHOOK_QUEUE_URL": events.queue.queue_url,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(
@@ -185,6 +195,7 @@ class Marketplace(Construct):
         )
         self.ingest_dlq.grant_send_messages(ingest_failures)
         consume(filter_fn, filter_queue, max_concurrency=10)
+        dispatcher = self._dispatcher(factory, storage, events)
         consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
 
         bucket = storage.bucket
@@ -228,6 +239,12 @@ class Marketplace(Construct):
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
+        # The away reply: relay hands the seller's automatic answer to ingest, as the API does.
+        objects(relay, ["s3:PutObject"], RAW_PREFIX, keys.MESSAGES)
+        for name in ("aliases_table", "counters_table"):
+            tables[name].grant_read_write_data(relay)
+        filter_queue.grant_send_messages(relay)
+
         # The web message center: its origin may call the API and post uploads to the bucket.
         self.web = WebFrontEnd(
             self,
@@ -249,8 +266,12 @@ class Marketplace(Construct):
             allowed_headers=["*"],
             max_age=600,
         )
+        tables["webhooks_table"].grant_read_write_data(api_fn)
+        tables["webhook_deliveries_table"].grant_read_write_data(api_fn)
+        for fn in (ingest, filter_fn, relay, reminders, feedback, api_fn):
+            events.bus.grant_put_events_to(fn)
         if key is not None:  # objects are written and read under the bucket's default key
-            for function in (*self.functions.values(), api_fn):
+            for function in (*self.functions.values(), api_fn, dispatcher):
                 function.add_to_role_policy(
                     iam.PolicyStatement(
                         actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
@@ -265,12 +286,14 @@ class Marketplace(Construct):
             self,
             "Monitoring",
             prefix=market.prefix,
-            functions={**self.functions, "api": api_fn},
+            functions={**self.functions, "api": api_fn, "dispatcher": dispatcher},
             dead_letter_queues={**self.dead_letter_queues, "ingest": self.ingest_dlq},
             alarm_email=config.alarm_email,
             api=self.api.rest_api,
         )
+        events.alarms(self.monitoring)
         CfnOutput(self, "MailBucket", value=bucket.bucket_name)
+        CfnOutput(self, "EventBus", value=events.bus.event_bus_name)
         CfnOutput(self, "MessageCenterUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
@@ -282,6 +305,17 @@ class Marketplace(Construct):
             description="Cognito Hosted UI the pages sign in with (code flow + PKCE)",
         )
         CfnOutput(self, "WebClientId", value=self.web_client.user_pool_client_id)
+
+    def _dispatcher(
+        self, factory: FunctionFactory, storage: Storage, events: EventBus
+    ) -> lambda_.Function:
+        """Webhook deliveries: reads the endpoints, signs and posts, records every attempt."""
+        dispatcher = factory.make("dispatcher", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=512)
+        storage.tables["webhooks_table"].grant_read_data(dispatcher)
+        storage.tables["webhook_deliveries_table"].grant_read_write_data(dispatcher)
+        events.queue.grant_send_messages(dispatcher)  # wake-ups for retries
+        consume(dispatcher, events.queue, max_concurrency=5)
+        return dispatcher
 
     def _message_center(
         self,

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from parley.adapters.aws import client
 from parley.adapters.blobs import BlobStore
+from parley.adapters.bus import EventBus
 from parley.adapters.mailer import Mailer
-from parley.adapters.queues import StageQueue
+from parley.adapters.outbound_http import WebhookClient
+from parley.adapters.queues import StageQueue, WakeUpQueue
 from parley.adapters.resolver import system_txt, txt_lookup
 from parley.adapters.store import Store
 from parley.core.lookups import TxtLookup
@@ -35,6 +37,9 @@ class Services:
     filter_queue: StageQueue
     relay_queue: StageQueue
     mailer: Mailer
+    events: EventBus
+    webhook_queue: WakeUpQueue
+    webhook_client: WebhookClient
     dns: TxtLookup = system_txt  # DKIM keys, when ingest must check a signature itself
 
     @cached_property
@@ -61,6 +66,9 @@ class Services:
             filter_queue=StageQueue(sqs, settings.filter_queue_url),
             relay_queue=StageQueue(sqs, settings.relay_queue_url),
             mailer=Mailer(client("sesv2", settings), settings.configuration_set),
+            events=EventBus(lambda: client("events", settings), settings.event_bus),
+            webhook_queue=WakeUpQueue(sqs, settings.webhook_queue_url),
+            webhook_client=WebhookClient(allow_loopback=settings.webhooks_allow_loopback),
             dns=txt_lookup(settings.dns_zone_file),
         )
 

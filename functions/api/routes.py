@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError, UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from functions.api import schemas
 from functions.api.problems import MEDIA_TYPE, lambda_response, problem, validation_problem
@@ -78,12 +78,26 @@ class TemplateRequest(Strict):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class AwayRequest(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    until: AwareDatetime
+    message: dict[str, str] = Field(min_length=1, max_length=2)
+
+
 class SettingsPatch(Strict):
     opted_out: bool | None = None
     messaging_enabled: bool | None = None
     notification_email: str | None = Field(default=None, max_length=254)
     authorized_senders: list[str] | None = Field(default=None, max_length=10)
     link_hosts: list[str] | None = Field(default=None, max_length=20)
+    away: AwayRequest | None = None  # sellers; null ends it
+
+
+class WebhookRequest(Strict):
+    url: str = Field(min_length=1, max_length=2048)
+    events: list[str] | None = Field(default=None, max_length=20)
 
 
 class ConfirmRequest(Strict):
@@ -144,8 +158,13 @@ MessageId = Annotated[str, Path(pattern=ID)]
 def list_conversations(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     next: Annotated[str | None, Query(max_length=2000)] = None,
+    needs_response: Annotated[bool, Query()] = False,
+    since: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
-    """The caller's conversations (orders and pre-order questions), newest first."""
+    """The caller's conversations (orders and pre-order questions), newest first; with
+    `needs_response=true` (sellers) those whose response clock runs, with the deadline."""
+    if needs_response:
+        return center().needing_response(caller(), since)
     return center().conversations(caller(), limit, next)
 
 
@@ -192,6 +211,16 @@ def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
 def no_response_needed(message_id: MessageId) -> dict[str, Any]:
     """A seller marks a buyer message as needing no answer: its response clock stops."""
     return center().no_response_needed(caller(), message_id)
+
+
+@app.post(
+    "/messages/<message_id>/needs-response",
+    tags=["messages"],
+    responses={200: ok(schemas.ClockReopened)},
+)
+def needs_response(message_id: MessageId) -> dict[str, Any]:
+    """A seller takes back an automatic "no response needed": the clock runs again."""
+    return center().needs_response(caller(), message_id)
 
 
 @app.post("/attachments", tags=["messages"], status_code=201, responses={201: ok(schemas.Upload)})
@@ -302,13 +331,61 @@ def delete_template(
 
 @app.get("/settings", tags=["settings"], responses={200: ok(schemas.Settings)})
 def get_settings() -> dict[str, Any]:
-    return center().settings_of(caller())
+    return center().settings_with_away(caller())
 
 
 @app.patch("/settings", tags=["settings"], responses={200: ok(schemas.Settings)})
 def patch_settings(body: SettingsPatch) -> dict[str, Any]:
-    """Buyers: opted_out. Sellers: messaging_enabled, notification_email, senders, link hosts."""
-    return center().update_settings(caller(), body.model_dump(exclude_unset=True))
+    """Buyers: opted_out. Sellers: messaging_enabled, notification_email, senders, link
+    hosts, away (from, until, message per language; null ends it)."""
+    changes = body.model_dump(exclude_unset=True, by_alias=True, mode="json")
+    if "away" in changes:
+        center().set_away(caller(), changes.pop("away"))
+    if changes:
+        center().update_settings(caller(), changes)
+    return center().settings_with_away(caller())
+
+
+WebhookId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{20}$")]
+
+
+@app.get("/webhooks", tags=["webhooks"], responses={200: ok(schemas.WebhookList)})
+def list_webhooks() -> dict[str, Any]:
+    """The seller's webhook endpoints (without their secrets)."""
+    return {"items": center().webhooks(caller())}
+
+
+@app.post("/webhooks", tags=["webhooks"], status_code=201, responses={201: ok(schemas.Webhook)})
+def add_webhook(body: WebhookRequest) -> Response[Any]:
+    """Register an HTTPS endpoint for events; the answer shows its signing secret once."""
+    result = center().add_webhook(caller(), body.url, body.events)
+    return Response(status_code=201, content_type="application/json", body=result)
+
+
+@app.delete("/webhooks/<webhook_id>", tags=["webhooks"], status_code=204)
+def remove_webhook(webhook_id: WebhookId) -> Response[Any]:
+    center().remove_webhook(caller(), webhook_id)
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+@app.post(
+    "/webhooks/<webhook_id>/test", tags=["webhooks"], responses={200: ok(schemas.WebhookTest)}
+)
+def test_webhook(webhook_id: WebhookId) -> dict[str, Any]:
+    """Send a signed `webhook.test` event now (once, no retries) and say how it went."""
+    return center().test_webhook(caller(), webhook_id)
+
+
+@app.get(
+    "/webhooks/<webhook_id>/deliveries",
+    tags=["webhooks"],
+    responses={200: ok(schemas.DeliveryList)},
+)
+def webhook_deliveries(
+    webhook_id: WebhookId, limit: Annotated[int, Query(ge=1, le=100)] = 50
+) -> dict[str, Any]:
+    """The endpoint's deliveries, newest first: attempts, last answer, and the dead ones."""
+    return center().webhook_deliveries(caller(), webhook_id, limit)
 
 
 @app.post(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Answer(BaseModel):
@@ -32,8 +32,20 @@ class Conversation(Answer):
     blocked: int = 0
 
 
+class Waiting(Answer):
+    """A conversation whose response clock runs (`needs_response=true`)."""
+
+    conversation_id: str
+    message_ids: list[str]
+    subject: str
+    received_at: str
+    deadline_at: str
+    seconds_left: int
+    api_path: str
+
+
 class ConversationPage(Answer):
-    items: list[Conversation]
+    items: list[Conversation] | list[Waiting]
     next: str | None = None
 
 
@@ -68,6 +80,7 @@ class MessageView(Answer):
     violations: list[Violation] | None = None
     text: str
     attachments: list[Attachment]
+    response_outcome: Literal["auto-no-response-needed", "needs-response"] | None = None
 
 
 class MessageList(Answer):
@@ -118,6 +131,14 @@ class TemplateList(Answer):
     items: list[Template]
 
 
+class Away(Answer):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    until: str
+    message: dict[str, str]
+
+
 class Settings(Answer):
     """A buyer's settings (kind buyer: opted_out) or a seller's (the other fields)."""
 
@@ -131,12 +152,60 @@ class Settings(Answer):
     authorized_senders: list[str] | None = None
     link_hosts: list[str] | None = None
     link_hosts_pending: list[str] | None = None
+    away: Away | None = None
 
 
 class ClockStopped(Answer):
     message_id: str
     conversation_id: str | None = None
     clock_stopped: bool
+
+
+class ClockReopened(Answer):
+    message_id: str
+    conversation_id: str | None = None
+    clock_running: bool
+    deadline_at: str
+
+
+class Webhook(Answer):
+    webhook_id: str
+    seller_id: str
+    url: str
+    events: list[str]
+    created_at: str
+    secret: str | None = None  # only in the answer that created it
+
+
+class WebhookList(Answer):
+    items: list[Webhook]
+
+
+class Delivery(Answer):
+    delivery_id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivered", "dead", "cancelled", "failed"]
+    attempts: int
+    created_at: str
+    last_attempt_at: str | None = None
+    next_attempt_at: str | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: str | None = None
+
+
+class DeliveryList(Answer):
+    webhook_id: str
+    items: list[Delivery]
+
+
+class WebhookTest(Answer):
+    delivery_id: str
+    event_id: str
+    delivered: bool
+    status_code: int | None = None
+    error: str | None = None
 
 
 def ok(model: type[Answer], description: str = "OK") -> OpenAPIResponse:

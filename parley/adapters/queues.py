@@ -56,3 +56,18 @@ def read_reference(body: str) -> Reference:
 def parse_reference(body: str) -> str:
     """The message id in a queue record; ValueError when the record is not ours."""
     return read_reference(body).message_id
+
+
+class WakeUpQueue:
+    """The webhook dispatcher's queue: a record wakes one delivery up, optionally later."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+
+    def wake(self, delivery_id: str, delay: int = 0) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._url,
+            MessageBody=json.dumps({"delivery_id": delivery_id}),
+            DelaySeconds=max(0, min(int(delay), 900)),  # SQS's maximum delay
+        )

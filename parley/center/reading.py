@@ -124,6 +124,8 @@ class Reading(CenterBase):
             "verdict": record.verdict,
             "rules": sorted({v.rule for v in record.violations or []}),
         }
+        if who.kind == "seller" and record.response_outcome:  # a thank-you, or taken back
+            view["response_outcome"] = record.response_outcome
         if own:
             view["reason"] = record.reason
             view["violations"] = [

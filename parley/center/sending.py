@@ -227,7 +227,7 @@ class Sending(CenterBase):
         if who.kind != "seller":
             raise NotAllowedNow("only a buyer message to you can be marked")
         try:
-            stopped = clocks.no_response_needed(self.store, record, utcnow())
+            stopped = clocks.no_response_needed(self.svc, record, utcnow())
         except clocks.NotABuyerMessage as exc:
             raise NotAllowedNow("only a buyer message to you can be marked") from exc
         return {

@@ -6,9 +6,10 @@ from parley.center.access import Principal
 from parley.center.preferences import Preferences
 from parley.center.reading import Reading
 from parley.center.sending import Sending
+from parley.center.workday import Workday
 
 __all__ = ["MessageCenter", "Principal"]
 
 
-class MessageCenter(Reading, Sending, Preferences):
+class MessageCenter(Reading, Sending, Preferences, Workday):
     """What the HTTP API offers, without HTTP: built once per process over the services."""

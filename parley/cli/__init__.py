@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import check, dev, messages, ops, orders, parties, sellers
+from parley.cli import check, dev, messages, ops, orders, parties, sellers, workday
 
 app = typer.Typer(
     help="Parley: anonymizing buyer-seller messaging relay.",
@@ -17,6 +17,7 @@ app.add_typer(ops.reminders_app, name="reminders")
 app.add_typer(sellers.sellers_app, name="sellers")
 app.add_typer(ops.dlq_app, name="dlq")
 app.add_typer(parties.parties_app, name="parties")
+app.add_typer(workday.webhooks_app, name="webhooks")
 for module in (dev, messages, ops, check):
     for command in module.COMMANDS:
         app.command()(command)

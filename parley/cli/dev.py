@@ -37,6 +37,9 @@ def dev(
     api_port: Annotated[
         int, typer.Option(help="Port of the message center API on 127.0.0.1 (0: none).")
     ] = 8025,
+    webhook_backoff_seconds: Annotated[
+        float, typer.Option(help="First webhook retry delay (doubles up to an hour).")
+    ] = 30.0,
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
     from devstack.runtime import DevConfig, LocalStack
@@ -50,6 +53,7 @@ def dev(
         relay_domain=relay_domain,
         reminder_seconds=reminder_seconds,
         api_port=api_port,
+        webhook_backoff_seconds=webhook_backoff_seconds,
     )
     stack = LocalStack(config)
     stopped = threading.Event()

@@ -58,7 +58,7 @@ def history(
         table.add_row(
             e.received_at,
             e.direction,
-            e.status,
+            e.status + (f" ({e.response_outcome})" if e.response_outcome else ""),
             e.verdict or "-",
             ", ".join(e.rules) or (e.reason or "-"),
             e.subject,
@@ -80,8 +80,10 @@ def no_response_needed(
     record = store.get(MessageModel, message_id)
     if record is None:
         fail(f"no message {message_id}")
+    from parley.app import default_services
+
     try:
-        stopped = clocks.no_response_needed(store, record, datetime.now(UTC))
+        stopped = clocks.no_response_needed(default_services(), record, datetime.now(UTC))
     except clocks.NotABuyerMessage as exc:
         fail(str(exc))
     typer.echo(

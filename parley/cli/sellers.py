@@ -38,6 +38,8 @@ def sellers_stats(
         typer.echo(
             f"  {window:>4}: {row['answered']} answered, late {rate}, median {median}, p90 {p90}"
         )
+    for period in figures["away"]:  # type: ignore[attr-defined]
+        typer.echo(f"  away: {period['from']} until {period['until']}")
     for clock in figures["open"]:  # type: ignore[attr-defined]
         typer.echo(
             f"  open: order {clock['order_id']} due {clock['deadline_at']} "

@@ -34,6 +34,13 @@ class Settings:
     notice_sender: str
     templates_table: str = "parley-templates"
     counters_table: str = "parley-counters"
+    webhooks_table: str = "parley-webhooks"
+    webhook_deliveries_table: str = "parley-webhook-deliveries"
+    event_bus: str = ""  # the custom EventBridge bus the stages publish on ("": no events)
+    webhook_queue_url: str = ""  # the dispatcher's queue (events from the bus, wake-ups)
+    webhook_backoff_seconds: float = 30.0  # first retry delay; doubles up to an hour
+    webhook_retry_hours: float = 24.0  # then the delivery is dead (visible, redrivable)
+    webhooks_allow_loopback: bool = False  # only `parley dev`: http://127.0.0.1 endpoints
     alias_hourly_limit: int = 30  # messages one sender may send through one alias per hour
     notice_hourly_limit: int = 10  # notices one address may get per hour (0: no limit)
     ingest_dlq_url: str = ""  # where events ingest gave up on are parked
@@ -109,6 +116,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not an integer") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a number") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
+
+
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     domain = _require(env, "PARLEY_RELAY_DOMAIN").lower()
     return Settings(
@@ -126,6 +146,14 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         clocks_table=_require(env, "PARLEY_CLOCKS_TABLE"),
         templates_table=_require(env, "PARLEY_TEMPLATES_TABLE"),
         counters_table=_require(env, "PARLEY_COUNTERS_TABLE"),
+        webhooks_table=env.get("PARLEY_WEBHOOKS_TABLE") or "parley-webhooks",
+        webhook_deliveries_table=env.get("PARLEY_WEBHOOK_DELIVERIES_TABLE")
+        or "parley-webhook-deliveries",
+        event_bus=env.get("PARLEY_EVENT_BUS", ""),
+        webhook_queue_url=env.get("PARLEY_WEBHOOK_QUEUE_URL", ""),
+        webhook_backoff_seconds=_float(env, "PARLEY_WEBHOOK_BACKOFF_SECONDS", 30.0),
+        webhook_retry_hours=_float(env, "PARLEY_WEBHOOK_RETRY_HOURS", 24.0),
+        webhooks_allow_loopback=env.get("PARLEY_WEBHOOKS_ALLOW_LOOPBACK", "").lower() == "true",
         alias_hourly_limit=_int(env, "PARLEY_ALIAS_HOURLY_LIMIT", 30),
         notice_hourly_limit=_int(env, "PARLEY_NOTICE_HOURLY_LIMIT", 10),
         ingest_dlq_url=env.get("PARLEY_INGEST_DLQ_URL", ""),
@@ -171,6 +199,8 @@ def resource_names(prefix: str) -> dict[str, str]:
         "PARLEY_CLOCKS_TABLE": f"{prefix}-clocks",
         "PARLEY_TEMPLATES_TABLE": f"{prefix}-templates",
         "PARLEY_COUNTERS_TABLE": f"{prefix}-counters",
+        "PARLEY_WEBHOOKS_TABLE": f"{prefix}-webhooks",
+        "PARLEY_WEBHOOK_DELIVERIES_TABLE": f"{prefix}-webhook-deliveries",
     }
 
 

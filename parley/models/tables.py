@@ -61,6 +61,11 @@ class PartyModel(Model):
     complaints = NumberAttribute(default=0)  # sellers: recipients who marked them as spam
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)  # directory retention after the latest order
+    # sellers: away mode (ISO times, the message per language as JSON) and past periods
+    away_from = UnicodeAttribute(null=True)
+    away_until = UnicodeAttribute(null=True)
+    away_messages = UnicodeAttribute(null=True)
+    away_periods = ListAttribute(of=UnicodeAttribute, null=True)  # "from/until", newest last
 
     def messaging_enabled(self) -> bool:
         """Sellers who ship themselves get buyer messages unless they turn them off; sellers
@@ -141,6 +146,7 @@ class OrderModel(Model):
     sent_types = UnicodeSetAttribute(null=True)  # typed messages sent through the API
     open_clock_id = UnicodeAttribute(null=True)  # the conversation's running response clock
     blocked_ids = UnicodeSetAttribute(null=True)  # the seller's messages the policy blocked
+    away_replied = UnicodeAttribute(null=True)  # the away period the buyer was answered in
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)  # directory retention
 
@@ -228,6 +234,8 @@ class MessageModel(Model):
     # parley.core.retention; a rewritten or held object moves both.
     expires_at = TTLAttribute(null=True)
     erased_at = UnicodeAttribute(null=True)  # a party of it was erased
+    # buyer messages: "auto-no-response-needed" (a thank-you) or "needs-response" (taken back)
+    response_outcome = UnicodeAttribute(null=True)
 
     by_order = OrderIndex()
     by_stage = StageIndex()
@@ -291,7 +299,9 @@ class ClockModel(Model):
     pair_id = UnicodeAttribute()
     seller_id = UnicodeAttribute()
     buyer_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # open, answered, no_response_needed
+    # open, answered, no_response_needed, auto-no-response-needed (a thank-you), merged (taken
+    # back into a clock that was running by then)
+    status = UnicodeAttribute()
     received_at = UnicodeAttribute()
     deadline_at = UnicodeAttribute()
     subject = UnicodeAttribute(null=True)
@@ -338,6 +348,70 @@ class CounterModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class SellerWebhooksIndex(GlobalSecondaryIndex["WebhookModel"]):
+    class Meta:
+        index_name = "by_seller"
+        projection = AllProjection()
+
+    seller_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class WebhookModel(Model):
+    """A seller's HTTPS endpoint for events, and the secret its deliveries are signed with."""
+
+    class Meta:
+        table_name = "parley-webhooks"
+
+    webhook_id = UnicodeAttribute(hash_key=True)  # "wh_" + 20 hex
+    seller_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    events = UnicodeSetAttribute(null=True)  # None: every event type
+    secret = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # The table's TTL attribute, never written: an endpoint lives until it is removed (its
+    # deliveries expire after 30 days).
+    expires_at = TTLAttribute(null=True)
+
+    by_seller = SellerWebhooksIndex()
+
+
+class WebhookDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    """An endpoint's deliveries by time (the seller's list, the operator's redrive)."""
+
+    class Meta:
+        index_name = "by_webhook"
+        projection = AllProjection()
+
+    webhook_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class DeliveryModel(Model):
+    """One event for one endpoint: its body, attempts and outcome."""
+
+    class Meta:
+        table_name = "parley-webhook-deliveries"
+
+    delivery_id = UnicodeAttribute(hash_key=True)  # "<webhook id>.<event id>"
+    webhook_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    body = UnicodeAttribute()  # the exact bytes every attempt signs and sends
+    status = UnicodeAttribute()  # pending, delivered, dead, cancelled, failed (a test)
+    attempts = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    window_start = UnicodeAttribute()  # retries run for webhook_retry_hours from here
+    next_attempt_at = UnicodeAttribute()
+    last_attempt_at = UnicodeAttribute(null=True)
+    last_status = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    by_webhook = WebhookDeliveriesIndex()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "parties_table": PartyModel,
     "pairs_table": PairModel,
@@ -348,6 +422,8 @@ ALL_MODELS: dict[str, type[Model]] = {
     "clocks_table": ClockModel,
     "templates_table": TemplateModel,
     "counters_table": CounterModel,
+    "webhooks_table": WebhookModel,
+    "webhook_deliveries_table": DeliveryModel,
 }
 
 

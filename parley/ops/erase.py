@@ -301,7 +301,7 @@ def _erase_clocks(
     ids = [f"{order.order_id}#{r.message_id}" for r in records]
     for clock in svc.store.batch_get(ClockModel, ids):
         if clock.status == "open":
-            clocks.stop(svc.store, order.order_id, moment, "erased")
+            clocks.stop(svc, order.order_id, moment, "erased")
             clock.refresh()
         if party.kind == "seller":
             svc.store.delete(clock)

@@ -29,6 +29,7 @@ class HistoryEntry:
     reason: str | None
     subject: str
     attachments: list[str]
+    response_outcome: str | None = None  # auto-no-response-needed, needs-response
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -52,6 +53,7 @@ def conversation(store: Store, order_id: str) -> list[HistoryEntry]:
                     a.name + (f" (removed: {a.removed_by})" if a.removed_by else "")
                     for a in item.attachments or []
                 ],
+                response_outcome=item.response_outcome,
             )
         )
     return entries
@@ -100,6 +102,7 @@ def export_conversation(svc: Services, order_id: str, path: Path) -> dict[str, o
                         for a in item.attachments or []
                     ],
                     "feedback": item.feedback,
+                    "response_outcome": item.response_outcome,
                     "files": files,
                 }
             )

@@ -15,6 +15,7 @@ from parley.adapters.store import MessageModel, PairModel, PartyModel
 from parley.core.observability import count
 from parley.core.time import now_iso
 from parley.pipeline.common import send_notice
+from parley.pipeline.events import sender_event
 from parley.pipeline.threads import side_of_sender
 
 if TYPE_CHECKING:
@@ -60,10 +61,12 @@ def record_feedback(svc: Services, detail: dict[str, Any]) -> FeedbackOutcome:
     label = "hard_bounce" if hard_bounce else kind
     if record.feedback == label:
         return FeedbackOutcome(kind, message_id, "duplicate")  # events come at least once
+    pair = svc.store.get(PairModel, record.pair_id, consistent=False) if record.pair_id else None
+    if kind == "bounce":  # before it is recorded: a retry publishes again (same event id)
+        svc.events.publish(*sender_event(svc, "message.bounced", record, pair, reason=label))
     svc.store.update(
         record, [MessageModel.feedback.set(label), MessageModel.feedback_at.set(now_iso())]
     )
-    pair = svc.store.get(PairModel, record.pair_id, consistent=False) if record.pair_id else None
     if pair is None or record.direction is None:
         return FeedbackOutcome(kind, message_id, "recorded")
     sender_kind = side_of_sender(record.direction)

@@ -25,6 +25,7 @@ from parley.pipeline.common import (
     pair_view_of,
     send_notice,
 )
+from parley.pipeline.events import sender_event
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
 from parley.policy.engine import best_effort_text, fallback, rebuild_as_plain_text
@@ -148,10 +149,10 @@ def _route_buyer_mail(svc: Services, situation: Situation) -> bool | FilterOutco
     if record.direction != "buyer_to_seller":
         return False
     if order is not None and order.cancelled_at:
-        return _turn_away(svc, record, situation.buyer, "order-cancelled")
+        return _turn_away(svc, situation, "order-cancelled")
     redirect = seller is not None and not seller.messaging_enabled()
     if redirect and not svc.settings.support_address:
-        return _turn_away(svc, record, situation.buyer, "seller-messaging-disabled")
+        return _turn_away(svc, situation, "seller-messaging-disabled")
     return redirect
 
 
@@ -239,6 +240,9 @@ def _decision_facts(situation: Situation, decision: Decision, redirect: bool) ->
         facts.append(MessageModel.attachments.set(_mark_removed(record, decision)))
     if redirect:
         facts.append(MessageModel.redirected_to_support.set(True))
+    # The verdict on the record in hand too: the events are built from it before it is written.
+    record.verdict, record.category = str(decision.verdict), str(decision.category)
+    record.violations = [ViolationMap(**v.as_dict()) for v in decision.violations] or None
     return facts
 
 
@@ -246,6 +250,10 @@ def _block(
     svc: Services, situation: Situation, decision: Decision, facts: list[Any]
 ) -> FilterOutcome:
     record = situation.record
+    blocked = sender_event(
+        svc, "message.blocked", record, situation.pair, situation.message, status="blocked"
+    )
+    svc.events.publish(*blocked)
     notified = _notify_sender(svc, record, situation.sender, "blocked", decision)
     if situation.order is not None and record.direction == "seller_to_buyer":  # the inbox filter
         svc.store.update(situation.order, [OrderModel.blocked_ids.add({record.message_id})])
@@ -286,6 +294,11 @@ def _tell_the_sender(
     record, sender = situation.record, situation.sender
     notified = False
     if decision.verdict is Verdict.DELIVER_SANITIZED:
+        svc.events.publish(
+            *sender_event(
+                svc, "message.sanitized", record, situation.pair, situation.message, "in_progress"
+            )
+        )
         notified = _notify_sender(svc, record, sender, "sanitized", decision)
     if redirect and sender is not None and not record.auto_submitted:
         redirected = send_notice(
@@ -323,7 +336,7 @@ def _no_response_needed(
     svc: Services, record: MessageModel, seller: PartyModel | None
 ) -> FilterOutcome:
     """The seller's "[No response needed]" mail: stop the clock, tell the seller, relay nothing."""
-    stopped = clocks.stop(svc.store, record.order_id, utcnow(), "no_response_needed")
+    stopped = clocks.stop(svc, record.order_id, utcnow(), "no_response_needed")
     notified = False
     if seller is not None and not record.auto_submitted:
         kind = "no_response" if stopped else "no_response_none"
@@ -342,10 +355,14 @@ def _no_response_needed(
     return FilterOutcome(record.message_id, "blocked", "no_response_needed")
 
 
-def _turn_away(
-    svc: Services, record: MessageModel, buyer: PartyModel | None, reason: str
-) -> FilterOutcome:
+def _turn_away(svc: Services, situation: Situation, reason: str) -> FilterOutcome:
     """Buyer mail the seller must not get (cancelled order, messaging off, no support desk)."""
+    record, buyer = situation.record, situation.buyer
+    svc.events.publish(
+        *sender_event(
+            svc, "message.rejected", record, situation.pair, situation.message, "rejected", reason
+        )
+    )
     notified = False
     if buyer is not None and not record.auto_submitted:
         notified = send_notice(

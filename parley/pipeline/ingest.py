@@ -33,6 +33,7 @@ from parley.pipeline.common import (
     message_id_for,
     send_notice,
 )
+from parley.pipeline.events import sender_event
 from parley.pipeline.ratelimit import take
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
@@ -69,6 +70,7 @@ class Rejection(Exception):
         *,
         party: bool = False,
         detail: str | None = None,
+        registered: tuple[PairModel, str, EmailMessage] | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -76,6 +78,7 @@ class Rejection(Exception):
         self.locale = locale  # the sender's, when they are a registered party
         self.party = party  # the sender is the pair's authenticated party
         self.detail = detail  # for the record and the operator, never for the sender
+        self.registered = registered  # (pair, direction, message) of a registered sender
 
 
 def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
@@ -237,7 +240,13 @@ def _accept(
         rate = take(svc.store, f"{record.recipient_alias}|{sender_address}", limit, utcnow())
         if not rate.allowed:
             count("RateLimited")
-            raise Rejection("rate-limited", notify=rate.first_refusal, locale=locale, party=True)
+            raise Rejection(
+                "rate-limited",
+                notify=rate.first_refusal,
+                locale=locale,
+                party=True,
+                registered=(pair, f"{sender_kind}_to_{alias.side}", parsed),
+            )
 
     subject = header(parsed, "Subject") or ""
     in_reply_to = message_ids(header(parsed, "In-Reply-To"))
@@ -338,6 +347,18 @@ def _reject(
         actions.append(MessageModel.subject.set(record.subject))
     if rejection.detail:
         actions.append(MessageModel.last_error.set(rejection.detail[:500]))
+    if rejection.registered is not None:  # a registered sender: its integrations hear of it
+        pair, record.direction, parsed = rejection.registered
+        event = sender_event(
+            svc,
+            "message.rejected",
+            record,
+            pair,
+            parsed,
+            status="rejected",
+            reason=rejection.reason,
+        )
+        svc.events.publish(*event)
     finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
     return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
 

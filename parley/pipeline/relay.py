@@ -19,7 +19,7 @@ from parley.adapters.store import (
     PartyModel,
 )
 from parley.core.observability import count
-from parley.core.time import iso, now_iso, parse_iso, utcnow
+from parley.core.time import iso, now_iso, utcnow
 from parley.directory.aliases import replacements_for
 from parley.mail.compose import ComposeError, Envelope, compose_relay
 from parley.mail.parsing import UnacceptableMessage, parse_message
@@ -33,8 +33,10 @@ from parley.pipeline.common import (
     pair_view_of,
     send_notice,
 )
+from parley.pipeline.events import content_of, delivered_events, sender_event
 from parley.pipeline.threads import counterparts, remember, side_of_sender
 from parley.responses import clocks
+from parley.responses.intake import buyer_message_delivered
 
 if TYPE_CHECKING:
     from parley.app import Services
@@ -129,11 +131,13 @@ def _relay(svc: Services, record: MessageModel, view: PairView | None) -> RelayO
     if isinstance(parties, RelayOutcome):
         return parties
     envelope = _envelope(svc, record, parties)
+    copy = None  # the copy as delivered, when this attempt composed it
     if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
-        refused = _send_once(svc, record, parties, envelope)
-        if refused is not None:
-            return refused
-    return _delivered(svc, record, parties, envelope)
+        sent = _send_once(svc, record, parties, envelope)
+        if isinstance(sent, RelayOutcome):
+            return sent
+        copy = sent
+    return _delivered(svc, record, parties, envelope, copy)
 
 
 def _load_parties(
@@ -203,8 +207,8 @@ def _compose(message: EmailMessage, envelope: Envelope, *, critical: bool) -> by
 
 def _send_once(
     svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
-) -> RelayOutcome | None:
-    """Compose and send under the claim; None when SES took it (and that is recorded)."""
+) -> RelayOutcome | EmailMessage:
+    """Compose and send under the claim; the copy SES took (and that is recorded)."""
     try:
         message = parse_message(
             svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
@@ -215,7 +219,7 @@ def _send_once(
             "message could not be composed",
             extra={"message_id": record.message_id, "error": str(exc)[:200]},
         )
-        return _refused(svc, record, parties.sender, "unencodable", str(exc))
+        return _refused(svc, record, parties, "unencodable", str(exc))
     if not svc.settings.ses_rewrites_message_id:
         # The copy keeps our Message-ID, so its thread mapping can exist before anyone
         # holds the copy: a reply, however fast, is recognized as one.
@@ -231,17 +235,21 @@ def _send_once(
             tags={"parley_kind": "relay", "parley_message_id": record.message_id},
         )
     except PermanentSendError as exc:
-        return _refused(svc, record, parties.sender, "send-rejected", str(exc))
+        return _refused(svc, record, parties, "send-rejected", str(exc))
     except Exception:
         _release(svc, record)  # SES answered with an error or never got it: safe to retry
         raise
     # Recorded at once: whatever fails after this point is retried without sending again.
     _record_sent(svc, record, sent.ses_message_id)
-    return None
+    return message  # compose_relay made it the recipient's copy
 
 
 def _delivered(
-    svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
+    svc: Services,
+    record: MessageModel,
+    parties: Parties,
+    envelope: Envelope,
+    copy: EmailMessage | None,
 ) -> RelayOutcome:
     ses_message_id = str(record.ses_outbound_id)
     own_id = envelope.message_id
@@ -250,9 +258,11 @@ def _delivered(
         _remember(svc, record, parties.sender_side, [own_id, ses_visible], ses_visible)
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
     outbound_id = ses_visible if svc.settings.ses_rewrites_message_id else own_id
+    content = content_of(svc, record, copy)
+    svc.events.publish(*delivered_events(svc, record, parties.pair, content, status))
     finish(svc, record, status, actions=[MessageModel.outbound_message_id.set(outbound_id)])
     try:
-        _keep_time(svc, record, parties.pair, parties.order)
+        _keep_time(svc, record, parties, content)
         if record.message_type and record.order_id:  # what messaging actions still offer
             svc.store.update(
                 OrderModel(record.order_id),
@@ -278,30 +288,31 @@ def _remember(
 
 
 def _keep_time(
-    svc: Services, record: MessageModel, pair: PairModel, order: OrderModel | None = None
+    svc: Services, record: MessageModel, parties: Parties, content: tuple[str, str]
 ) -> None:
-    """A delivered buyer message starts the response clock; a seller's own answer stops it.
+    """A delivered buyer message starts the response clock (see responses.intake: thanks,
+    away); a seller's own answer stops it.
 
     Automatic mail (auto-replies, out-of-office) is delivered but never moves the clock.
     """
     if record.auto_submitted or record.redirected_to_support:
         return
     if record.direction == "buyer_to_seller":
-        clocks.start(
-            svc.store,
-            record,
-            parse_iso(record.received_at),
-            svc.deadlines,
-            (pair.seller_id, pair.buyer_id),
-            order=order,
+        buyer, seller = parties.sender, parties.recipient
+        buyer_message_delivered(
+            svc, record, parties.pair, seller, buyer, content, order=parties.order
         )
     else:
-        clocks.stop(svc.store, record.order_id, utcnow(), "answered")
+        clocks.stop(svc, record.order_id, utcnow(), "answered")
 
 
 def _refused(
-    svc: Services, record: MessageModel, sender: PartyModel, reason: str, detail: str
+    svc: Services, record: MessageModel, parties: Parties, reason: str, detail: str
 ) -> RelayOutcome:
+    sender = parties.sender
+    svc.events.publish(
+        *sender_event(svc, "message.rejected", record, parties.pair, None, "rejected", reason)
+    )
     notified = False
     if not record.auto_submitted:
         notified = send_notice(

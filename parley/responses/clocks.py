@@ -11,6 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -19,6 +20,11 @@ from parley.core.observability import count
 from parley.core.time import iso, parse_iso
 from parley.models.tables import set_or_remove
 from parley.responses.deadlines import DeadlineConfig, deadline, next_stage, stage_times
+
+if TYPE_CHECKING:
+    from parley.app import Services
+
+AUTO_NO_RESPONSE = "auto-no-response-needed"
 
 log = logging.getLogger("parley")
 SHARDS = 8  # spreads the due-time index over partitions; the sweep queries each
@@ -57,11 +63,14 @@ def start(
     ids: tuple[str, str],
     *,
     order: OrderModel | None = None,
+    counts_from: datetime | None = None,
 ) -> ClockModel | None:
     """Start the conversation's clock for a delivered buyer message, or join the running one.
 
     `order`: the order as the caller read it consistently moments ago (the relay reads it
-    with the pair); the writes below are conditional, so a stale one loses, never wins."""
+    with the pair); the writes below are conditional, so a stale one loses, never wins.
+    `counts_from` (the seller's return, when the marketplace pauses clocks while a seller is
+    away) moves the deadline, not the time the message was received."""
     seller_id, buyer_id = ids
     if not record.order_id or not record.pair_id:
         return None
@@ -72,7 +81,7 @@ def start(
         return None
     clock_id = f"{record.order_id}#{record.message_id}"
     if order.open_clock_id is None:
-        due = deadline(received, config)
+        due = deadline(max(received, counts_from or received), config)
         clock = ClockModel(
             clock_id,
             order_id=record.order_id,
@@ -123,8 +132,9 @@ class Stopped:
     late: bool | None
 
 
-def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopped | None:
+def stop(svc: Services, order_id: str | None, at: datetime, status: str) -> Stopped | None:
     """Stop the order's running clock: `answered` (with response time) or `no_response_needed`."""
+    store = svc.store
     if not order_id:
         return None
     order = store.get(OrderModel, order_id)
@@ -158,6 +168,19 @@ def stop(store: Store, order_id: str | None, at: datetime, status: str) -> Stopp
             condition=OrderModel.open_clock_id == clock.clock_id,
         )
     _add_running(store, -1)
+    from parley.pipeline.events import clock_event
+
+    svc.events.publish(
+        clock_event(
+            svc,
+            "response.stopped",
+            clock,
+            outcome=status,
+            stopped_at=iso(at),
+            response_seconds=seconds,
+            late=late,
+        )
+    )
     if status == "answered":
         count("ResponseTime", value=seconds or 0, unit="Seconds")
         if late:
@@ -170,10 +193,58 @@ class NotABuyerMessage(ValueError):
     """Only a buyer's message starts a clock, so only one can need no response."""
 
 
-def no_response_needed(store: Store, message: MessageModel, at: datetime) -> Stopped | None:
+def no_response_needed(svc: Services, message: MessageModel, at: datetime) -> Stopped | None:
     """A seller (API) or an operator (CLI) says a buyer message needs no answer: its clock
     stops with outcome `no_response_needed` and nothing goes to the buyer. None when no clock
     was running (already answered or stopped)."""
     if message.direction != "buyer_to_seller":
         raise NotABuyerMessage(f"{message.message_id} is not a buyer message")
-    return stop(store, message.order_id, at, "no_response_needed")
+    return stop(svc, message.order_id, at, "no_response_needed")
+
+
+def reopen(svc: Services, record: MessageModel, at: datetime) -> ClockModel | None:
+    """The seller takes back an automatic "no response needed": the message's clock runs
+    again with its original deadline, or joins the conversation's clock that runs by now."""
+    store = svc.store
+    if record.response_outcome != AUTO_NO_RESPONSE or not record.order_id:
+        return None
+    clock = store.get(ClockModel, f"{record.order_id}#{record.message_id}")
+    order = store.get(OrderModel, record.order_id)
+    if clock is None or clock.status != AUTO_NO_RESPONSE or order is None:
+        return None
+    outcome = [MessageModel.response_outcome.set("needs-response")]
+    if order.open_clock_id is not None:  # another buyer message started one meanwhile
+        running = store.get(ClockModel, order.open_clock_id)
+        if running is not None:
+            joined = ClockModel.message_ids.append([record.message_id])
+            store.update(running, [ClockModel.message_ids.set(joined)])
+            store.update(clock, [ClockModel.status.set("merged")])
+            store.update(record, outcome)
+            return running
+    stage, due_at = schedule(
+        clock.received_at, clock.deadline_at, set(clock.stages_sent or ()), svc.deadlines
+    )
+    try:
+        with store.transaction() as tx:
+            tx.update(
+                order,
+                actions=[OrderModel.open_clock_id.set(clock.clock_id)],
+                condition=OrderModel.open_clock_id.does_not_exist(),
+            )
+            tx.update(
+                clock,
+                actions=[
+                    ClockModel.status.set("open"),
+                    ClockModel.answered_at.remove(),
+                    set_or_remove(ClockModel.shard, shard_of(clock.clock_id) if due_at else None),
+                    set_or_remove(ClockModel.next_due_at, due_at),
+                ],
+                condition=ClockModel.status == AUTO_NO_RESPONSE,
+            )
+    except TransactWriteError:
+        return None  # a concurrent change: the seller can ask again
+    _add_running(store, 1)
+    store.update(record, outcome)
+    count("ClocksReopened")
+    log.info("response clock reopened", extra={"clock_id": clock.clock_id, "next": stage})
+    return store.get(ClockModel, clock.clock_id)

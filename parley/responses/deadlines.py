@@ -30,6 +30,11 @@ class DeadlineConfig:
     first_reminder_fraction: float = 0.5  # of the window
     last_reminder_hours_before: float = 4.0
     overdue_notice: bool = True
+    # The marketplace's choices for the seller's day (README: awayPausesClock,
+    # autoNoResponseNeeded): an away seller's clocks count from their return; a buyer
+    # message that only thanks stops its clock at once.
+    away_pauses_clock: bool = False
+    auto_no_response_needed: bool = True
 
     def validate(self) -> DeadlineConfig:
         if self.mode not in {"business_days", "hours"}:

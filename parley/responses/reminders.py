@@ -19,6 +19,7 @@ from parley.core.time import iso, parse_iso
 from parley.mail.addresses import formatted
 from parley.mail.outbound import AUTO_GENERATED, Outbound, build
 from parley.models.tables import set_or_remove
+from parley.pipeline.events import reminder_event
 from parley.responses.clocks import SHARDS, running_clocks, schedule
 from parley.responses.deadlines import STAGES, due_stage, stage_times
 
@@ -74,6 +75,9 @@ def _claim(svc: Services, clock: ClockModel, now: datetime) -> DueEntry | None:
     # Older stages a late sweep skipped are marked too: each is sent at most once, or never.
     marked = {s for s in STAGES[: STAGES.index(stage) + 1] if s in times} - sent
     _next, next_due = schedule(clock.received_at, clock.deadline_at, sent | marked, svc.deadlines)
+    # Published before the claim: a sweep that dies after it cannot lose the event, and a
+    # second sweep publishes the same event id.
+    svc.events.publish(reminder_event(svc, clock, stage))
     try:
         svc.store.update(
             clock,

@@ -46,4 +46,9 @@ def seller_stats(store: Store, seller_id: str, now: datetime) -> dict[str, objec
         for c in clocks
         if c.status == "open"
     ]
-    return {"seller_id": seller_id, "windows": windows, "open": open_now}
+    from parley.models.tables import PartyModel
+    from parley.responses.away import periods_since
+
+    seller = store.get(PartyModel, f"seller:{seller_id}", consistent=False)
+    away = periods_since(seller, now - timedelta(days=max(WINDOWS_DAYS)))
+    return {"seller_id": seller_id, "windows": windows, "open": open_now, "away": away}

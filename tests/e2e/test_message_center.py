@@ -157,3 +157,21 @@ def test_api_conforms_to_its_openapi_document(
         checks=[not_a_server_error],
         timeout=30,
     )
+
+
+def test_schemathesis_covers_the_seller_day_routes() -> None:
+    """The webhook, needs-response and away routes are in the document schemathesis walks."""
+    document = json.loads(openapi_document())
+    operations = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
+    assert {
+        ("GET", "/webhooks"),
+        ("POST", "/webhooks"),
+        ("DELETE", "/webhooks/{webhook_id}"),
+        ("POST", "/webhooks/{webhook_id}/test"),
+        ("GET", "/webhooks/{webhook_id}/deliveries"),
+        ("POST", "/messages/{message_id}/needs-response"),
+    } <= operations
+    listing = document["paths"]["/conversations"]["get"]["parameters"]
+    assert {"needs_response", "since"} <= {p["name"] for p in listing}
+    settings_body = json.dumps(document["components"]["schemas"]["SettingsPatch"])
+    assert "away" in settings_body

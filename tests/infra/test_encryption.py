@@ -52,7 +52,8 @@ def test_a_customer_key_encrypts_bucket_tables_queues_and_logs(with_key: Templat
         sse = table["Properties"]["SSESpecification"]
         assert sse == {"KMSMasterKeyId": KEY, "SSEEnabled": True, "SSEType": "KMS"}
     queues = with_key.find_resources("AWS::SQS::Queue").values()
-    assert len(queues) == 5  # two stages and their dead letters, ingest's dead letters
+    # filter, relay and webhooks with their dead letters, and ingest's dead letters
+    assert len(queues) == 7
     assert all(q["Properties"]["KmsMasterKeyId"] == KEY for q in queues)
     groups = with_key.find_resources("AWS::Logs::LogGroup").values()
     assert groups and all(g["Properties"]["KmsKeyId"] == KEY for g in groups)

@@ -92,7 +92,7 @@ def test_rule_set_is_activated_by_a_custom_resource(template: Template) -> None:
 def test_stage_queues_have_dead_letter_queues_encryption_and_tls_only(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
     with_redrive = [q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
-    assert len(with_redrive) == 2
+    assert len(with_redrive) == 3  # filter, relay, webhooks
     for queue in with_redrive:
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
     assert all(q["Properties"].get("SqsManagedSseEnabled") for q in queues.values())
@@ -102,7 +102,7 @@ def test_stage_queues_have_dead_letter_queues_encryption_and_tls_only(template: 
 
 
 def test_queue_consumers_report_partial_batch_failures(template: Template) -> None:
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 3)
     template.all_resources_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -126,6 +126,7 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
         "functions.feedback.handler.handler",
         "functions.api.handler.handler",
         "functions.ingest_failures.handler.handler",
+        "functions.dispatcher.handler.handler",
     }
     for function in functions.values():
         props = function["Properties"]
@@ -236,11 +237,11 @@ def test_dashboard_and_alarms_cover_what_operators_watch(template: Template) -> 
         for a in alarms.values()
         if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
     ]
-    assert len(dlq_alarms) == 3 and all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
+    assert len(dlq_alarms) == 4 and all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
     error_rate_alarms = [
         a for a in alarms.values() if "invocations fail" in a["Properties"]["AlarmDescription"]
     ]
-    assert len(error_rate_alarms) == 7  # one per function
+    assert len(error_rate_alarms) == 8  # one per function
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
 
 

@@ -113,7 +113,7 @@ def test_a_clock_stopped_after_the_relay_read_the_order_is_not_joined(
     store = aws.services.store
     stale = store.get(OrderModel, ORDER_ID)
     assert stale is not None and stale.open_clock_id is not None
-    clocks.stop(store, ORDER_ID, datetime.now(UTC), "answered")
+    clocks.stop(aws.services, ORDER_ID, datetime.now(UTC), "answered")
     record = MessageModel(
         "later-message",
         order_id=ORDER_ID,

@@ -17,8 +17,9 @@ PARLEY = [sys.executable, "-m", "parley.cli"]
 
 
 class DevStack:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *extra_args: str) -> None:
         self.root = root
+        self.extra_args = extra_args  # more `parley dev` options
         self.outbox = root / "outbox"
         self.var = root / "var"
         self.aws_port, self.smtp_port, self.api_port = free_port(), free_port(), free_port()
@@ -40,6 +41,7 @@ class DevStack:
                 str(self.var),
                 "--api-port",
                 str(self.api_port),
+                *self.extra_args,
             ],
             env=env,
             stdout=(self.root / "dev.log").open("wb"),
