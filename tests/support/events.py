@@ -16,7 +16,7 @@ from parley.adapters.aws import client
 from parley.core.settings import get_settings
 from tests.support.event_schemas import validate_event
 
-ANY_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+ANY_ADDRESS = re.compile(r"\S@")  # an address, even a cut-off one
 
 
 def bus_events() -> list[dict[str, Any]]:

@@ -107,6 +107,9 @@ def test_no_event_carries_an_address() -> None:
         Event("message.received", Party("seller", "S1"), data, "t", "default", "k").as_dict()
     with pytest.raises(AddressInEvent):
         guard({"data": {"attachments": ["for=alice%40x.org", "a@b.co"]}})
+    with pytest.raises(AddressInEvent):  # cut off, as policy evidence shows it
+        guard({"data": {"violations": [{"evidence": "code SAVE10! seller@exa…"}]}})
+    assert excerpt("code SAVE10! seller@exa… more") == "code SAVE10! [address] more"
     masked = excerpt("Mail me: Bob.Buyer+x@mail.example.net or q3a3aavrvy3grfp@marketplace.example")
     assert "@" not in masked and masked.count("[address]") == 2
 
