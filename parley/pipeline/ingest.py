@@ -208,11 +208,62 @@ def _ingest_one(
         return _reject(svc, mail, record, rejection, message)
 
 
+@dataclass(frozen=True)
+class _Sender:
+    """Who wrote, once ingest has checked it: the pair and the sides."""
+
+    pair: PairModel
+    kind: str  # the sender's side: "buyer" or "seller"
+    recipient_side: str
+
+
 def _accept(
     svc: Services, mail: InboundMail, record: MessageModel, message: _Message
 ) -> IngestOutcome:
+    """Check the sender, file the message under its conversation, store its attachments once,
+    record it and hand it to the filter."""
     assert message.sender is not None and message.parsed is not None
-    parsed, sender_address, auto = message.parsed, message.sender.address, message.auto
+    sender = _check_sender(svc, mail, record, message)
+    parsed = message.parsed
+    subject = header(parsed, "Subject") or ""
+    in_reply_to = message_ids(header(parsed, "In-Reply-To"))
+    order_id = mail.order_id or _conversation(svc, sender.pair, subject, in_reply_to, sender.kind)
+    # The record expires after the messages retention; what it names must not go first.
+    expiry = svc.settings.retention.message_expiry(utcnow())
+    keep_directory_until(svc.store, sender.pair, order_id, expiry)
+    own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
+    svc.store.update(
+        record,
+        [
+            MessageModel.status.set("accepted"),
+            MessageModel.pair_id.set(sender.pair.pair_id),
+            set_or_remove(MessageModel.order_id, order_id),
+            MessageModel.direction.set(f"{sender.kind}_to_{sender.recipient_side}"),
+            MessageModel.subject.set(subject[:250]),
+            MessageModel.attachments.set(_store_attachments(svc, record, parsed)),
+            set_or_remove(MessageModel.rfc_message_id, own_ids[0] if own_ids else None),
+            set_or_remove(MessageModel.in_reply_to, in_reply_to[-1] if in_reply_to else None),
+            set_or_remove(
+                MessageModel.references, message_ids(header(parsed, "References")) or None
+            ),
+            MessageModel.auto_submitted.set(message.auto),
+            MessageModel.updated_at.set(now_iso()),
+            MessageModel.stage.set("filter"),
+        ],
+    )
+    # Recorded first, then handed over: a crash in between is healed by the retry, which
+    # finds the record in the filter stage and sends the reference again.
+    hand_over(svc.filter_queue, record)
+    log.info("message accepted", extra={"message_id": record.message_id})
+    return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
+
+
+def _check_sender(
+    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
+) -> _Sender:
+    """Only the other side's registered addresses, authenticated, within the rate limit."""
+    assert message.sender is not None
+    sender_address = message.sender.address
     alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
     if alias is None:  # a guess, a typo or a harvested list: never answered (no reflection)
         raise Rejection("unknown-alias", notify=False)
@@ -245,18 +296,18 @@ def _accept(
                 notify=rate.first_refusal,
                 locale=locale,
                 party=True,
-                registered=(pair, f"{sender_kind}_to_{alias.side}", parsed),
+                registered=(pair, f"{sender_kind}_to_{alias.side}", message.parsed),
             )
+    return _Sender(pair, sender_kind, str(alias.side))
 
-    subject = header(parsed, "Subject") or ""
-    in_reply_to = message_ids(header(parsed, "In-Reply-To"))
-    order_id = mail.order_id or _conversation(svc, pair, subject, in_reply_to, sender_kind)
-    # The record expires after the messages retention; what it names must not go first.
-    keep_directory_until(svc.store, pair, order_id, svc.settings.retention.message_expiry(utcnow()))
+
+def _store_attachments(
+    svc: Services, record: MessageModel, parsed: EmailMessage
+) -> list[AttachmentMap]:
+    """Each attachment decoded once and stored as received (evidence); later stages read these."""
     stored = []
     for index, attachment in enumerate(attachments(parsed)):
-        safe = safe_file_name(attachment.name)
-        key = keys.attachment_key(record.message_id, index, safe)
+        key = keys.attachment_key(record.message_id, index, safe_file_name(attachment.name))
         svc.blobs.put(key, attachment.data, attachment.content_type)
         stored.append(
             AttachmentMap(
@@ -266,31 +317,7 @@ def _accept(
                 size=len(attachment.data),
             )
         )
-    own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
-    svc.store.update(
-        record,
-        [
-            MessageModel.status.set("accepted"),
-            MessageModel.pair_id.set(pair.pair_id),
-            set_or_remove(MessageModel.order_id, order_id),
-            MessageModel.direction.set(f"{sender_kind}_to_{alias.side}"),
-            MessageModel.subject.set(subject[:250]),
-            MessageModel.attachments.set(stored),
-            set_or_remove(MessageModel.rfc_message_id, own_ids[0] if own_ids else None),
-            set_or_remove(MessageModel.in_reply_to, in_reply_to[-1] if in_reply_to else None),
-            set_or_remove(
-                MessageModel.references, message_ids(header(parsed, "References")) or None
-            ),
-            MessageModel.auto_submitted.set(auto),
-            MessageModel.updated_at.set(now_iso()),
-            MessageModel.stage.set("filter"),
-        ],
-    )
-    # Recorded first, then handed over: a crash in between is healed by the retry, which
-    # finds the record in the filter stage and sends the reference again.
-    hand_over(svc.filter_queue, record)
-    log.info("message accepted", extra={"message_id": record.message_id})
-    return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
+    return stored
 
 
 def _conversation(
