@@ -262,7 +262,7 @@ def _check_sender(
     svc: Services, mail: InboundMail, record: MessageModel, message: _Message
 ) -> _Sender:
     """Only the other side's registered addresses, authenticated, within the rate limit."""
-    assert message.sender is not None
+    assert message.sender is not None and message.parsed is not None
     sender_address = message.sender.address
     alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
     if alias is None:  # a guess, a typo or a harvested list: never answered (no reflection)
