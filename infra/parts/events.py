@@ -16,7 +16,6 @@ from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_eventschemas as eventschemas
@@ -78,7 +77,6 @@ class EventBus(Construct):
 
     def alarms(self, monitoring: Monitoring) -> None:
         """Failed and dead deliveries alarm on the operators' topic; a dashboard row."""
-        action = cw_actions.SnsAction(monitoring.topic)
         for name, metric, threshold, description in (
             (
                 "WebhookDeliveriesDead",
@@ -93,18 +91,7 @@ class EventBus(Construct):
                 "More than 50 webhook delivery attempts failed in 5 minutes",
             ),
         ):
-            alarm = cw.Alarm(
-                self,
-                name,
-                metric=metric,
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            alarm.add_alarm_action(action)
-            monitoring.alarms.append(alarm)
+            monitoring.alarm(name, metric, threshold, description, scope=self)
         monitoring.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Webhooks",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
@@ -46,6 +44,8 @@ def percent(part: cw.IMetric, whole: cw.IMetric, label: str) -> cw.MathExpressio
 
 
 class Monitoring(Construct):
+    """One SNS topic for every alarm, one dashboard; other constructs add their own rows."""
+
     def __init__(
         self,
         scope: Construct,
@@ -61,25 +61,45 @@ class Monitoring(Construct):
         self.topic = sns.Topic(self, "Alarms", display_name="Parley alarms", enforce_ssl=True)
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
-        action = cw_actions.SnsAction(self.topic)
+        self.action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cw.Alarm] = []
+        self._stage_alarms(functions, dead_letter_queues)
+        ses_bounce, ses_complaint = self._ses_alarms()
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}-operations")
+        self._message_rows()
+        self._health_row(list(functions.values()), dead_letter_queues, ses_bounce, ses_complaint)
+        if api is not None:
+            self._api(api)
 
-        def alarm(name: str, metric: cw.IMetric, threshold: float, description: str) -> None:
-            created = cw.Alarm(
-                self,
-                name,
-                metric=metric,
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            created.add_alarm_action(action)
-            self.alarms.append(created)
+    def alarm(
+        self,
+        name: str,
+        metric: cw.IMetric,
+        threshold: float,
+        description: str,
+        scope: Construct | None = None,
+    ) -> None:
+        """An alarm above `threshold` for one 5-minute period, sent to the topic; `scope` is the
+        construct that owns the alarm (its own concern), the monitoring construct by default."""
+        created = cw.Alarm(
+            scope or self,
+            name,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        created.add_alarm_action(self.action)
+        self.alarms.append(created)
 
+    def _stage_alarms(
+        self, functions: dict[str, lambda_.Function], dead_letter_queues: dict[str, sqs.Queue]
+    ) -> None:
+        """Anything parked in a dead-letter queue; more than 1% failed invocations."""
         for stage, queue in dead_letter_queues.items():
-            alarm(
+            self.alarm(
                 f"{stage.title()}DeadLetters",
                 queue.metric_approximate_number_of_messages_visible(
                     period=PERIOD, statistic="Maximum"
@@ -93,34 +113,37 @@ class Monitoring(Construct):
                 function.metric_invocations(period=PERIOD),
                 f"{name} error %",
             )
-            alarm(f"{name.title()}ErrorRate", rate, 1, f"More than 1% of {name} invocations fail")
-        ses_bounce = cw.Metric(
-            namespace="AWS/SES",
-            metric_name="Reputation.BounceRate",
-            statistic="Maximum",
-            period=PERIOD,
+            self.alarm(
+                f"{name.title()}ErrorRate", rate, 1, f"More than 1% of {name} invocations fail"
+            )
+
+    def _ses_alarms(self) -> tuple[cw.Metric, cw.Metric]:
+        """The sending reputation SES reviews accounts by."""
+        bounce, complaint = (
+            cw.Metric(
+                namespace="AWS/SES",
+                metric_name=f"Reputation.{name}",
+                statistic="Maximum",
+                period=PERIOD,
+            )
+            for name in ("BounceRate", "ComplaintRate")
         )
-        ses_complaint = cw.Metric(
-            namespace="AWS/SES",
-            metric_name="Reputation.ComplaintRate",
-            statistic="Maximum",
-            period=PERIOD,
-        )
-        alarm(
+        self.alarm(
             "SesBounceRate",
-            ses_bounce,
+            bounce,
             0.05,
             "SES bounce rate above 5%: SES reviews accounts at this level",
         )
-        alarm(
+        self.alarm(
             "SesComplaintRate",
-            ses_complaint,
+            complaint,
             0.001,
             "SES complaint rate above 0.1%: SES reviews accounts at this level",
         )
+        return bounce, complaint
 
-        fn = functions.values()
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}-operations")
+    def _message_rows(self) -> None:
+        """What happens to messages: outcomes, rules, reasons, response times, reminders."""
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Messages",
@@ -147,28 +170,37 @@ class Monitoring(Construct):
                 left=[by_dimension("MessagesRejected", "reason")],
             ),
             cw.GraphWidget(
-                title="Stage latency (ms, p90)",
-                width=12,
-                left=[f.metric_duration(period=PERIOD, statistic="p90") for f in fn],
-            ),
-        )
-        self.dashboard.add_widgets(
-            cw.GraphWidget(
                 title="Response time (s) and late responses",
                 width=12,
                 left=[total("ResponseTime", "mean response time", "Average")],
                 right=[total("LateResponses", "late responses")],
             ),
+        )
+        self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Reminders sent, by stage",
                 width=12,
                 left=[by_dimension("RemindersSent", "stage")],
             ),
         )
+
+    def _health_row(
+        self,
+        fn: list[lambda_.Function],
+        dead_letter_queues: dict[str, sqs.Queue],
+        ses_bounce: cw.Metric,
+        ses_complaint: cw.Metric,
+    ) -> None:
+        """The machinery: latency, dead letters, errors and throttles, SES reputation."""
         self.dashboard.add_widgets(
             cw.GraphWidget(
+                title="Stage latency (ms, p90)",
+                width=6,
+                left=[f.metric_duration(period=PERIOD, statistic="p90") for f in fn],
+            ),
+            cw.GraphWidget(
                 title="Dead-letter queue depth",
-                width=8,
+                width=6,
                 left=[
                     q.metric_approximate_number_of_messages_visible(period=PERIOD, label=stage)
                     for stage, q in dead_letter_queues.items()
@@ -176,26 +208,24 @@ class Monitoring(Construct):
             ),
             cw.GraphWidget(
                 title="Lambda errors and throttles",
-                width=8,
+                width=6,
                 left=[f.metric_errors(period=PERIOD) for f in fn],
                 right=[f.metric_throttles(period=PERIOD) for f in fn],
             ),
             cw.GraphWidget(
                 title="SES bounce and complaint rate",
-                width=8,
+                width=6,
                 left=[ses_bounce],
                 right=[ses_complaint],
             ),
         )
-        if api is not None:
-            self._api(api, alarm)
 
-    def _api(self, api: apigw.RestApi, alarm: Any) -> None:
+    def _api(self, api: apigw.RestApi) -> None:
         """The message center: requests, client and server errors, latency; 5xx alarms."""
         server_errors = percent(
             api.metric_server_error(period=PERIOD), api.metric_count(period=PERIOD), "API 5xx %"
         )
-        alarm("ApiServerErrors", server_errors, 1, "More than 1% of API requests fail (5xx)")
+        self.alarm("ApiServerErrors", server_errors, 1, "More than 1% of API requests fail (5xx)")
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Message center API: requests, 4xx, 5xx",
