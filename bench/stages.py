@@ -53,6 +53,7 @@ class StageBench:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         self.local = LocalPipeline()
         self.statuses: list[str] = []
+        self.by_stage: dict[str, float] = {"ingest": 0.0, "filter": 0.0, "relay": 0.0}
 
     def _receive(self, queue_url: str) -> str:
         from parley.adapters.aws import client
@@ -80,15 +81,19 @@ class StageBench:
         clock = AwsClock()
         spent = 0.0
 
-        def stage(work: Any, *args: Any) -> Any:
+        def stage(name: str, work: Any, *args: Any) -> Any:
             nonlocal spent
             inside, started = clock.inside, time.process_time()
             result = work(*args)
-            spent += (time.process_time() - started) - (clock.inside - inside)
+            own = (time.process_time() - started) - (clock.inside - inside)
+            spent += own
+            self.by_stage[name] += own
             return result
 
         with clock.installed():
-            stage(ingest_handler, event, LocalContext("ingest"))
-            self.statuses.append(stage(filter_process, self._receive(settings.filter_queue_url), 1))
-            self.statuses.append(stage(relay_process, self._receive(settings.relay_queue_url), 1))
+            stage("ingest", ingest_handler, event, LocalContext("ingest"))
+            body = self._receive(settings.filter_queue_url)
+            self.statuses.append(stage("filter", filter_process, body, 1))
+            body = self._receive(settings.relay_queue_url)
+            self.statuses.append(stage("relay", relay_process, body, 1))
         return spent
