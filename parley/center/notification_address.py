@@ -69,10 +69,7 @@ def change_actions(svc: Services, me: PartyModel, address: str | None) -> list[A
         return []
     if address is None or address == me.email:  # the registered address needs no proof
         return [PartyModel.notification_email.remove(), *_clear_pending()]
-    if address == pending_of(me):
-        raise NotAllowedNow(
-            "a confirmation code was already sent to this address", field="notification_email"
-        )
+    # a new code, also for the pending address again (a lost mail): it counts like any change
     now = utcnow()
     if not take(
         svc.store, f"notify-address#{me.party_key}", CHANGES_PER_DAY, now, daily=True

@@ -103,6 +103,11 @@ def test_too_many_wrong_codes_drop_the_pending_address(aws: Aws, order: Register
     ] * 5
     assert api.call("POST", path, "seller:S1", {"code": code})[0] == 409
     assert api.call("GET", "/settings", "seller:S1")[1]["notification_email_pending"] is None
+    # asking again sends a new code; the old one is void
+    assert request(api, VICTIM)[0] == 200
+    assert len(mail_to(aws, VICTIM)) == 2 and code_sent_to(aws, VICTIM) != code
+    assert api.call("POST", path, "seller:S1", {"code": code})[0] == 422
+    assert api.call("POST", path, "seller:S1", {"code": code_sent_to(aws, VICTIM)})[0] == 200
 
 
 def test_the_fourth_new_address_of_a_day_is_refused(aws: Aws, order: RegisteredOrder) -> None:
