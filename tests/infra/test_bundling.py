@@ -155,6 +155,10 @@ def test_a_bundled_stack_gives_each_function_its_own_package(
         (assets / function / "functions" / function).mkdir(parents=True)
         (assets / function / "functions" / function / "handler.py").write_text(f"# {function}\n")
     monkeypatch.setattr(infra.app, "build_asset", lambda _out: assets)
+    web = tmp_path / "root" / "web" / "dist"  # a bundled stack ships the built web pages
+    web.mkdir(parents=True)
+    (web / "index.html").write_text("<!doctype html><title>Parley</title>\n")
+    monkeypatch.setattr(infra.app, "ROOT", tmp_path / "root")
     context = {
         "nag": "false",
         "relayDomain": "marketplace.example",
