@@ -62,6 +62,7 @@ CLASSES = (
     "exports",
     "templates",
     "webhooks",
+    "webhook_deliveries",
 )
 SETTINGS = (
     "authorized_senders",
@@ -165,6 +166,7 @@ def erase_party(
     )
     if party.kind == "seller":
         report.counts["templates"] += svc.store.delete_templates(party.party_id)
+    _erase_webhooks(svc, party, orders, identity, report.counts)
     _write_hold(svc, party, identity, report.held, hold)
     if item is not None:
         report.counts["settings"] += sum(
@@ -174,6 +176,38 @@ def erase_party(
         report.counts["party"] += 1
     report.audit_key = _audit(svc, report, operator, moment)
     return report
+
+
+def _erase_webhooks(
+    svc: Services,
+    party: Party,
+    orders: Sequence[OrderModel],
+    identity: Identity | None,
+    counts: Counter[str],
+) -> None:
+    """A seller's endpoints and every delivery to them go; for a buyer, the deliveries to
+    their sellers' endpoints that tell of their conversations (30 days at most) go."""
+    from parley.models.tables import DeliveryModel
+    from parley.webhooks.registry import of_seller
+
+    if party.kind == "seller":
+        for hook in of_seller(party.party_id):
+            for delivery in DeliveryModel.by_webhook.query(hook.webhook_id):
+                delivery.delete()
+                counts["webhook_deliveries"] += 1
+            hook.delete()
+            counts["webhooks"] += 1
+        return
+    conversations = {o.order_id for o in orders}
+    mentions = [*conversations, *(identity.addresses if identity else ())]
+    names = identity.names if identity else ()
+    for seller_id in sorted({o.seller_id for o in orders}):
+        for hook in of_seller(seller_id):
+            for delivery in DeliveryModel.by_webhook.query(hook.webhook_id):
+                body = delivery.body or ""
+                if any(m and m in body for m in mentions) or any(n in body for n in names):
+                    delivery.delete()
+                    counts["webhook_deliveries"] += 1
 
 
 def _identity(item: PartyModel | None, hold: dict[str, Any] | None) -> Identity | None:

@@ -76,6 +76,7 @@ def export_party(svc: Services, party_ref: str, target: Path | IO[bytes]) -> dic
     archive.json("clocks.json", [_plain(c) for c in sorted(clocks, key=lambda c: c.received_at)])
     if party.kind == "seller":
         archive.json("templates.json", [_plain(t) for t in svc.store.templates_of(party.party_id)])
+        archive.json("webhooks.json", _webhooks(party.party_id))
     summary = {"party": party.key, "exported_at": now_iso(), **counts}
     archive.close(summary)
     return summary
@@ -171,6 +172,20 @@ def _received_copy(svc: Services, record: MessageModel, view: dict[str, Any]) ->
             filename=shown[str(index)]["name"],
         )
     return message.as_bytes()
+
+
+def _webhooks(seller_id: str) -> list[dict[str, Any]]:
+    """The seller's endpoints (the signing secret is shown only when created) and every
+    delivery still kept, with attempts and outcome."""
+    from parley.models.tables import DeliveryModel
+    from parley.webhooks.registry import delivery_view, of_seller
+
+    found = []
+    for hook in of_seller(seller_id):
+        fields = {k: v for k, v in _fields(hook).items() if k != "secret"}
+        deliveries = [delivery_view(d) for d in DeliveryModel.by_webhook.query(hook.webhook_id)]
+        found.append({**fields, "deliveries": deliveries})
+    return found
 
 
 def _aliases(party: Party, pair: PairModel) -> dict[str, Any]:

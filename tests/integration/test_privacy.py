@@ -336,3 +336,41 @@ def test_a_message_keeps_the_directory_it_names_at_least_as_long_as_itself(
         OrderModel.get(ORDER_ID),
     ):
         assert item.expires_at >= record.expires_at, item  # type: ignore[attr-defined]
+
+
+def test_webhooks_deliveries_about_the_buyer_go_and_a_sellers_endpoints_with_them(
+    aws: Aws, order: Any, exchanged: dict[str, str], tmp_path: Path
+) -> None:
+    from parley.models.tables import DeliveryModel, WebhookModel
+
+    hook = WebhookModel(
+        "wh_0123456789abcdef0123",
+        seller_id="S1",
+        url="https://helpdesk.example.org/parley",
+        secret="whsec_test",
+        created_at="2026-11-27T10:00:00.000Z",
+    )
+    hook.save()
+    for event, about in (("evt_1", ORDER_ID), ("evt_2", "555-5555555-5555555")):
+        DeliveryModel(
+            f"{hook.webhook_id}.{event}",
+            webhook_id=hook.webhook_id,
+            event_id=event,
+            event_type="message.received",
+            body=json.dumps({"data": {"conversation_id": about, "excerpt": "Hello"}}),
+            status="delivered",
+            created_at="2026-11-27T10:00:00.000Z",
+            window_start="2026-11-27T10:00:00.000Z",
+            next_attempt_at="2026-11-27T10:00:00.000Z",
+        ).save()
+    export_party(aws.services, "seller:S1", tmp_path / "s1.zip")
+    with zipfile.ZipFile(tmp_path / "s1.zip") as archive:
+        hooks = json.loads(archive.read("webhooks.json"))
+    assert hooks[0]["url"] == hook.url and "secret" not in hooks[0]
+    assert len(hooks[0]["deliveries"]) == 2
+    report = erase_party(aws.services, "buyer:B1").as_dict()
+    assert report["erased"]["webhook_deliveries"] == 1  # the one about Bob's conversation
+    assert [d.event_id for d in DeliveryModel.scan()] == ["evt_2"]
+    seller = erase_party(aws.services, "seller:S1").as_dict()
+    assert seller["erased"]["webhooks"] == 1 and seller["erased"]["webhook_deliveries"] == 1
+    assert list(WebhookModel.scan()) == []
