@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("parley")
 MAX_BACKOFF_SECONDS = 3600
 MAX_QUEUE_DELAY = 900  # SQS's limit
-KEEP_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -62,14 +61,17 @@ def route(svc: Services, event: dict[str, Any], now: datetime) -> list[str]:
     for hook in WebhookModel.by_seller.query(str(party.get("id"))):
         if hook.events and event_type not in hook.events:
             continue
-        delivery = _new_delivery(hook, event, now)
+        delivery = _new_delivery(hook, event, now, svc.settings.retention.webhook_deliveries)
         if svc.store.create(delivery, DeliveryModel.delivery_id):
             svc.webhook_queue.wake(delivery.delivery_id)
             created.append(delivery.delivery_id)
     return created
 
 
-def _new_delivery(hook: WebhookModel, event: dict[str, Any], now: datetime) -> DeliveryModel:
+def _new_delivery(
+    hook: WebhookModel, event: dict[str, Any], now: datetime, keep_days: int
+) -> DeliveryModel:
+    """`keep_days`: the marketplace's retention of webhook deliveries (its TTL)."""
     body = json.dumps(event, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return DeliveryModel(
         delivery_id_of(hook.webhook_id, str(event["id"])),
@@ -82,7 +84,7 @@ def _new_delivery(hook: WebhookModel, event: dict[str, Any], now: datetime) -> D
         created_at=iso(now),
         window_start=iso(now),
         next_attempt_at=iso(now),
-        expires_at=now + timedelta(days=KEEP_DAYS),
+        expires_at=now + timedelta(days=keep_days),
     )
 
 
@@ -208,7 +210,7 @@ def send_test(svc: Services, hook: WebhookModel, now: datetime) -> dict[str, Any
         "party": {"kind": "seller", "id": hook.seller_id},
         "data": {"webhook_id": hook.webhook_id},
     }
-    delivery = _new_delivery(hook, event, now)
+    delivery = _new_delivery(hook, event, now, svc.settings.retention.webhook_deliveries)
     result = send(svc, hook, delivery.body, delivery.event_id, delivery.event_type, now)
     delivery.attempts = 1
     delivery.last_attempt_at = iso(now)
