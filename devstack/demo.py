@@ -194,6 +194,24 @@ def _scenario(stack: LocalStack, config: DevConfig) -> list[Step]:
         "delivered_sanitized",
         SELLER,
     )
+    snapshot = _mail(
+        BUYER, order.seller_alias, f"Damaged corner, order {ORDER}", "Here is a photo."
+    )
+    photo_bytes = _phone_photo()
+    snapshot.add_attachment(photo_bytes, maintype="image", subtype="jpeg", filename="IMG_0042.JPG")
+    arrived = send(
+        "buyer sends a phone photo with GPS",
+        snapshot,
+        BUYER,
+        order.seller_alias,
+        "delivered",
+        SELLER,
+    )
+    if arrived is not None:
+        (part,) = list(arrived.iter_attachments())
+        payload = part.get_payload(decode=True)
+        after = _gps_of(payload if isinstance(payload, bytes) else b"") or "no GPS"
+        steps[-1].outcome += f"; photo sent with GPS {_gps_of(photo_bytes)}, arrived with {after}"
     proactive = _mail(
         SELLER,
         order.buyer_alias,
@@ -228,7 +246,7 @@ def _api_steps(store: Store, config: DevConfig, buyer_alias: str) -> list[Step]:
 
     token = LocalIssuer(config.var_dir / "dev-issuer.pem").token("seller:S1")
     seller = ApiClient(f"http://{config.api_host}:{config.api_port}", token)
-    pdf = b"%PDF-1.4\n% invoice 4711\n%%EOF\n"
+    pdf = _invoice_pdf()
     attachment = seller.upload("invoice-4711.pdf", "application/pdf", pdf)
     requests = [
         (
@@ -311,3 +329,55 @@ def print_table(steps: list[Step]) -> None:
             style=style,
         )
     Console(width=160).print(table)
+
+
+def _phone_photo() -> bytes:
+    """A photo as a phone writes it: EXIF with the GPS position, camera and owner."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "PhoneMaker", "Phone 15"
+    exif.get_ifd(0x8769)[0xA430] = "Bob"  # CameraOwnerName
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 31.0, 12.3), "E", (13.0, 24.0, 17.9)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 120, 60)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _gps_of(data: bytes) -> str | None:
+    """The GPS position in a JPEG's EXIF, as degrees, or None."""
+    import io
+
+    from PIL import Image
+
+    try:
+        gps = Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
+    except Exception:
+        return None
+    if 2 not in gps or 4 not in gps:
+        return None
+    lat = sum(float(v) / 60**i for i, v in enumerate(gps[2]))
+    lon = sum(float(v) / 60**i for i, v in enumerate(gps[4]))
+    return f"{lat:.4f}{gps.get(1, '')} {lon:.4f}{gps.get(3, '')}"
+
+
+def _invoice_pdf() -> bytes:
+    """A one-page invoice, with the document info a PDF printer writes (cleaned on relay)."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(b"BT /F1 18 Tf 72 720 Td (Invoice 4711) Tj ET")
+    pdf.docinfo["/Author"] = "Shop back office"
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()

@@ -4,6 +4,8 @@ reads them, the stack's lifecycle rules and IAM grants all take their prefixes f
     raw/<ses message id>                        the mail as SES stored it (or the API composed it)
     messages/<message id>/attachments/NNN-name  each attachment as received, decoded once at ingest
     messages/<message id>/sanitized.eml         the copy the policy rewrote (when it did)
+    messages/<message id>/delivered.eml         what the recipient got, byte for byte (relay)
+    messages/<message id>/delivered/NNN-name    each attachment as delivered (cleaned)
     uploads/<kind>/<party id>/<upload id>       message-center uploads, until a message uses them
     exports/<kind>/<party id>/<export id>.zip   a party's own archive (GDPR access)
     holds/<kind>/<party id>.json                what identifies an erased party under a legal hold
@@ -55,6 +57,14 @@ def attachment_key(message_id: str, index: int, safe_name: str) -> str:
 
 def sanitized_key(message_id: str) -> str:
     return f"{message_prefix(message_id)}sanitized.eml"
+
+
+def delivered_key(message_id: str) -> str:
+    return f"{message_prefix(message_id)}delivered.eml"
+
+
+def delivered_attachment_key(message_id: str, index: int, safe_name: str) -> str:
+    return f"{message_prefix(message_id)}delivered/{index:03d}-{safe_name}"
 
 
 def upload_key(kind: str, party_id: str, upload_id: str) -> str:

@@ -12,11 +12,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import ClockModel, MessageModel, OrderModel, PairModel, PartyModel
-from parley.center.access import CenterBase, Principal, first_name
+from parley.center.access import CenterBase, Principal
 from parley.center.errors import InvalidInput
 from parley.core.ids import party_key
 from parley.directory.aliases import replacements_for
 from parley.mail.compose import anonymize
+from parley.mail.names import shown_name
 from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
 from parley.models.tables import TERMINAL_STATUSES
 
@@ -64,7 +65,7 @@ class Reading(CenterBase):
                     "delivered_on": order.delivered_on,
                     "counterpart": {
                         "kind": who.other,
-                        "name": _public_name(other, who.other),
+                        "name": _public_name(other, who.other, self.svc.settings.display_name),
                         "alias": (pair.buyer_alias if who.kind == "seller" else pair.seller_alias)
                         if pair
                         else None,
@@ -110,7 +111,6 @@ class Reading(CenterBase):
         parties: tuple[PartyModel, PartyModel],
     ) -> dict[str, Any]:
         own = (record.direction or "").startswith(who.kind)
-        seller, buyer = parties
         view: dict[str, Any] = {
             "message_id": record.message_id,
             "conversation_id": record.order_id,
@@ -132,21 +132,19 @@ class Reading(CenterBase):
                 {"rule": v.rule, "action": v.action, "evidence": v.evidence}
                 for v in record.violations or []
             ]
-        # What the recipient got is the cleaned copy with the sender's addresses replaced,
-        # in the subject, the text and the file names alike.
-        key = record.raw_key if own else (record.body_key or record.raw_key)
-        sender = seller if (record.direction or "").startswith("seller") else buyer
-        alias = pair.seller_alias if sender is seller else pair.buyer_alias
-        replacements = {} if own else replacements_for(sender, alias)
-        subject, text = self._content(key)
-        if not own:
-            view["subject"] = anonymize(subject, replacements)
-        view["text"] = anonymize(text, replacements)
+        if own:  # the sender sees what they sent, with what the policy did to it
+            _subject, view["text"] = self._content(record.raw_key)
+            files = list(record.attachments or [])
+        elif record.delivered_key:  # the recipient sees the one delivered copy, nothing else
+            subject, view["text"] = self._content(record.delivered_key)
+            view["subject"] = record.delivered_subject or subject
+            files = list(record.delivered_attachments or [])
+        else:
+            view.update(self._legacy_view(record, pair, parties))
+            files = [a for a in record.attachments or [] if not a.removed_by]
         view["attachments"] = []
-        for index, item in enumerate(record.attachments or []):
-            if item.removed_by and not own:
-                continue  # the policy took it out of the recipient's copy
-            name = anonymize(item.name, replacements)
+        for index, item in enumerate(files):
+            name = item.name
             view["attachments"].append(
                 {
                     "attachment_id": str(index),
@@ -160,6 +158,18 @@ class Reading(CenterBase):
                 }
             )
         return view
+
+    def _legacy_view(
+        self, record: MessageModel, pair: PairModel, parties: tuple[PartyModel, PartyModel]
+    ) -> dict[str, Any]:
+        """A message relayed before the delivered copy was kept: the filtered copy with the
+        sender's addresses replaced (its attachments are listed from the original)."""
+        seller, buyer = parties
+        sender = seller if (record.direction or "").startswith("seller") else buyer
+        alias = pair.seller_alias if sender is seller else pair.buyer_alias
+        replacements = replacements_for(sender, alias)
+        subject, text = self._content(record.body_key or record.raw_key)
+        return {"subject": anonymize(subject, replacements), "text": anonymize(text, replacements)}
 
     def _content(self, key: str) -> tuple[str, str]:
         """Subject and readable text of a stored message (HTML reduced to its text)."""
@@ -178,11 +188,9 @@ class Reading(CenterBase):
         return subject, text.strip()
 
 
-def _public_name(party: PartyModel | None, kind: str) -> str:
-    """Sellers show their business name; buyers only their first name."""
-    if party is None:
-        return ""
-    return party.name if kind == "seller" else first_name(party.name)
+def _public_name(party: PartyModel | None, kind: str, mode: str) -> str:
+    """The name relayed mail shows for this party (the marketplace's displayName)."""
+    return shown_name(party.name, kind, mode) if party is not None else ""
 
 
 def _encode_page(key: Mapping[str, Any]) -> str:

@@ -208,7 +208,7 @@ class Sending(CenterBase):
             order = self.store.get(OrderModel, record.order_id or "")
             text = self._from_template(who, template_id, order, seller, buyer, variables or {})
         text = _message_text(text or "")
-        subject = record.subject or ""
+        subject = record.delivered_subject or record.subject or ""  # what the replier got
         subject = subject if subject.lower().startswith(("re:", "aw:")) else f"Re: {subject}"
         alias = pair.buyer_alias if who.kind == "seller" else pair.seller_alias
         files = self._uploads(who, attachment_ids)

@@ -49,6 +49,8 @@ class Settings:
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
     marketplace: str = "default"  # which section of the policy configuration applies
+    remote_images: str = "strip"  # strip: remote images and CSS beacons leave relayed HTML
+    display_name: str = "full"  # how buyers' names are shown: full, first-name or none
     raw_prefix: str = "raw/"
     alias_length: int = 35
     max_message_bytes: int = 10 * 1024 * 1024
@@ -96,6 +98,10 @@ class Settings:
             )
         if self.max_message_bytes <= 0:
             raise SettingsError("PARLEY_MAX_MESSAGE_BYTES must be positive")
+        if self.remote_images not in {"strip", "keep"}:
+            raise SettingsError("PARLEY_REMOTE_IMAGES must be strip or keep")
+        if self.display_name not in {"full", "first-name", "none"}:
+            raise SettingsError("PARLEY_DISPLAY_NAME must be full, first-name or none")
         return self
 
 
@@ -165,6 +171,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         marketplace_name=env.get("PARLEY_MARKETPLACE_NAME") or "Marketplace",
         default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
         marketplace=env.get("PARLEY_MARKETPLACE") or "default",
+        remote_images=(env.get("PARLEY_REMOTE_IMAGES") or "strip").strip().lower(),
+        display_name=(env.get("PARLEY_DISPLAY_NAME") or "full").strip().lower(),
         raw_prefix=env.get("PARLEY_RAW_PREFIX", "raw/"),
         alias_length=_int(env, "PARLEY_ALIAS_LENGTH", 35),
         max_message_bytes=_int(env, "PARLEY_MAX_MESSAGE_BYTES", 10 * 1024 * 1024),

@@ -1,7 +1,18 @@
-"""Outbound composition: an allowlist of headers, aliases in place of addresses, 7-bit clean."""
+"""Outbound composition: an allowlist of headers, aliases in place of addresses, 7-bit clean.
+
+Every header of every part is rebuilt from an allowlist: `Content-Type` with only `charset`,
+`name`, `boundary`, `format` and `delsp`; `Content-Transfer-Encoding`; `Content-Disposition`
+with only `filename` (decoded, scrubbed, encoded again); `Content-ID` replaced by an id of
+ours, with every `cid:` reference in the HTML rewritten to it. Boundaries are new, `Date` is
+the relay's, in UTC. Attachments are cleaned of their metadata (`parley.mail.cleaning`); one
+that cannot be cleaned is left out and reported. Text, file names and header values pass the
+address scrub (`parley.mail.scrub`), and remote content is stripped from HTML
+(`parley.mail.remote`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -9,26 +20,37 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any, cast
+from urllib.parse import unquote
 
 from parley.mail.addresses import formatted
-from parley.mail.parsing import children, decode_text, header
+from parley.mail.cleaning import Uncleanable, clean_attachment
+from parley.mail.parsing import children, decode_text, filename_of, header, is_attachment
+from parley.mail.remote import strip_remote_content
+from parley.mail.scrub import Scrubber
 
 # CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
-# Content headers survive on every part; everything else at the top is rebuilt from scratch.
 _CONTENT_HEADERS = (
     "Content-Type",
     "Content-Transfer-Encoding",
     "Content-Disposition",
     "Content-ID",
-    "Content-Language",
-    "Content-Description",
 )
 _MAX_SUBJECT = 250
+# Signatures break when the content is rewritten and carry the signer's certificate or key.
+_SIGNATURES = frozenset(
+    {
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+        "application/pgp-signature",
+    }
+)
+_REMOVED_NOTE = "[attachment removed: it could not be cleaned of personal data]"
 # C0 (with tab), DEL, C1 and the Unicode line separators: none may stand in a header we write.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # tab is folding
+_CID_REFERENCE = re.compile(r"cid:([^\s\"'<>()]+)", re.IGNORECASE)
 
 
 class ComposeError(ValueError):
@@ -47,77 +69,43 @@ class Envelope:
     references: tuple[str, ...] = ()
     auto_submitted: bool = False
     # Every real address of either party (lowercase) -> the alias that stands for it,
-    # applied to subject and text.
+    # applied to subject, text, file names and header values in every encoding.
     replacements: Mapping[str, str] = field(default_factory=dict)
     # The sender's real addresses -> the sender's alias, applied to the final bytes too.
     scrub: Mapping[str, str] = field(default_factory=dict)
+    # Names that must not reach the recipient (registered name beyond what the marketplace
+    # shows, the sender's mail client's display name) -> what stands in their place.
+    names: Mapping[str, str] = field(default_factory=dict)
+    # The relay's clock (UTC); None: now.
+    date: datetime | None = None
+    # strip: remote images and CSS beacons are removed from HTML; keep: left as they are.
+    remote_images: str = "strip"
 
 
-def _replacer(replacements: Mapping[str, str]) -> re.Pattern[str] | None:
-    if not replacements:
-        return None
-    ordered = sorted(replacements, key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in ordered), re.IGNORECASE)
+@dataclass(frozen=True)
+class DeliveredFile:
+    """One attachment exactly as the recipient receives it."""
+
+    name: str
+    content_type: str
+    data: bytes
 
 
-def _apply(text: str, pattern: re.Pattern[str] | None, replacements: Mapping[str, str]) -> str:
-    if pattern is None:
-        return text
-    return pattern.sub(lambda m: replacements[m.group(0).lower()], text)
+@dataclass(frozen=True)
+class Composed:
+    """The outbound copy and what it holds, to be stored as the one delivered copy."""
 
-
-def anonymize(text: str, replacements: Mapping[str, str]) -> str:
-    """Every real address in `text` replaced by the alias that stands for it."""
-    return _apply(text, _replacer(replacements), replacements)
+    data: bytes
+    subject: str
+    attachments: tuple[DeliveredFile, ...]
+    uncleanable: tuple[str, ...]  # attachments left out: they could not be cleaned
+    remote_removed: int  # remote references taken out of the HTML
 
 
 def header_safe(value: str) -> str:
     """A decoded header value or parameter as the relay may write it: every run of control
     characters (CR/LF from an encoded word or RFC 2231 parameter, NUL, ...) one space."""
     return _CONTROLS.sub(" ", value).strip()
-
-
-def _unwritable_headers(part: Message) -> bool:
-    return any(
-        _LINE_BREAKING.search(str(value))
-        for name, value in part.items()
-        if name.lower().startswith("content-")
-    )
-
-
-def _reencode_leaf(
-    part: EmailMessage, rewrite: re.Pattern[str] | None, replacements: Mapping[str, str]
-) -> None:
-    disposition = part.get_content_disposition()
-    filename = header_safe(part.get_filename() or "") or None
-    content_id = header_safe(str(part.get("Content-ID") or ""))
-    maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
-    cte = (part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
-    if maintype == "text":
-        text = _apply(decode_text(part), rewrite, replacements)
-        ascii_short = text.isascii() and all(len(line) <= 900 for line in text.splitlines())
-        part.set_content(
-            text,
-            subtype=subtype,
-            charset="utf-8",
-            cte="7bit" if ascii_short else "quoted-printable",
-            disposition=disposition,
-            filename=filename,
-        )
-    elif (
-        cte in {"8bit", "binary"}
-        or cte not in {"7bit", "base64", "quoted-printable"}
-        or _unwritable_headers(part)  # rewritten with the cleaned file name
-    ):
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        part.set_content(
-            data, maintype, subtype, cte="base64", disposition=disposition, filename=filename
-        )
-    else:
-        return
-    if content_id:
-        part["Content-ID"] = content_id
 
 
 def _keep_headers(part: Message, keep: Callable[[str], bool]) -> None:
@@ -131,34 +119,237 @@ def _keep_headers(part: Message, keep: Callable[[str], bool]) -> None:
     part._headers = [(name, value) for name, value in headers if keep(name)]  # type: ignore[attr-defined]
 
 
-def _strip_part_headers(part: Message) -> None:
-    _keep_headers(
-        part, lambda name: name.title() in _CONTENT_HEADERS or name.lower() == "content-id"
-    )
+def anonymize(text: str, replacements: Mapping[str, str]) -> str:
+    """Every real address in `text` (in any encoding) replaced by the alias for it."""
+    return Scrubber(replacements).text(text)
 
 
-def _walk(message: Message) -> list[Message]:
-    nodes, stack = [], [message]
+class _Rewriter:
+    """The per-message state of one composition: scrub, names, ids, findings."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        self.envelope = envelope
+        self.scrubber = Scrubber(envelope.replacements)
+        self.names = _name_pattern(envelope.names)
+        self.name_map = {_name_key(k): v for k, v in envelope.names.items()}
+        self.domain = envelope.from_alias.rpartition("@")[2] or "relay.invalid"
+        self.content_ids: dict[str, str] = {}
+        self.attachments: list[DeliveredFile] = []
+        self.uncleanable: list[str] = []
+        self.remote_removed = 0
+        self._counter = 0
+
+    def text(self, value: str) -> str:
+        scrubbed = self.scrubber.text(value)
+        if self.names is None:
+            return scrubbed
+        return self.names.sub(lambda m: self.name_map.get(_name_key(m.group(0)), ""), scrubbed)
+
+    def token(self, purpose: str) -> str:
+        """Ids of ours, derived from our own Message-ID: the same on every retry, and
+        nothing in them comes from the sender."""
+        self._counter += 1
+        seed = f"{self.envelope.message_id}|{purpose}|{self._counter}".encode()
+        return hashlib.sha256(seed).hexdigest()[:24]
+
+    def content_id(self, value: str) -> str:
+        key = unquote(value).strip().strip("<>").lower()
+        if key not in self.content_ids:
+            self.content_ids[key] = f"{self.token('cid')}@{self.domain}"
+        return self.content_ids[key]
+
+    def rewrite_cids(self, html: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            key = unquote(match.group(1)).strip().strip("<>").lower()
+            return f"cid:{self.content_ids.get(key) or 'removed@' + self.domain}"
+
+        return _CID_REFERENCE.sub(replace, html)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _name_pattern(names: Mapping[str, str]) -> re.Pattern[str] | None:
+    words = sorted((n for n in names if n.strip()), key=len, reverse=True)
+    if not words:
+        return None
+    body = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in words)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _walk(message: Message) -> list[tuple[Message, Message | None]]:
+    """Every node with its parent, parents before their children."""
+    nodes: list[tuple[Message, Message | None]] = []
+    stack: list[tuple[Message, Message | None]] = [(message, None)]
     while stack:
-        node = stack.pop()
-        nodes.append(node)
-        stack.extend(children(node))
+        node, parent = stack.pop()
+        nodes.append((node, parent))
+        stack.extend((child, node) for child in reversed(children(node)))
     return nodes
 
 
-def _date(message: Message) -> str:
-    value = header(message, "Date")
-    if value:
+def _date(envelope: Envelope) -> str:
+    return format_datetime((envelope.date or datetime.now(UTC)).astimezone(UTC))
+
+
+def _utc(value: str | None) -> str | None:
+    """A forwarded message's Date, in UTC (its zone tells where its writer was)."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return format_datetime(parsed.astimezone(UTC))
+
+
+def _set_headers(
+    part: Message,
+    content_type: str,
+    params: dict[str, str],
+    cte: str | None,
+    disposition: str | None,
+    filename: str | None,
+    content_id: str | None,
+    extra: Mapping[str, str] = {},
+) -> None:
+    """Every header of the part replaced by the allowlisted ones."""
+    _keep_headers(part, lambda name: False)
+    for name, value in extra.items():
+        part[name] = value
+    part.add_header("Content-Type", content_type, **params)
+    if cte:
+        part["Content-Transfer-Encoding"] = cte
+    if disposition:
+        if filename:
+            part.add_header("Content-Disposition", disposition, filename=filename)
+        else:
+            part["Content-Disposition"] = disposition
+    if content_id:
+        part["Content-ID"] = f"<{content_id}>"
+
+
+def _leaf(part: EmailMessage, rewriter: _Rewriter, extra: Mapping[str, str]) -> bool:
+    """Rewrite one leaf in place; False when it must be left out."""
+    content_type = part.get_content_type()
+    if content_type in _SIGNATURES:
+        return False
+    disposition = part.get_content_disposition()
+    raw_name = filename_of(part)
+    name = header_safe(rewriter.text(raw_name)) or None if raw_name else None
+    attachment = is_attachment(part)
+    old_id = part.get("Content-ID")
+    content_id = rewriter.content_id(str(old_id)) if old_id else None
+    maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
+    if maintype in {"multipart", "message"}:  # a container without parts: its text is all
+        maintype, subtype, content_type = "text", "plain", "text/plain"
+    params: dict[str, str] = {}
+    if maintype == "text":
+        text = rewriter.text(decode_text(part))
+        if subtype == "html":
+            text = rewriter.rewrite_cids(text)
+            if rewriter.envelope.remote_images == "strip":
+                stripped = strip_remote_content(text)
+                text, rewriter.remote_removed = (
+                    stripped.html,
+                    rewriter.remote_removed + (stripped.removed),
+                )
+        if subtype == "plain":
+            for param in ("format", "delsp"):
+                value = part.get_param(param)
+                if isinstance(value, str) and value.lower() in {"flowed", "fixed", "yes", "no"}:
+                    params[param] = value.lower()
+        ascii_short = text.isascii() and all(len(line) <= 900 for line in text.splitlines())
+        cte = "7bit" if ascii_short else "quoted-printable"
+        _replace_content(part, text, subtype=subtype, charset="utf-8", cte=cte)
+        params = {"charset": "utf-8", **params}
+        data = text.encode("utf-8")
+    else:
+        payload = part.get_payload(decode=True)
+        original = payload if isinstance(payload, bytes) else b""
         try:
-            parsed = parsedate_to_datetime(value)
-            if parsed.tzinfo is not None:
-                return format_datetime(parsed)
-        except (TypeError, ValueError, IndexError):
-            pass
-    return format_datetime(datetime.now(UTC))
+            cleaned = clean_attachment(original, content_type, name or f"attachment.{subtype}")
+        except Uncleanable:
+            rewriter.uncleanable.append(name or f"attachment.{subtype}")
+            return False
+        data = cleaned.data
+        if cleaned.kind == "text":
+            data = rewriter.text(_decode(data)).encode("utf-8")
+        if name or cleaned.name != (name or f"attachment.{subtype}"):
+            name = cleaned.name
+        content_type = cleaned.content_type.lower()
+        if "/" not in content_type:
+            content_type = "application/octet-stream"
+        maintype, subtype = content_type.split("/", 1)
+        _replace_content(part, data, maintype, subtype, cte="base64")
+        cte = "base64"
+        if name:
+            params["name"] = name
+    if attachment or (disposition == "inline" and name):
+        rewriter.attachments.append(
+            DeliveredFile(name or f"attachment.{subtype}", content_type, data)
+        )
+    _set_headers(
+        part,
+        content_type,
+        params,
+        cte,
+        disposition if disposition in {"inline", "attachment"} else None,
+        name,
+        content_id,
+        extra,
+    )
+    return True
 
 
-def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
+def _replace_content(part: EmailMessage, *args: Any, **kw: Any) -> None:
+    """set_content, which refuses a part still declared multipart: the old headers go first."""
+    _keep_headers(part, lambda name: not name.lower().startswith("content-"))
+    part.set_content(*args, **kw)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _inner_headers(node: Message, rewriter: _Rewriter) -> dict[str, str]:
+    """A forwarded message (message/rfc822) keeps its subject and date, nothing else."""
+    kept: dict[str, str] = {}
+    subject = header(node, "Subject")
+    if subject:
+        kept["Subject"] = header_safe(rewriter.text(subject))[:_MAX_SUBJECT]
+    date = _utc(header(node, "Date"))
+    if date:
+        kept["Date"] = date
+    return kept
+
+
+def _multipart(node: Message, rewriter: _Rewriter, extra: Mapping[str, str]) -> None:
+    content_type = node.get_content_type()
+    disposition = node.get_content_disposition()
+    raw_name = filename_of(node)
+    name = header_safe(rewriter.text(raw_name)) or None if raw_name else None
+    forwarded = content_type == "message/rfc822"
+    params = {} if forwarded else {"boundary": f"=_{rewriter.token('boundary')}"}
+    _set_headers(
+        node,
+        content_type,
+        params,
+        "7bit" if forwarded else None,
+        disposition if disposition in {"inline", "attachment"} else None,
+        name,
+        None,
+        extra,
+    )
+
+
+def compose_delivery(message: EmailMessage, envelope: Envelope) -> Composed:
     """Rewrite a parsed inbound message into the anonymized outbound copy (mutates it).
 
     Composing is pure: whatever it cannot write fails the same way on every retry, so it is
@@ -172,25 +363,40 @@ def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
         raise ComposeError(f"outbound message could not be composed: {exc!r}") from exc
 
 
-def _compose(message: EmailMessage, envelope: Envelope) -> bytes:
-    rewrite = _replacer(envelope.replacements)
-    subject = _apply(header(message, "Subject") or "", rewrite, envelope.replacements)
-    date = _date(message)
-    for node in _walk(message):
-        if not node.is_multipart():
-            _reencode_leaf(node, rewrite, envelope.replacements)  # type: ignore[arg-type]
-        if node is not message:
-            _strip_part_headers(node)
+def _compose(message: EmailMessage, envelope: Envelope) -> Composed:
+    rewriter = _Rewriter(envelope)
+    subject = rewriter.text(header(message, "Subject") or "")[:_MAX_SUBJECT]
+    nodes = _walk(message)
+    for node, _parent in nodes:  # every Content-ID first: HTML may reference a later part
+        old_id = node.get("Content-ID")
+        if old_id:
+            rewriter.content_id(str(old_id))
+    forwarded: list[Message] = []
+    for node, parent in nodes:
+        extra: dict[str, str] = {}
+        if parent is not None and parent.get_content_type() == "message/rfc822":
+            extra = _inner_headers(node, rewriter)
+        if node.get_content_type() == "message/rfc822":
+            forwarded.append(node)
+        if node.is_multipart():
+            _multipart(node, rewriter, extra)
+        elif not _leaf(cast(EmailMessage, node), rewriter, extra):
+            _drop(node, parent, message)
+    for node in forwarded:  # after their contents were rewritten
+        inner = children(node)
+        if inner:
+            name = filename_of(node) or "forwarded.eml"
+            data = inner[0].as_bytes(policy=WIRE_POLICY)
+            rewriter.attachments.append(DeliveredFile(name, "message/rfc822", data))
 
-    # Rebuild the top header section: identity first, content headers (first of each) last.
+    # Rebuild the top header section: identity first, content headers last.
     content = {name: message.get_all(name) for name in _CONTENT_HEADERS}
     _keep_headers(message, lambda name: False)
-
     message["From"] = formatted(header_safe(envelope.from_name), envelope.from_alias)
     message["To"] = envelope.to_address
     message["Reply-To"] = envelope.from_alias
-    message["Subject"] = subject[:_MAX_SUBJECT]
-    message["Date"] = date
+    message["Subject"] = subject
+    message["Date"] = _date(envelope)
     message["Message-ID"] = f"<{envelope.message_id}>"
     if envelope.in_reply_to:
         message["In-Reply-To"] = f"<{envelope.in_reply_to}>"
@@ -201,23 +407,45 @@ def _compose(message: EmailMessage, envelope: Envelope) -> bytes:
     message["MIME-Version"] = "1.0"
     for name, values in content.items():
         if values:  # SES rejects duplicated headers: keep the first
-            message[name] = header_safe(str(values[0]))
+            message[name] = str(values[0])
 
     try:
         data = message.as_bytes(policy=WIRE_POLICY)
     except Exception as exc:
         raise ComposeError(f"outbound message could not be serialized: {exc!r}") from exc
-    return _final_scrub(data, envelope.scrub)
+    return Composed(
+        data=_final_scrub(data, envelope.scrub),
+        subject=subject,
+        attachments=tuple(rewriter.attachments),
+        uncleanable=tuple(rewriter.uncleanable),
+        remote_removed=rewriter.remote_removed,
+    )
+
+
+def _drop(node: Message, parent: Message | None, message: Message) -> None:
+    """Leave a part out of the copy (the whole message: an explanation in its place)."""
+    if parent is None or node is message:
+        for name in _CONTENT_HEADERS:  # a "multipart" without parts refuses set_content
+            del message[name]
+        cast(EmailMessage, message).set_content(_REMOVED_NOTE)
+        return
+    siblings = children(parent)
+    if node in siblings:
+        siblings.remove(node)
+    if not siblings:  # an empty multipart is not valid MIME
+        note = EmailMessage()
+        note.set_content(_REMOVED_NOTE)
+        del note["MIME-Version"]
+        siblings.append(note)
+
+
+def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:
+    """The outbound copy's bytes (see compose_delivery)."""
+    return compose_delivery(message, envelope).data
 
 
 def _final_scrub(data: bytes, replacements: Mapping[str, str]) -> bytes:
-    """Last line of defence: no real address may survive in the bytes SES receives."""
+    """Last line of defence: no real address, in any encoding, in the bytes SES receives."""
     if not data.isascii():
         raise ComposeError("outbound message is not 7-bit clean")
-    lowered = data.lower()
-    for real, alias in replacements.items():
-        needle = real.encode("ascii", "ignore")
-        if needle and needle in lowered:
-            data = re.sub(re.escape(needle), alias.encode("ascii"), data, flags=re.IGNORECASE)
-            lowered = data.lower()
-    return data
+    return Scrubber(replacements).wire(data)

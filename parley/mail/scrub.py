@@ -33,10 +33,78 @@ _NAMED = {
 _SOFT_BREAK = "(?:=\r?\n)?"
 
 
+# Mailbox providers shared by millions: naming one tells nothing about who writes. Any other
+# domain of a party's addresses (a family's or a company's own) is scrubbed like an address.
+COMMON_PROVIDERS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.de",
+        "hotmail.co.uk",
+        "live.com",
+        "live.de",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.de",
+        "yahoo.co.uk",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "aol.de",
+        "gmx.de",
+        "gmx.net",
+        "gmx.at",
+        "gmx.ch",
+        "gmx.com",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "posteo.de",
+        "mailbox.org",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "zoho.com",
+        "fastmail.com",
+        "tutanota.com",
+        "tuta.io",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+        "virgilio.it",
+        "seznam.cz",
+        "wp.pl",
+        "o2.pl",
+        "onet.pl",
+        "qq.com",
+        "163.com",
+        "naver.com",
+    }
+)
+DOMAIN_REMOVED = "[removed]"
+
+
+def own_domains(addresses: Iterable[str], exclude: Iterable[str] = ()) -> dict[str, str]:
+    """The domains of a party's addresses that identify them -> the text that replaces them."""
+    skip = {d.lower() for d in exclude} | COMMON_PROVIDERS
+    found = {a.rpartition("@")[2].strip().lower() for a in addresses if "@" in a}
+    return {d: DOMAIN_REMOVED for d in sorted(found) if d and "." in d and d not in skip}
+
+
 def address_forms(address: str) -> set[str]:
     """The address with its domain in Unicode and in ASCII (IDNA) form, lowercase, NFC."""
     address = unicodedata.normalize("NFC", address.strip().lower())
     local, at, domain = address.rpartition("@")
+    if not at and "." in address:  # a bare domain
+        return _domain_forms(address)
     if not at or not local or not domain:
         return {address} if address else set()
     forms = {address}

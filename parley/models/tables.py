@@ -217,6 +217,11 @@ class MessageModel(Model):
     raw_key = UnicodeAttribute()
     body_key = UnicodeAttribute(null=True)  # sanitized copy written by the filter
     attachments = ListAttribute(of=AttachmentMap, null=True)
+    # The one delivered copy (what the recipient got, byte for byte), written by the relay:
+    # every view the recipient has reads these, never the original.
+    delivered_key = UnicodeAttribute(null=True)
+    delivered_subject = UnicodeAttribute(null=True)
+    delivered_attachments = ListAttribute(of=AttachmentMap, null=True)
     rfc_message_id = UnicodeAttribute(null=True)
     in_reply_to = UnicodeAttribute(null=True)
     references = ListAttribute(of=UnicodeAttribute, null=True)

@@ -48,7 +48,7 @@ def conversation(store: Store, order_id: str) -> list[HistoryEntry]:
                 category=item.category,
                 rules=sorted({v.rule for v in item.violations or []}),
                 reason=item.reason,
-                subject=item.subject or "",
+                subject=item.delivered_subject or item.subject or "",  # as delivered
                 attachments=[
                     a.name + (f" (removed: {a.removed_by})" if a.removed_by else "")
                     for a in item.attachments or []
@@ -71,7 +71,14 @@ def export_conversation(svc: Services, order_id: str, path: Path) -> dict[str, o
             folder = f"messages/{item.received_at.replace(':', '')}-{item.message_id}"
             files = {"original": _copy(svc, archive, item.raw_key, f"{folder}/original.eml")}
             if item.body_key:
-                files["delivered"] = _copy(svc, archive, item.body_key, f"{folder}/sanitized.eml")
+                files["sanitized"] = _copy(svc, archive, item.body_key, f"{folder}/sanitized.eml")
+            if item.delivered_key:  # byte for byte what the recipient got
+                files["delivered"] = _copy(
+                    svc, archive, item.delivered_key, f"{folder}/delivered.eml"
+                )
+            for index, attachment in enumerate(item.delivered_attachments or []):
+                name = f"{folder}/delivered/{index:03d}-{safe_file_name(attachment.name)}"
+                files[f"delivered attachment {index}"] = _copy(svc, archive, attachment.key, name)
             for index, attachment in enumerate(item.attachments or []):
                 name = f"{folder}/attachments/{index:03d}-{safe_file_name(attachment.name)}"
                 files[f"attachment {index}"] = _copy(svc, archive, attachment.key, name)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from parley.adapters.keys import delivered_attachment_key, delivered_key
 from parley.adapters.mailer import PermanentSendError
 from parley.adapters.queues import Reference
 from parley.adapters.store import (
@@ -21,8 +22,11 @@ from parley.adapters.store import (
 from parley.core.observability import count
 from parley.core.time import iso, now_iso, utcnow
 from parley.directory.aliases import replacements_for
-from parley.mail.compose import ComposeError, Envelope, compose_relay
-from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.compose import Composed, ComposeError, Envelope, compose_delivery
+from parley.mail.names import client_name, name_replacements, shown_name
+from parley.mail.parsing import UnacceptableMessage, header, parse_message, safe_file_name
+from parley.mail.scrub import own_domains
+from parley.models.tables import AttachmentMap, ViolationMap
 from parley.pipeline.common import (
     RetryLater,
     attempt,
@@ -62,7 +66,7 @@ def relay_message(
         return _relay(svc, record, view)
 
 
-def _claim(svc: Services, record: MessageModel) -> bool:
+def _claim(svc: Services, record: MessageModel, facts: list[Any] | None = None) -> bool:
     """At most one attempt may call SES for a message: a conditional claim decides which.
 
     A claim left by an attempt that died between SES and the record write cannot tell
@@ -76,7 +80,7 @@ def _claim(svc: Services, record: MessageModel) -> bool:
     try:
         svc.store.update(
             record,
-            [MessageModel.relay_claimed_at.set(now_iso())],
+            [MessageModel.relay_claimed_at.set(now_iso()), *(facts or [])],
             condition=MessageModel.relay_claimed_at.does_not_exist()
             & (MessageModel.stage == "relay"),
         )
@@ -169,9 +173,11 @@ def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope
         dict.fromkeys(mapped[i.lower()].counterpart_id for i in asked if i.lower() in mapped)
     )
     replied = (record.in_reply_to or "").lower()
-    sender_replacements = replacements_for(parties.sender, parties.sender_alias)
+    sender_replacements = replacements_for(parties.sender, parties.sender_alias) | _own_domains(
+        svc, parties
+    )
     return Envelope(
-        from_name=parties.sender.name,
+        from_name=shown_name(parties.sender.name, parties.sender_side, svc.settings.display_name),
         from_alias=parties.sender_alias,
         to_address=svc.settings.support_address
         if record.redirected_to_support
@@ -183,14 +189,20 @@ def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope
         replacements=sender_replacements
         | replacements_for(parties.recipient, parties.recipient_alias),
         scrub=sender_replacements,
+        remote_images=svc.settings.remote_images,
     )
 
 
-def _compose(message: EmailMessage, envelope: Envelope, *, critical: bool) -> bytes:
-    """The outbound copy; a critical message the composer refuses goes out as its text only
-    (a critical message is never lost to a structure that fails the same way every time)."""
+def _compose(
+    message: EmailMessage, envelope: Envelope, registered: str, *, critical: bool
+) -> tuple[Composed, EmailMessage]:
+    """The outbound copy (and the message it was made of); names the sender's mail program
+    added are replaced as well. A critical message the composer refuses goes out as its text
+    only (a critical message is never lost to a structure that fails the same way every time)."""
+    names = name_replacements(registered, client_name(header(message, "From")), envelope.from_name)
+    envelope = replace(envelope, names=names)
     try:
-        return compose_relay(message, envelope)
+        return compose_delivery(message, envelope), message
     except ComposeError:
         if not critical:
             raise
@@ -202,7 +214,7 @@ def _compose(message: EmailMessage, envelope: Envelope, *, critical: bool) -> by
         if not name.lower().startswith("content-") and name.lower() != "mime-version":
             fallback[name] = value
     rebuild_as_plain_text(fallback, best_effort_text(message))
-    return compose_relay(fallback, envelope)
+    return compose_delivery(fallback, envelope), fallback
 
 
 def _send_once(
@@ -213,7 +225,10 @@ def _send_once(
         message = parse_message(
             svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
         )
-        data = _compose(message, envelope, critical=record.category == "critical")
+        composed, message = _compose(
+            message, envelope, parties.sender.name, critical=record.category == "critical"
+        )
+        data = composed.data
     except (UnacceptableMessage, ComposeError) as exc:
         log.warning(
             "message could not be composed",
@@ -225,7 +240,7 @@ def _send_once(
         # holds the copy: a reply, however fast, is recognized as one.
         own_id = envelope.message_id
         _remember(svc, record, parties.sender_side, [own_id], own_id)
-    if not _claim(svc, record):
+    if not _claim(svc, record, _store_delivered(svc, record, composed)):
         return RelayOutcome(record.message_id, "duplicate")
     try:
         sent = svc.mailer.send_raw(
@@ -241,7 +256,7 @@ def _send_once(
         raise
     # Recorded at once: whatever fails after this point is retried without sending again.
     _record_sent(svc, record, sent.ses_message_id)
-    return message  # compose_relay made it the recipient's copy
+    return message  # compose_delivery made it the recipient's copy
 
 
 def _delivered(
@@ -257,6 +272,9 @@ def _delivered(
     if svc.settings.ses_rewrites_message_id:  # only now is the id the recipient sees known
         _remember(svc, record, parties.sender_side, [own_id, ses_visible], ses_visible)
     status = "delivered_sanitized" if record.verdict == "deliver_sanitized" else "delivered"
+    left_out = _uncleanable(record)
+    if left_out:
+        status = "delivered_sanitized"
     outbound_id = ses_visible if svc.settings.ses_rewrites_message_id else own_id
     content = content_of(svc, record, copy)
     svc.events.publish(*delivered_events(svc, record, parties.pair, content, status))
@@ -272,6 +290,8 @@ def _delivered(
     except Exception:  # the mail is out and recorded; a clock error must not undo that
         log.exception("response clock bookkeeping failed", extra={"message_id": record.message_id})
         count("ClockErrors")
+    if left_out and not record.auto_submitted:
+        _tell_uncleanable(svc, record, parties.sender, left_out)
     return RelayOutcome(record.message_id, status, ses_message_id)
 
 
@@ -334,3 +354,84 @@ def _refused(
         ],
     )
     return RelayOutcome(record.message_id, "rejected")
+
+
+# -- the one delivered copy -------------------------------------------------------------------
+
+UNCLEANABLE_RULE = "attachment-uncleanable"
+
+
+def _own_domains(svc: Services, parties: Parties) -> dict[str, str]:
+    """The sender's own domains (not a common mailbox provider's, not the recipient's)."""
+    theirs = replacements_for(parties.recipient, "")
+    exclude = {svc.settings.relay_domain, *(a.rpartition("@")[2] for a in theirs)}
+    if svc.settings.support_address:
+        exclude.add(svc.settings.support_address.rpartition("@")[2])
+    return own_domains(replacements_for(parties.sender, ""), exclude)
+
+
+def _store_delivered(svc: Services, record: MessageModel, composed: Composed) -> list[Any]:
+    """Store exactly what is about to be sent, and each attachment as sent: every view the
+    recipient has (downloads, API, history, digests, replies) reads these, never the
+    original. Returns the record's facts, written together with the relay claim."""
+    svc.blobs.put(delivered_key(record.message_id), composed.data, "message/rfc822")
+    files = []
+    for index, item in enumerate(composed.attachments):
+        key = delivered_attachment_key(record.message_id, index, safe_file_name(item.name))
+        svc.blobs.put(key, item.data, item.content_type)
+        files.append(
+            AttachmentMap(
+                name=item.name, key=key, content_type=item.content_type, size=len(item.data)
+            )
+        )
+    facts: list[Any] = [
+        MessageModel.delivered_key.set(delivered_key(record.message_id)),
+        MessageModel.delivered_subject.set(composed.subject[:250]),
+        MessageModel.delivered_attachments.set(files),
+    ]
+    if composed.uncleanable:
+        facts.append(MessageModel.violations.set(_with_uncleanable(record, composed.uncleanable)))
+        facts.append(MessageModel.attachments.set(_mark_uncleanable(record, composed.uncleanable)))
+    return facts
+
+
+def _with_uncleanable(record: MessageModel, names: tuple[str, ...]) -> list[ViolationMap]:
+    kept = [v for v in record.violations or [] if v.rule != UNCLEANABLE_RULE]
+    added = [
+        ViolationMap(
+            rule=UNCLEANABLE_RULE, action="strip", evidence=f"{name}: could not be cleaned"
+        )
+        for name in names
+    ]
+    return [*kept, *added]
+
+
+def _mark_uncleanable(record: MessageModel, names: tuple[str, ...]) -> list[AttachmentMap]:
+    left_out = set(names)
+    for item in record.attachments or []:
+        if item.removed_by is None and item.name in left_out:
+            item.removed_by = UNCLEANABLE_RULE
+    return list(record.attachments or [])
+
+
+def _uncleanable(record: MessageModel) -> list[str]:
+    return [v.evidence for v in record.violations or [] if v.rule == UNCLEANABLE_RULE]
+
+
+def _tell_uncleanable(
+    svc: Services, record: MessageModel, sender: PartyModel, left_out: list[str]
+) -> None:
+    """The sender hears which files were left out (the mail itself went)."""
+    from parley.policy.model import Action, Violation
+
+    try:
+        send_notice(
+            svc,
+            to=sender.email,
+            kind="sanitized",
+            record=record,
+            locale=sender.locale,
+            violations=[Violation(UNCLEANABLE_RULE, Action.STRIP, e) for e in left_out],
+        )
+    except Exception:  # the mail is out and recorded; a lost notice must not undo that
+        log.exception("uncleanable notice failed", extra={"message_id": record.message_id})

@@ -91,7 +91,7 @@ def start(
             status="open",
             received_at=iso(received),
             deadline_at=iso(due),
-            subject=(record.subject or "")[:200],
+            subject=(record.delivered_subject or record.subject or "")[:200],  # as delivered
             message_ids=[record.message_id],
             shard=shard_of(clock_id),
             expires_at=store.settings.retention.clock_expiry(received),

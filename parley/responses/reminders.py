@@ -17,6 +17,7 @@ from parley.core.ids import party_key
 from parley.core.observability import count
 from parley.core.time import iso, parse_iso
 from parley.mail.addresses import formatted
+from parley.mail.names import shown_name
 from parley.mail.outbound import AUTO_GENERATED, Outbound, build
 from parley.models.tables import set_or_remove
 from parley.pipeline.events import reminder_event
@@ -138,8 +139,8 @@ def _send_digest(
     for entry in entries:
         pair = svc.store.get(PairModel, entry.clock.pair_id, consistent=False)
         buyer = svc.store.get(PartyModel, f"buyer:{entry.clock.buyer_id}", consistent=False)
-        first_name = (buyer.name.split() or ["-"])[0] if buyer else "-"
-        rows.append((entry, first_name, pair.buyer_alias if pair else "-"))
+        name = shown_name(buyer.name, "buyer", svc.settings.display_name) if buyer else ""
+        rows.append((entry, name or "-", pair.buyer_alias if pair else "-"))
     to = (seller.notification_email or seller.email) if seller else None
     delivered = False
     if to:

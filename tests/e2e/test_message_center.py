@@ -15,6 +15,7 @@ from schemathesis.checks import not_a_server_error
 
 from devstack.client import wait_for_outbox
 from functions.api.routes import openapi_document
+from tests.support import files
 from tests.support.devstack import DevStack, register
 
 pytestmark = pytest.mark.e2e
@@ -71,7 +72,7 @@ def test_seller_and_buyer_use_the_message_center(dev: DevStack) -> None:
         {"text": "Lieferung am Dienstag zwischen 8 und 12 Uhr. Passt das?"},
     )
     assert sent.status_code == 202, sent.text
-    pdf = b"%PDF-1.4\n% Rechnung 303\n%%EOF\n"
+    pdf = files.pdf_with_author(pages=1)
     form = seller(
         "POST",
         "/attachments",
@@ -97,13 +98,15 @@ def test_seller_and_buyer_use_the_message_center(dev: DevStack) -> None:
     arrived = wait_for_outbox(
         dev.outbox, lambda m: m["To"] == "carla@example.net" and "Rechnung" in m["Subject"]
     )
-    assert [p.get_content() for p in arrived.iter_attachments()] == [pdf]
+    (delivered,) = [p.get_content() for p in arrived.iter_attachments()]
+    assert files.pdf_pages(delivered) == 1  # cleaned: the author's name and the photo's GPS gone
+    assert all(needle not in delivered for needle in files.LEAKS)
 
     # ... and in the history, with the attachment to download
     history = seller("GET", f"/conversations/{ORDER}/messages").json()["messages"]
     assert [m["message_type"] for m in history] == ["confirmDeliveryDetails", "invoice"]
     url = history[1]["attachments"][0]["download_url"]
-    assert requests.get(url, timeout=30).content == pdf
+    assert requests.get(url, timeout=30).content == pdf  # the seller's own file, as uploaded
 
     # A typed message that breaks the policy is blocked, and the seller sees why
     blocked = seller(

@@ -21,6 +21,7 @@ from devstack.provision import LOCAL_SUPPORT_ADDRESS
 from parley.adapters.store import ClockModel, MessageModel, OrderModel
 from parley.directory.registration import OrderRegistration, PartyInfo, register_order
 from parley.ops.history import export_conversation
+from tests.support import files as files_
 from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
 from tests.support.mail import mail, wire
 
@@ -109,7 +110,7 @@ def test_each_party_lists_only_its_own_conversations(aws: Aws, api: Api, order: 
     assert [c["conversation_id"] for c in seller["items"]] == [ORDER_ID]
     assert seller["items"][0]["counterpart"] == {
         "kind": "buyer",
-        "name": "Bob",
+        "name": "Bob Buyer",  # displayName full (the default): as relayed mail shows it
         "alias": order.buyer_alias,
     }
     assert buyer["items"][0]["counterpart"]["alias"] == order.seller_alias
@@ -192,7 +193,7 @@ def test_delivery_details_reach_the_buyer_through_the_relay(aws: Aws, api: Api, 
 def test_invoice_with_an_uploaded_pdf_arrives_with_its_attachment(
     aws: Aws, api: Api, order: Any
 ) -> None:
-    pdf = b"%PDF-1.4\n% invoice 4711\n%%EOF\n"
+    pdf = files_.pdf_with_author(pages=2)  # with an author and a photo with GPS inside
     attachment = api.upload("seller:S1", "Rechnung-4711.pdf", "application/pdf", pdf)
     status, result = api.call(
         "POST",
@@ -204,12 +205,15 @@ def test_invoice_with_an_uploaded_pdf_arrives_with_its_attachment(
     aws.drain()
     out = sent_mail(aws)
     files = [(p.get_filename(), p.get_content()) for p in out[0].iter_attachments()]
-    assert files == [("Rechnung-4711.pdf", pdf)]
-    # The buyer's history offers the file as a short-lived download
+    assert [name for name, _ in files] == ["Rechnung-4711.pdf"]
+    delivered = files[0][1]
+    assert files_.pdf_pages(delivered) == 2  # the content kept, the author gone
+    assert all(needle not in delivered for needle in files_.LEAKS)
+    # The buyer's history offers the file, exactly as delivered, as a short-lived download
     _, history = api.call("GET", f"/conversations/{ORDER_ID}/messages", "buyer:B1")
     download = history["messages"][0]["attachments"][0]
     assert download["name"] == "Rechnung-4711.pdf"
-    assert requests.get(download["download_url"], timeout=10).content == pdf
+    assert requests.get(download["download_url"], timeout=10).content == delivered
 
 
 def test_an_upload_belongs_to_its_uploader(aws: Aws, api: Api, order: Any) -> None:
@@ -503,7 +507,7 @@ def test_settings_are_validated_and_scoped(aws: Aws, api: Api, order: Any) -> No
 def test_export_holds_every_message_attachment_and_verdict(
     aws: Aws, api: Api, order: Any, tmp_path: Path
 ) -> None:
-    pdf = b"%PDF-1.4 export test"
+    pdf = files_.small_pdf("export test")
     attachment = api.upload("seller:S1", "invoice.pdf", "application/pdf", pdf)
     api.call(
         "POST",
@@ -546,7 +550,10 @@ def test_export_holds_every_message_attachment_and_verdict(
             for name in message["files"].values():
                 assert name in archive.namelist()
         invoice = next(m for m in manifest["messages"] if m["message_type"] == "invoice")
-        assert archive.read(invoice["files"]["attachment 0"]) == pdf
+        assert archive.read(invoice["files"]["attachment 0"]) == pdf  # as received
+        delivered = archive.read(invoice["files"]["delivered attachment 0"])  # as delivered
+        assert files_.pdf_pages(delivered) == 1
+        assert invoice["files"]["delivered"].endswith("delivered.eml")
         blocked = next(m for m in manifest["messages"] if m["status"] == "blocked")
         assert blocked["violations"] and blocked["policy_version"]
 
@@ -596,7 +603,7 @@ def test_the_recipients_view_never_shows_the_senders_address(
         f"Or answer me at {BUYER_EMAIL.upper()}, thanks.",
     )
     question.add_attachment(
-        b"%PDF-1.4 x", maintype="application", subtype="pdf", filename=f"{BUYER_EMAIL}.pdf"
+        files_.small_pdf(), maintype="application", subtype="pdf", filename=f"{BUYER_EMAIL}.pdf"
     )
     aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
     aws.drain()

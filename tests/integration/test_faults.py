@@ -18,6 +18,7 @@ from parley.directory.registration import RegisteredOrder
 from parley.models.tables import TERMINAL_STATUSES
 from parley.pipeline.common import message_id_for
 from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.files import small_pdf
 from tests.support.mail import mail, wire
 
 TRANSIENT = {
@@ -92,7 +93,7 @@ def run_once(aws: Aws, order: RegisteredOrder, subject: str) -> str:
 
     message = mail(BUYER_EMAIL, order.seller_alias, subject, f"About {ORDER_ID}.")
     message.add_attachment(
-        b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="invoice.pdf"
+        small_pdf(), maintype="application", subtype="pdf", filename="invoice.pdf"
     )
     ses_id, event = aws.receive(wire(message), [order.seller_alias])
     invoke_async(handler, event, "ingest", on_failure=ingest_failed)
@@ -109,7 +110,7 @@ QUEUE_PLUMBING = {
     "GetQueueAttributes",
     "ChangeMessageVisibility",
 }
-CASES = 21  # the pipeline's call sites for one message; the dry-run test says when it changes
+CASES = 23  # the pipeline's call sites for one message; the dry-run test says when it changes
 
 
 def call_sites(aws: Aws, order: RegisteredOrder) -> list[tuple[str, str, int]]:

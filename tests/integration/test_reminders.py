@@ -22,7 +22,7 @@ from parley.directory.registration import (
 from parley.responses.clocks import SHARDS, running_clocks
 from parley.responses.deadlines import stage_times
 from parley.responses.reminders import sweep
-from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws
+from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, Aws, clear_caches
 from tests.support.mail import mail, wire
 
 
@@ -145,8 +145,10 @@ def stages_of(clock: ClockModel, aws: Aws) -> dict[str, datetime]:
 
 
 def test_each_stage_is_sent_once_and_a_late_sweep_skips_to_the_latest(
-    aws: Aws, order: RegisteredOrder
+    aws: Aws, order: RegisteredOrder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PARLEY_DISPLAY_NAME", "first-name")  # the marketplace shows first names
+    clear_caches()
     ask(aws, order)
     clock = open_clock()
     times = stages_of(clock, aws)
@@ -162,7 +164,7 @@ def test_each_stage_is_sent_once_and_a_late_sweep_skips_to_the_latest(
     assert len(digests) == 2
     text = digests[0].get_content()
     assert ORDER_ID in text and "Bob" in text and order.buyer_alias in text
-    assert "Bob Buyer" not in text  # the first name only
+    assert "Bob Buyer" not in text  # the first name only, as displayName says
     assert ClockModel.get(clock.clock_id).next_due_at is None
 
 

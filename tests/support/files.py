@@ -331,3 +331,28 @@ def odt_with_author() -> bytes:
         archive.writestr("meta.xml", meta)
         archive.writestr("content.xml", content)
     return out.getvalue()
+
+
+def small_pdf(text: str = "Invoice 4711", pages: int = 1) -> bytes:
+    """A real, small PDF (a made-up `%PDF-1.4` string is no PDF: it cannot be cleaned)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for number in range(pages):
+        page = pdf.add_blank_page(page_size=(595, 842))
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        line = f"{text} ({number + 1})".encode("latin-1", "replace")
+        page.Contents = pdf.make_stream(b"BT /F1 18 Tf 72 720 Td (" + line + b") Tj ET")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def pdf_pages(data: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)

@@ -54,7 +54,11 @@ def test_a_line_break_in_a_decoded_part_header_is_written_clean(part: str, singl
     parsed = message_from_bytes(out, policy=policy.default)
     leaves = [node for node in parsed.walk() if not node.is_multipart()]
     bodies = [bytes(leaf.get_payload(decode=True)).strip() for leaf in leaves]
-    assert bodies == ([b"x"] if single else [b"hello", b"x"])
+    if part.startswith("Content-Type: text/plain"):
+        assert bodies == ([b"x"] if single else [b"hello", b"x"])
+    else:  # a one-byte "PDF" or binary cannot be cleaned of metadata: it is left out
+        note = b"[attachment removed: it could not be cleaned of personal data]"
+        assert bodies == ([note] if single else [b"hello"])
     for leaf in [parsed, *leaves]:
         for name, value in leaf.items():
             assert not any(ord(c) < 32 or ord(c) == 127 for c in str(value)), (name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ BUYER_ALIAS = "q3a3aavrvy3grfp@marketplace.example"
 SELLER_ALIAS = "vy70ddtjf3idu49@marketplace.example"
 BUYER_REAL = {"bob@example.net": BUYER_ALIAS}
 SELLER_REAL = {"seller@example.org": SELLER_ALIAS}
+RELAY_TIME = datetime(2026, 11, 27, 10, 0, 5, tzinfo=UTC)  # the relay's clock, not the sender's
 
 ENVELOPES = {
     "plain-buyer-question.eml": Envelope(
@@ -25,6 +27,7 @@ ENVELOPES = {
         message_id="m1@marketplace.example",
         replacements=BUYER_REAL | SELLER_REAL,
         scrub=BUYER_REAL,
+        date=RELAY_TIME,
     ),
     "seller-reply-8bit-html.eml": Envelope(
         from_name="Shop",
@@ -35,6 +38,7 @@ ENVELOPES = {
         references=("question-1@example.net",),
         replacements=BUYER_REAL | SELLER_REAL,
         scrub=SELLER_REAL,
+        date=RELAY_TIME,
     ),
     "buyer-photo-attachment.eml": Envelope(
         from_name="Bob Buyer",
@@ -43,6 +47,17 @@ ENVELOPES = {
         message_id="m3@marketplace.example",
         replacements=BUYER_REAL | SELLER_REAL,
         scrub=BUYER_REAL,
+        date=RELAY_TIME,
+    ),
+    "apple-mail-inline-image.eml": Envelope(
+        from_name="Bob",
+        from_alias=BUYER_ALIAS,
+        to_address="seller@example.org",
+        message_id="m4@marketplace.example",
+        replacements=BUYER_REAL | SELLER_REAL,
+        scrub=BUYER_REAL,
+        names={"Bobby S.": "Bob", "Bob Smith": "Bob"},
+        date=RELAY_TIME,
     ),
 }
 
