@@ -38,6 +38,8 @@ MARKETPLACE_KEYS = frozenset(
         "maxMessageBytes",
         "retention",
         "senderAuthentication",
+        "remoteImages",
+        "displayName",
     }
 )
 # Stack-wide settings, read from the context.
@@ -82,6 +84,8 @@ class MarketplaceConfig:
     # strict: DMARC pass, or no DMARC record and aligned SPF/DKIM; dmarc-policy: also a DMARC
     # fail whose domain publishes p=none (issue #12)
     sender_authentication: str = "strict"
+    remote_images: str = "strip"  # strip | keep: remote images in relayed HTML
+    display_name: str = "full"  # full | first-name | none: how buyers' names are shown
 
     @property
     def notice_address(self) -> str:
@@ -123,8 +127,16 @@ class MarketplaceConfig:
                 raise RetentionError("retention must be an object of days per data class")
         except RetentionError as exc:
             raise ConfigError(f"marketplace {key}: {exc}") from exc
+        remote_images = str(section.get("remoteImages", "strip"))
+        if remote_images not in {"strip", "keep"}:
+            raise ConfigError(f"remoteImages {remote_images!r} must be strip or keep")
+        display_name = str(section.get("displayName", "full"))
+        if display_name not in {"full", "first-name", "none"}:
+            raise ConfigError(f"displayName {display_name!r} must be full, first-name or none")
         return cls(
             relay_domain=domain,
+            remote_images=remote_images,
+            display_name=display_name,
             marketplace=key,
             prefix=prefix,
             marketplace_name=str(section.get("marketplaceName", "Marketplace")),

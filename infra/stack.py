@@ -144,6 +144,8 @@ class Marketplace(Construct):
             "PARLEY_SENDER_AUTHENTICATION": market.sender_authentication,
             "PARLEY_EVENT_BUS": events.bus.event_bus_name,
             "PARLEY_WEBHOOK_QUEUE_URL": events.queue.queue_url,
+            "PARLEY_REMOTE_IMAGES": market.remote_images,
+            "PARLEY_DISPLAY_NAME": market.display_name,
             **{f"PARLEY_{name.upper()}": table.table_name for name, table in tables.items()},
         }
         factory = FunctionFactory(

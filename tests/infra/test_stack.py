@@ -424,6 +424,8 @@ MULTI = {
             "defaultLocale": "de-DE",
             "marketplaceName": "Marktplatz",
             "supportAddress": "hilfe@service.marktplatz.example",
+            "displayName": "first-name",
+            "remoteImages": "keep",
         },
     ],
 }
@@ -466,6 +468,8 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
     assert german[0]["PARLEY_RELAY_DOMAIN"] == "marktplatz.example"
     assert german[0]["PARLEY_DEFAULT_LOCALE"] == "de-DE"
     assert german[0]["PARLEY_SUPPORT_ADDRESS"] == "hilfe@service.marktplatz.example"
+    assert german[0]["PARLEY_DISPLAY_NAME"] == "first-name"
+    assert german[0]["PARLEY_REMOTE_IMAGES"] == "keep"
 
 
 @pytest.mark.parametrize(
@@ -476,6 +480,8 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
             "relayDomain",
         ),
         ([{"relayDomain": "a.example", "colour": "red"}], "unknown marketplace setting"),
+        ([{"relayDomain": "a.example", "remoteImages": "proxy"}], "remoteImages"),
+        ([{"relayDomain": "a.example", "displayName": "nickname"}], "displayName"),
         ([], "non-empty list"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ def clear_caches() -> None:
     reset_clients()
     get_settings.cache_clear()
     default_services.cache_clear()
+    routes = sys.modules.get("functions.api.routes")  # the API keeps its center (and settings)
+    if routes is not None:
+        routes.center.cache_clear()
 
 
 @dataclass
