@@ -15,11 +15,14 @@ are also recognized, as the last line of defence.
 
 from __future__ import annotations
 
+import html
+import quopri
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from urllib.parse import unquote
 
 # Named HTML entities for the punctuation of addresses (HTML5).
 _NAMED = {
@@ -204,7 +207,19 @@ class Scrubber:
         # Most text holds no encoded character at all: the literal pattern is enough and
         # far cheaper to build than the one that knows every encoding.
         plain = value.isascii() and not _ENCODED.search(value)
+        if not plain and not self._present(value, wire):
+            plain = True  # no encoded form of any address is in there: literal is enough
         return _compile(self._key, "plain" if plain else "wire" if wire else "text")
+
+    def _present(self, value: str, wire: bool) -> bool:
+        """Whether some address may hide in the text once every encoding is undone (a cheap,
+        generous check that spares building the full pattern for most HTML)."""
+        seen = canonical(value, wire)
+        return any(form in seen for form in self._canonical_forms)
+
+    @cached_property
+    def _canonical_forms(self) -> frozenset[str]:
+        return frozenset(canonical(form, wire=False) for form in self._forms)
 
     def text(self, value: str) -> str:
         """Decoded text with every address replaced."""
@@ -234,6 +249,17 @@ def _ordered(forms: Mapping[str, str]) -> list[tuple[str, str]]:
     return sorted(forms.items(), key=lambda item: len(item[0]), reverse=True)
 
 
+def canonical(value: str, wire: bool) -> str:
+    """The text as a reader ends up seeing it: QP (wire), entities, percent, width, case."""
+    if wire:
+        raw = _SOFT_BREAKS.sub("", value).encode("ascii", "surrogateescape")
+        value = quopri.decodestring(raw).decode("utf-8", "replace")
+    for _ in range(2):
+        value = unquote(html.unescape(value))
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+_SOFT_BREAKS = re.compile(r"=\r?\n")
 # Something in the text that may stand for a character of an address.
 _ENCODED = re.compile(r"[&%]|=[0-9a-f]{2}|=\r?\n", re.IGNORECASE)
 

@@ -127,7 +127,10 @@ def _message(
         archive.write(name, _received_copy(svc, record, view))
         entry["files"]["as_received"] = name
     entry["attachments"] = []
-    for index, attachment in enumerate(record.attachments or []):
+    stored_files = record.attachments or []
+    if not sent and record.delivered_key:  # what reached them: the cleaned files as delivered
+        stored_files = record.delivered_attachments or []
+    for index, attachment in enumerate(stored_files):
         shown = (view or {}).get("attachments", [])
         visible = {a["attachment_id"]: a for a in shown}
         if not sent and str(index) not in visible:
@@ -151,6 +154,11 @@ def _message(
 
 def _received_copy(svc: Services, record: MessageModel, view: dict[str, Any]) -> bytes:
     """The message as it reached the party: the sender shown only by name and alias."""
+    if record.delivered_key:  # byte for byte the copy they were sent
+        try:
+            return svc.blobs.get(record.delivered_key)
+        except BlobNotFound:
+            pass
     message = EmailMessage()
     message["Subject"] = view["subject"]
     message["Date"] = format_datetime(parse_iso(record.received_at))

@@ -23,12 +23,14 @@ from parley.directory.registration import OrderRegistration, PartyInfo, register
 from parley.ops.erase import ErasureError, erase_party
 from parley.ops.export import export_party, request_export
 from parley.pipeline.common import message_id_for
+from tests.support import files
 from tests.support.aws import BUYER_EMAIL, ORDER_ID, REGION, SELLER_EMAIL, Aws
 from tests.support.mail import mail, wire
 
 BUYER_NAME = "Bob Buyer"
-PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"photo of Bob's broken mug"
-INVOICE = b"%PDF-1.4 invoice for Bob Buyer, 1 Main St"
+# Real files (a made-up one cannot be cleaned of metadata and would not be delivered)
+PHOTO = files.png_with_text("photo of Bob's broken mug")
+INVOICE = files.small_pdf("invoice for Bob Buyer, 1 Main St")
 
 
 def _with_file(message: EmailMessage, data: bytes, kind: str, name: str) -> bytes:

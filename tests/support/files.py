@@ -347,7 +347,16 @@ def small_pdf(text: str = "Invoice 4711", pages: int = 1) -> bytes:
         line = f"{text} ({number + 1})".encode("latin-1", "replace")
         page.Contents = pdf.make_stream(b"BT /F1 18 Tf 72 720 Td (" + line + b") Tj ET")
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True)
+    pdf.save(out, deterministic_id=True, compress_streams=False)  # the text stays readable
+    return out.getvalue()
+
+
+def png_with_text(text: str) -> bytes:
+    """A real PNG whose text chunk says `text` (the chunk goes when the relay cleans it)."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", text)
+    out = io.BytesIO()
+    picture((16, 8)).save(out, "PNG", pnginfo=info)
     return out.getvalue()
 
 
