@@ -240,6 +240,9 @@ def _erase_message(
         MessageModel.erased_at.set(iso(utcnow())),
         MessageModel.body_key.remove(),
         MessageModel.last_error.remove(),
+        # the delivered copy and its files went with the message's prefix
+        MessageModel.delivered_key.remove(),
+        MessageModel.delivered_attachments.remove(),
     ]
     files = record.attachments or []
     counts["attachments"] += sum(1 for a in files if a.key)
@@ -249,6 +252,7 @@ def _erase_message(
         counts["messages_sent"] += 1
         actions += [
             MessageModel.subject.remove(),
+            MessageModel.delivered_subject.remove(),
             MessageModel.sender_name.remove(),
             MessageModel.rfc_message_id.remove(),
             MessageModel.in_reply_to.remove(),
@@ -268,8 +272,14 @@ def _erase_message(
         subject = record.subject
         if subject and identity is not None:
             subject = redact_text(subject, identity)[0]
+        delivered_subject = record.delivered_subject
+        if delivered_subject and identity is not None:
+            delivered_subject = redact_text(delivered_subject, identity)[0]
         actions += [
             MessageModel.subject.set(subject) if subject else MessageModel.subject.remove(),
+            MessageModel.delivered_subject.set(delivered_subject)
+            if delivered_subject
+            else MessageModel.delivered_subject.remove(),
             MessageModel.attachments.set(
                 [
                     _removed(redact_text(a.name, identity)[0] if identity else ERASED, a)

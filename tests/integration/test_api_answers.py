@@ -12,6 +12,7 @@ from functions.api import schemas
 from parley.adapters.store import ClockModel, MessageModel, OrderModel
 from parley.pipeline.filter import filter_message
 from tests.integration.test_api import Api, delivered_days_ago
+from tests.support import files
 from tests.support.aws import ORDER_ID, Aws
 
 M = TypeVar("M", bound=schemas.Answer)
@@ -71,7 +72,7 @@ def test_every_answer_matches_the_model_the_openapi_document_declares(
         assert status < 300, (path, answer)
         return model.model_validate(answer)  # extra="forbid": an undocumented field fails
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = files.png_with_text("damage")  # a real image: a made-up one cannot be cleaned
     upload = api.upload("buyer:B1", "photo.png", "image/png", png)
     asked = check(
         schemas.Accepted,

@@ -165,7 +165,11 @@ def test_export_holds_every_message_as_sent_and_received_with_files(
             archive.read(reply["files"]["as_received"]), policy=email_policy.default
         )
         assert "A refund is on its way" in _readable(received.as_bytes())
-        assert archive.read(reply["attachments"][0]["file"]) == INVOICE
+        # the invoice as it reached Bob: the cleaned, delivered file (same pages)
+        delivered = MessageModel.get(exchanged["reply"]).delivered_attachments[0]
+        exported = archive.read(reply["attachments"][0]["file"])
+        assert exported == aws.services.blobs.get(delivered.key)
+        assert files.pdf_pages(exported) == files.pdf_pages(INVOICE)
         # what the seller sent is exported as delivered: never the seller's real address
         everything = b"".join(archive.read(n) for n in names)
         assert SELLER_EMAIL.encode() not in everything
