@@ -31,20 +31,20 @@ def _message() -> EmailMessage:
 
 @pytest.fixture
 def refuses_multipart(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = relay.compose_relay
+    real = relay.compose_delivery
 
     def compose(message: EmailMessage, envelope: Envelope) -> Any:
         if message.is_multipart():
             raise ComposeError("cannot write this structure")
         return real(message, envelope)
 
-    monkeypatch.setattr(relay, "compose_relay", compose)
+    monkeypatch.setattr(relay, "compose_delivery", compose)
 
 
 @pytest.mark.usefixtures("refuses_multipart")
 def test_a_critical_message_goes_out_as_text() -> None:
-    data = relay._compose(_message(), ENVELOPE, critical=True)
-    out = message_from_bytes(data, policy=default)
+    composed, _copy = relay._compose(_message(), ENVELOPE, "Shop", critical=True)
+    out = message_from_bytes(composed.data, policy=default)
     assert out.get_content_type() == "text/plain"
     assert "Would Tuesday suit you" in out.get_content()  # type: ignore[attr-defined]
 
@@ -52,4 +52,4 @@ def test_a_critical_message_goes_out_as_text() -> None:
 @pytest.mark.usefixtures("refuses_multipart")
 def test_any_other_message_stays_refused() -> None:
     with pytest.raises(ComposeError):
-        relay._compose(_message(), ENVELOPE, critical=False)
+        relay._compose(_message(), ENVELOPE, "Shop", critical=False)
