@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.dns_zone import Zone, receipt_verdicts
 from devstack.lambda_runtime import LocalContext, invoke_async, sqs_lambda_event
 from devstack.provision import provision
 from devstack.ses_inbound import store_and_describe
@@ -41,6 +42,7 @@ class DevConfig:
     workers_per_queue: int = 2  # Lambda runs several batches at once too
     api_host: str = "127.0.0.1"
     api_port: int = 8025  # the message center API; 0: not served
+    dns_zone: Path | None = None  # TXT records over the built-in zone (SPF, DKIM, DMARC)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -68,7 +70,14 @@ class SesInboundHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
-        ses_id = self.stack.receive(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
+        peer = session.peer[0] if isinstance(session.peer, tuple) else "127.0.0.1"
+        ses_id = self.stack.receive(
+            raw,
+            envelope.mail_from or "",
+            list(envelope.rcpt_tos),
+            ip=str(peer),
+            helo=str(session.host_name or ""),
+        )
         return f"250 Ok: queued as {ses_id}"
 
 
@@ -82,6 +91,7 @@ class LocalStack:
         self._smtp: Any = None
         self._api: Any = None
         self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        self.zone = Zone.load(config.dns_zone)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -89,6 +99,8 @@ class LocalStack:
 
         cfg = self.config
         cfg.var_dir.mkdir(parents=True, exist_ok=True)
+        zone_file = (cfg.var_dir / "dns-zone.json").resolve()
+        self.zone.write(zone_file)  # what ingest's own DKIM check resolves against
         for key, value in {
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
@@ -114,6 +126,7 @@ class LocalStack:
                 "PARLEY_WEBHOOK_BACKOFF_SECONDS": str(cfg.webhook_backoff_seconds),
                 "PARLEY_SMTP": f"{cfg.smtp_host}:{cfg.smtp_port}",
                 "PARLEY_OUTBOX": str(cfg.outbox.resolve()),
+                "PARLEY_DNS_ZONE_FILE": str(zone_file),
                 "POWERTOOLS_SERVICE_NAME": "parley-local",
                 "POWERTOOLS_METRICS_NAMESPACE": "Parley",
                 "POWERTOOLS_METRICS_DISABLED": os.environ.get(
@@ -187,13 +200,23 @@ class LocalStack:
         mail_from: str,
         recipients: list[str],
         verdicts: dict[str, str] | None = None,
+        *,
+        ip: str = "127.0.0.1",
+        helo: str = "localhost",
     ) -> str:
-        """Store raw at the receipt rule's prefix, then invoke ingest asynchronously (Event)."""
+        """Authenticate like SES (SPF, DKIM, DMARC against the zone) unless verdicts are
+        given, store raw at the receipt rule's prefix, then invoke ingest (Event)."""
+        dmarc_policy = None
+        if verdicts is None:
+            found = receipt_verdicts(raw, zone=self.zone, ip=ip, mail_from=mail_from, helo=helo)
+            verdicts = {"spam": "PASS", "virus": "PASS", **found.statuses()}
+            dmarc_policy = found.dmarc_policy
         ses_id, event = store_and_describe(
             raw,
             mail_from=mail_from,
             recipients=recipients,
             verdicts=verdicts,
+            dmarc_policy=dmarc_policy,
             function_arn=f"arn:aws:lambda:{self.config.region}:{LOCAL_ACCOUNT}:function:ingest",
         )
         self._ingest_pool.submit(self._invoke_ingest, event)

@@ -54,6 +54,7 @@ STACK_KEYS = frozenset(
         "alarmEmail",
         "extraReceivingRegions",
         "userPoolId",
+        "apiClientIds",
         "apiRatePerSecond",
         "apiBurst",
         "apiAllowedOrigins",
@@ -162,6 +163,7 @@ class DeploymentConfig:
     bundle: bool = True
     extra_receiving_regions: tuple[str, ...] = field(default=())
     user_pool_id: str | None = None  # the marketplace's Cognito user pool, else a new one
+    api_client_ids: tuple[str, ...] = ()  # with userPoolId: the app clients the API accepts
     api_rate_per_second: int = 50
     api_burst: int = 100
     api_allowed_origins: tuple[str, ...] = ()  # browser apps that call the API (CORS)
@@ -205,6 +207,12 @@ class DeploymentConfig:
         rate, burst = int(get("apiRatePerSecond", 50)), int(get("apiBurst", 100))
         if not (1 <= rate <= 10000 and rate <= burst <= 5000):
             raise ConfigError("apiRatePerSecond must be 1-10000 and apiBurst at least as large")
+        client_ids = tuple(str(c) for c in get("apiClientIds", ()) or ())
+        if get("userPoolId") and not client_ids:
+            raise ConfigError(
+                "userPoolId needs apiClientIds: the app clients of that pool whose tokens the "
+                "API accepts (and which must not be able to write custom:party)"
+            )
         origins = tuple(get("apiAllowedOrigins", ()) or ())
         for origin in origins:
             if not _ORIGIN.match(str(origin)):
@@ -228,6 +236,7 @@ class DeploymentConfig:
             bundle=str(get("bundle", "true")).lower() != "false",
             extra_receiving_regions=extra,
             user_pool_id=get("userPoolId"),
+            api_client_ids=client_ids,
             api_rate_per_second=rate,
             api_burst=burst,
             api_allowed_origins=origins,

@@ -89,6 +89,16 @@ def acknowledge_findings(
     )
     ack(
         stack,
+        [
+            f"AwsSolutions-IAM5[Resource::{mail}/raw/api-*]",
+            f"AwsSolutions-IAM5[Resource::{mail}/messages/api-*]",
+        ],
+        "The message center writes only what it composes (raw/api-<random>) and what ingest "
+        "stores for those messages (messages/api-<random>-<digest>/...): ids SES never assigns, "
+        "so the internet-facing function cannot overwrite mail SES received.",
+    )
+    ack(
+        stack,
         [f"AwsSolutions-IAM5[Resource::{mail}/uploads/*]"],
         "The message center signs each upload form for one key under uploads/<party>/<random "
         "id>; the API function may read and write that prefix only.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -28,6 +28,7 @@ from infra.parts.web import WebFrontEnd
 from parley.adapters import keys
 
 RAW_PREFIX = keys.RAW
+API_ID_PREFIX = "api-"  # ids of messages written through the message center (SES: none)
 FUNCTION_TIMEOUT_S = 60
 
 
@@ -210,6 +211,7 @@ class Marketplace(Construct):
             )
 
         objects(ingest, ["s3:GetObject"], RAW_PREFIX)
+        objects(ingest, ["s3:PutObjectTagging"], RAW_PREFIX)  # strangers' mail: short retention
         objects(ingest, ["s3:PutObject"], keys.MESSAGES)
         objects(filter_fn, ["s3:GetObject"], RAW_PREFIX, keys.MESSAGES)
         objects(filter_fn, ["s3:PutObject"], keys.MESSAGES)
@@ -236,8 +238,12 @@ class Marketplace(Construct):
         tables["parties_table"].grant_read_data(reminders)
         for fn in (ingest, filter_fn, relay, ingest_failures):
             tables["messages_table"].grant_read_write_data(fn)
-        for fn in (ingest, filter_fn, relay, reminders, feedback):
-            self._allow_sending(fn, sending, domains)
+        # Notices come from the notice address; only the relay writes as an alias.
+        for fn in (ingest, filter_fn, reminders, feedback):
+            self._allow_sending(fn, sending, domains, [market.notice_address])
+        self._allow_sending(
+            relay, sending, domains, [f"*@{d}" for d in domains] + [market.notice_address]
+        )
         filter_queue.grant_send_messages(ingest)
         relay_queue.grant_send_messages(filter_fn)
 
@@ -261,6 +267,19 @@ class Marketplace(Construct):
         )
         self.web_client = self.web.connect(
             user_pool=self.api.user_pool, api_url=self.api.rest_api.url, dist=web_dist
+        )
+        # Tokens count only from these app clients: the stack's own (API, web pages) and, with
+        # the marketplace's pool, the ones it lists in apiClientIds.
+        api_fn.add_environment(
+            "PARLEY_API_CLIENT_IDS",
+            Fn.join(
+                ",",
+                [
+                    *config.api_client_ids,
+                    self.api.client.user_pool_client_id,
+                    self.web_client.user_pool_client_id,
+                ],
+            ),
         )
         storage.bucket.add_cors_rule(
             allowed_methods=[s3.HttpMethods.POST],
@@ -353,12 +372,29 @@ class Marketplace(Construct):
         ):
             tables[name].grant_read_write_data(api_fn)
         tables["thread_ids_table"].grant_read_data(api_fn)
+        # Internet-facing, so it reads evidence but writes only its own: the raw mail it
+        # composes and what ingest stores for it (ids "api-…", which SES never assigns),
+        # uploads and exports. It deletes nothing; an overwrite leaves the old version.
         api_fn.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:PutObject"],
+                actions=["s3:GetObject"],
                 resources=[
                     storage.bucket.arn_for_objects(f"{prefix}*")
                     for prefix in (RAW_PREFIX, keys.MESSAGES, keys.UPLOADS, keys.EXPORTS)
+                ],
+            )
+        )
+        api_fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"],
+                resources=[
+                    storage.bucket.arn_for_objects(f"{prefix}*")
+                    for prefix in (
+                        f"{RAW_PREFIX}{API_ID_PREFIX}",
+                        f"{keys.MESSAGES}{API_ID_PREFIX}",
+                        keys.UPLOADS,
+                        keys.EXPORTS,
+                    )
                 ],
             )
         )
@@ -372,7 +408,7 @@ class Marketplace(Construct):
             )
         )
         filter_queue.grant_send_messages(api_fn)
-        self._allow_sending(api_fn, sending, domains)
+        self._allow_sending(api_fn, sending, domains, [market.notice_address])
         self.api = MessageCenterApi(
             self,
             "MessageCenter",
@@ -388,12 +424,19 @@ class Marketplace(Construct):
         return api_fn
 
     def _allow_sending(
-        self, function: lambda_.Function, sending: Sending, domains: list[str]
+        self,
+        function: lambda_.Function,
+        sending: Sending,
+        domains: list[str],
+        from_addresses: list[str],
     ) -> None:
+        """SES sending only as the given From addresses (`ses:FromAddress`, wildcards
+        allowed): a function that sends notices cannot write as an alias or as anyone else."""
         stack = Stack.of(self)
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["ses:SendEmail", "ses:SendRawEmail"],
+                conditions={"StringLike": {"ses:FromAddress": sorted(set(from_addresses))}},
                 resources=[
                     *(
                         Stack.of(self).format_arn(

@@ -111,6 +111,11 @@ def center() -> MessageCenter:
 
 def caller() -> Principal:
     claims = app.current_event.request_context.authorizer.claims or {}
+    # A pool may serve several apps: only tokens issued to the listed app clients count
+    # (an ID token names its client in aud, an access token in client_id).
+    allowed = default_services().settings.api_client_ids
+    if allowed and (claims.get("aud") or claims.get("client_id")) not in allowed:
+        raise UnauthorizedError("the token was issued to an app that may not use this API")
     principal = Principal.from_claim(claims.get(PARTY_CLAIM))
     if principal is None:
         raise UnauthorizedError(f"the token carries no valid {PARTY_CLAIM} claim")

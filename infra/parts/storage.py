@@ -6,15 +6,22 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from parley.adapters import keys
 from parley.core.retention import Retention
-from parley.core.settings import resource_names
+from parley.core.settings import SHORT_RETENTION_TAG, resource_names
 from parley.models.tables import ALL_MODELS
 
+# Evidence: what a dispute is decided on. Only erasure deletes it (below).
+EVIDENCE_PREFIXES = (keys.RAW, keys.MESSAGES)
+# An overwritten or deleted evidence object stays restorable this long as a noncurrent version
+# (the bucket is versioned); after it, erasure is complete too.
+NONCURRENT_DAYS = 30
+ERASER_TAG = "parley-eraser"  # principals tagged parley-eraser=true may delete evidence
 _TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -77,8 +84,22 @@ def lifecycle_rules(retention: Retention) -> list[s3.LifecycleRule]:
                 prefix=prefix,
                 transitions=transitions,
                 expiration=Duration.days(days),
+                noncurrent_version_expiration=Duration.days(
+                    NONCURRENT_DAYS if prefix in EVIDENCE_PREFIXES else 1
+                ),
             )
         )
+    # Mail that reached no party (unknown aliases, strangers, forgeries) is tagged by ingest
+    # and kept only as long as the quarantine (issue #12), not as evidence.
+    rules.append(
+        s3.LifecycleRule(
+            id="strangers",
+            prefix=keys.RAW,
+            tag_filters={SHORT_RETENTION_TAG[0]: SHORT_RETENTION_TAG[1]},
+            expiration=Duration.days(retention.quarantine),
+            noncurrent_version_expiration=Duration.days(1),
+        )
+    )
     return rules
 
 
@@ -114,11 +135,26 @@ class Storage(Construct):
             bucket_key_enabled=True if key else None,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            versioned=False,
+            # Versioned: an overwrite keeps the evidence it replaces (NONCURRENT_DAYS).
+            versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="mail/",
             lifecycle_rules=lifecycle_rules(retention),
+        )
+        # Deleting evidence is for erasure only: an operator whose IAM role or user carries
+        # the tag parley-eraser=true runs `parley parties erase`. No function and no other
+        # principal may delete it; the lifecycle rules (not subject to bucket policies)
+        # expire it.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EvidenceIsDeletedOnlyByErasure",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[self.bucket.arn_for_objects(f"{p}*") for p in EVIDENCE_PREFIXES],
+                conditions={"StringNotEquals": {f"aws:PrincipalTag/{ERASER_TAG}": "true"}},
+            )
         )
         names = resource_names(prefix)
         self.tables: dict[str, dynamodb.Table] = {}

@@ -83,6 +83,24 @@ class BlobStore:
         )
         return True
 
+    def size(self, key: str) -> int:
+        """The object's size in bytes, without reading it."""
+        try:
+            response = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                raise BlobNotFound(key) from exc
+            raise
+        return int(response["ContentLength"])
+
+    def tag(self, key: str, tags: dict[str, str]) -> None:
+        """Set the object's tags (lifecycle rules select on them)."""
+        self._s3.put_object_tagging(
+            Bucket=self._bucket,
+            Key=key,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]},
+        )
+
     def get_with_metadata(self, key: str) -> tuple[bytes, str, dict[str, str]]:
         """Bytes, content type and user metadata (uploads carry their file name there)."""
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -24,6 +24,7 @@ from parley.directory.registration import RegistrationError, open_inquiry
 from parley.mail.addresses import formatted
 from parley.mail.authentication import Verdicts
 from parley.mail.outbound import File, Outbound, build
+from parley.models.tables import CounterModel
 from parley.pipeline.ingest import InboundMail, ingest
 from parley.responses import clocks
 
@@ -31,6 +32,7 @@ from parley.responses import clocks
 # sender's "mail server", and it does not scan files for viruses (SES does, for mail).
 API_VERDICTS = Verdicts(spf="PASS", dkim="PASS", dmarc="PASS", virus="GRAY", spam="PASS")
 UPLOAD_SECONDS = 900
+UPLOAD_CLAIM = timedelta(days=3)  # longer than an upload lives (uploads/ expires after 2 days)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CONTENT_TYPE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9.+-]{0,100}$")
@@ -260,15 +262,38 @@ class Sending(CenterBase):
         return render(found.text, values, field="variables")
 
     def _uploads(self, who: Principal, ids: Sequence[str]) -> list[Upload]:
-        files = []
+        """The caller's finished uploads, each usable once: sizes are checked before anything
+        is read or composed (no message over the limit is ever written), then every upload is
+        claimed with a conditional write, so one file cannot be sent again and again."""
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("each attachment at most once", field="attachment_ids")
+        keys, total = [], 0
         for position, upload_id in enumerate(ids):
             field = f"attachment_ids[{position}]"
             if not UPLOAD_ID.match(upload_id):
                 raise InvalidInput("not an attachment id", field=field)
+            key = self._upload_key(who, upload_id)
             try:
-                data, content_type, meta = self.svc.blobs.get_with_metadata(
-                    self._upload_key(who, upload_id)
-                )
+                total += self.svc.blobs.size(key)
+            except BlobNotFound as exc:
+                raise InvalidInput("no such upload (or not finished)", field=field) from exc
+            keys.append((field, key))
+        limit = self.svc.settings.max_message_bytes
+        if encoded_size(total) > limit:
+            raise InvalidInput(
+                f"the files come to {total} bytes, over {limit} once encoded as mail",
+                field="attachment_ids",
+            )
+        for field, key in keys:
+            if not self.svc.store.create(
+                CounterModel(key=f"upload|{key}", hits=1, expires_at=utcnow() + UPLOAD_CLAIM),
+                CounterModel.key,
+            ):
+                raise InvalidInput("this upload was already sent", field=field)
+        files = []
+        for position, (field, key) in enumerate(keys):
+            try:
+                data, content_type, meta = self.svc.blobs.get_with_metadata(key)
             except BlobNotFound as exc:
                 raise InvalidInput("no such upload (or not finished)", field=field) from exc
             name = unquote(meta.get("name", "")) or f"attachment-{position + 1}"
@@ -303,10 +328,14 @@ class Sending(CenterBase):
                 ],
             )
         )
+        data = message.as_bytes()
+        if len(data) > settings.max_message_bytes:  # never write what ingest would refuse
+            raise InvalidInput(
+                f"the message comes to {len(data)} bytes, over {settings.max_message_bytes}",
+                field="attachment_ids",
+            )
         submission_id = f"api-{secrets.token_hex(14)}"
-        self.svc.blobs.put(
-            keys.raw_key(submission_id, settings.raw_prefix), message.as_bytes(), "message/rfc822"
-        )
+        self.svc.blobs.put(keys.raw_key(submission_id, settings.raw_prefix), data, "message/rfc822")
         mail = InboundMail(
             ses_message_id=submission_id,
             recipients=(to_alias,),
@@ -325,6 +354,12 @@ class Sending(CenterBase):
         if outcome.reason:
             result["reason"] = outcome.reason
         return result
+
+
+def encoded_size(file_bytes: int) -> int:
+    """What files of this many bytes come to in a mail: base64 (4/3, with line ends) plus
+    room for the text and the headers."""
+    return file_bytes * 4 // 3 + file_bytes // 38 + 64 * 1024
 
 
 def _message_text(text: str) -> str:

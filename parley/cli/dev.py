@@ -40,9 +40,23 @@ def dev(
     webhook_backoff_seconds: Annotated[
         float, typer.Option(help="First webhook retry delay (doubles up to an hour).")
     ] = 30.0,
+    dns_zone: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON {"name": ["TXT record", ...]} over the built-in zone: the DNS that SPF, '
+            "DKIM and DMARC are checked against."
+        ),
+    ] = None,
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
+    from devstack.dns_zone import ZoneError, read_zone_file
     from devstack.runtime import DevConfig, LocalStack
+
+    if dns_zone is not None:
+        try:
+            read_zone_file(dns_zone)
+        except ZoneError as exc:
+            fail(str(exc))
 
     config = DevConfig(
         aws_port=aws_port,
@@ -54,6 +68,7 @@ def dev(
         reminder_seconds=reminder_seconds,
         api_port=api_port,
         webhook_backoff_seconds=webhook_backoff_seconds,
+        dns_zone=dns_zone,
     )
     stack = LocalStack(config)
     stopped = threading.Event()

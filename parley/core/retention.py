@@ -63,7 +63,7 @@ class Retention:
     directory: int = 730  # parties, pairs, aliases, orders, templates, settings, webhooks
     uploads: int = 2  # message center uploads not (yet) attached to a message
     exports: int = 7  # archives a party downloaded (GDPR access)
-    quarantine: int = 14  # mail from strangers kept for abuse handling
+    quarantine: int = 7  # mail from strangers kept for abuse handling (issue #12: a week)
     webhook_deliveries: int = 30  # attempts to deliver events to a party's webhook
     audit: int = 1096  # erasure audit records (no personal data): accountability
     logs: int = 30  # Lambda function logs (ids and outcomes, no message content)
@@ -195,7 +195,7 @@ class Retention:
             ),
             DataClass(
                 "quarantine",
-                "S3 quarantine/",
+                "S3 raw/ mail that reached no party (tag parley-retention=short), quarantine/",
                 f"{self.quarantine} days",
                 "abuse handling of mail from strangers",
             ),

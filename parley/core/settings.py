@@ -11,6 +11,9 @@ from parley.core.retention import Retention, RetentionError
 
 MIN_ALIAS_LOCAL_LENGTH = 12
 SENDER_AUTHENTICATION_MODES = ("strict", "dmarc-policy")
+# Raw mail of strangers carries this S3 tag; the bucket's lifecycle expires it with the
+# quarantine (Retention.quarantine days) instead of the messages' retention.
+SHORT_RETENTION_TAG = ("parley-retention", "short")
 
 
 class SettingsError(ValueError):
@@ -45,6 +48,9 @@ class Settings:
     notice_hourly_limit: int = 10  # notices one address may get per hour (0: no limit)
     ingest_dlq_url: str = ""  # where events ingest gave up on are parked
     api_allowed_origins: tuple[str, ...] = ()  # browser origins allowed to call the API
+    # App clients whose tokens the API accepts (aud / client_id claim); empty: the stack's own
+    # pool decides (the local stack's issuer checks its audience itself)
+    api_client_ids: tuple[str, ...] = ()
     support_address: str = ""  # buyer mail for a seller with messaging off goes here
     marketplace_name: str = "Marketplace"
     default_locale: str = "en-US"
@@ -165,6 +171,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ingest_dlq_url=env.get("PARLEY_INGEST_DLQ_URL", ""),
         api_allowed_origins=tuple(
             o.strip() for o in env.get("PARLEY_API_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ),
+        api_client_ids=tuple(
+            c.strip() for c in env.get("PARLEY_API_CLIENT_IDS", "").split(",") if c.strip()
         ),
         notice_sender=env.get("PARLEY_NOTICE_SENDER") or f"no-reply@{domain}",
         support_address=env.get("PARLEY_SUPPORT_ADDRESS", "").strip().lower(),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from parley.adapters.store import MessageModel, Store
 from parley.core.time import now_iso
 
-STAGES = ("ingest", "filter", "relay")
+STAGES = ("ingest", "filter", "relay", "quarantine")  # quarantine: spam, for an operator
 
 
 @dataclass(frozen=True)

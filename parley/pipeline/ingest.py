@@ -10,6 +10,7 @@ from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import AliasModel, MessageModel, PairModel
 from parley.core.observability import count
+from parley.core.settings import SHORT_RETENTION_TAG
 from parley.core.time import now_iso, utcnow
 from parley.directory.upkeep import keep_directory_until
 from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sender
@@ -98,7 +99,36 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
         if message is None:
             message = _Message.read(svc, mail)
         outcomes.append(_ingest_one(svc, mail, record, message))
+    if message is not None and message.raw is not None:
+        _shorten_retention(svc, mail, outcomes)
     return outcomes
+
+
+# Mail that reached no party: kept briefly (a lifecycle rule on the tag), not as evidence.
+STRANGER_REASONS = frozenset(
+    {
+        "unknown-alias",
+        "unauthorized-sender",
+        "unauthenticated-sender",
+        "malformed-sender",
+        "spoofed-sender",
+        "loop",
+    }
+)
+
+
+def _shorten_retention(svc: Services, mail: InboundMail, outcomes: list[IngestOutcome]) -> None:
+    """A message that every recipient rejected as not from a party is nobody's evidence: its
+    raw copy gets the short-retention tag (the quarantine's days, not the messages')."""
+    if not outcomes or any(
+        o.status != "rejected" or o.reason not in STRANGER_REASONS for o in outcomes
+    ):
+        return
+    key = keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix)
+    try:
+        svc.blobs.tag(key, dict([SHORT_RETENTION_TAG]))
+    except Exception:  # retention is housekeeping: the verdict stands without it
+        log.warning("could not tag for short retention", extra={"key": key})
 
 
 class _Message:
@@ -232,10 +262,13 @@ def _accept(
     expiry = svc.settings.retention.message_expiry(utcnow())
     keep_directory_until(svc.store, sender.pair, order_id, expiry)
     own_ids = message_ids(header(parsed, "Message-ID"), limit=1)
+    # SES's spam scan says FAIL: kept (with its files) for an operator, not relayed.
+    quarantined = mail.verdicts.spam == "FAIL"
+    status, stage = ("quarantined", "quarantine") if quarantined else ("accepted", "filter")
     svc.store.update(
         record,
         [
-            MessageModel.status.set("accepted"),
+            MessageModel.status.set(status),
             MessageModel.pair_id.set(sender.pair.pair_id),
             set_or_remove(MessageModel.order_id, order_id),
             MessageModel.direction.set(f"{sender.kind}_to_{sender.recipient_side}"),
@@ -248,9 +281,14 @@ def _accept(
             ),
             MessageModel.auto_submitted.set(message.auto),
             MessageModel.updated_at.set(now_iso()),
-            MessageModel.stage.set("filter"),
+            MessageModel.stage.set(stage),
+            *([MessageModel.reason.set("spam")] if quarantined else []),
         ],
     )
+    if quarantined:
+        count("MessagesQuarantined")
+        log.info("message quarantined", extra={"message_id": record.message_id})
+        return IngestOutcome(record.message_id, record.recipient_alias, "quarantined", "spam")
     # Recorded first, then handed over: a crash in between is healed by the retry, which
     # finds the record in the filter stage and sends the reference again.
     hand_over(svc.filter_queue, record)
