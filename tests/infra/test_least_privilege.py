@@ -144,7 +144,7 @@ def test_an_external_pool_needs_the_list_of_app_clients(
         == "parley-api"
     )
     joined = api["Environment"]["Variables"]["PARLEY_API_CLIENT_IDS"]["Fn::Join"]
-    assert joined[1][:2] == ["app1client", "app2client"] and len(joined[1]) == 4
+    assert joined[1][0] == "app1client,app2client" and len(joined[1]) == 3  # + 2 Refs
 
 
 def test_sender_authentication_is_a_validated_marketplace_setting(

@@ -52,7 +52,10 @@ def _rules(template: Template) -> dict[str, list[dict[str, Any]]]:
 
 def _mail_rules(template: Template) -> dict[str, int]:
     rules = next(r for logical, r in _rules(template).items() if "Mail" in logical)
-    return {r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r}
+    # (rules with a tag filter shorten a subset, e.g. strangers' raw mail: not the prefix's)
+    return {
+        r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r and "TagFilters" not in r
+    }
 
 
 def _written_prefixes(template: Template) -> set[str]:
@@ -64,11 +67,16 @@ def _written_prefixes(template: Template) -> set[str]:
         for action in rule["Properties"]["Rule"]["Actions"]
         if "S3Action" in action
     }
-    for policy in template.find_resources("AWS::IAM::Policy").values():
+    policies = [
+        *template.find_resources("AWS::IAM::Policy").values(),
+        *template.find_resources("AWS::IAM::ManagedPolicy").values(),  # large ones overflow
+    ]
+    for policy in policies:
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             text = json.dumps(statement.get("Resource"))
             if "s3:PutObject" in json.dumps(statement.get("Action")):
-                prefixes |= set(re.findall(r'"/([a-z_-]+/)\*"', text))
+                # bucket/<prefix>* and bucket/<prefix><id prefix>* (raw/api-*)
+                prefixes |= set(re.findall(r'"/([a-z_-]+/)[a-z-]*\*"', text))
     return prefixes
 
 
