@@ -46,13 +46,20 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 
 @pytest.fixture
-def store(dev: DevStack, monkeypatch: pytest.MonkeyPatch) -> Store:
+def store(dev: DevStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The running stack's tables, read from this process."""
+    from parley.models import tables
+
     for key, value in read_env_file(dev.var / "dev.env").items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     default_services.cache_clear()
-    return Store(get_settings())
+    yield Store(get_settings())
+    # The models' botocore session is cached per thread; one made here (before moto is
+    # imported) would bypass moto's mocks in every later test of this process.
+    vars(tables._local).pop("session", None)
+    get_settings.cache_clear()
+    default_services.cache_clear()
 
 
 def letter(sender: str, to: str, subject: str) -> EmailMessage:
