@@ -76,10 +76,10 @@ def _html_text(html: str) -> str:
 def content_of(
     svc: Services, record: MessageModel, copy: EmailMessage | bytes | None = None
 ) -> tuple[str, str]:
-    """(subject, text) of the given copy, else of the stored one (the cleaned copy first)."""
+    """(subject, text) of the given copy, else of the stored one (the delivered copy first)."""
     try:
         if copy is None:
-            copy = svc.blobs.get(record.body_key or record.raw_key)
+            copy = svc.blobs.get(record.delivered_key or record.body_key or record.raw_key)
         if isinstance(copy, bytes):
             copy = parse_message(copy, svc.settings.max_message_bytes)
         return _text_of(copy)
