@@ -66,6 +66,8 @@ class PolicyConfig:
     messenger_hosts: frozenset[str] = frozenset()
     shortener_hosts: frozenset[str] = frozenset()
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # per part: the rules' work is bounded
+    # per message: many parts of bounded text are still too much to read in the time budget
+    max_message_text_chars: int = 2 * DEFAULT_MAX_TEXT_CHARS
     reply_window_days: int = 30  # a reply answers a buyer message at most this old
     time_budget_seconds: float = 5.0  # per message in the filter: then policy-timeout
 
@@ -108,6 +110,9 @@ def load_policy(
         messenger_hosts=frozenset(h.lower() for h in document["messenger_hosts"]),
         shortener_hosts=frozenset(h.lower() for h in document["shortener_hosts"]),
         max_text_chars=int(document.get("max_text_chars", DEFAULT_MAX_TEXT_CHARS)),
+        max_message_text_chars=int(
+            document.get("max_message_text_chars", 2 * DEFAULT_MAX_TEXT_CHARS)
+        ),
         reply_window_days=int(section.get("reply_window_days", 30)),
         time_budget_seconds=float(document.get("time_budget_seconds", 5.0)),
     )

@@ -53,6 +53,9 @@ class Decision:
         }
 
 
+TEXT_VOLUME = "text-volume"
+
+
 class PolicyTimeout(Exception):
     """The rules ran past the message's time budget."""
 
@@ -99,6 +102,10 @@ def evaluate(
         buyer_language=language,
         list_unsubscribe=message.get("List-Unsubscribe") is not None,
     )
+    if len(inspection.text()) > ctx.config.max_message_text_chars:
+        # More text than the rules can read in the budget (many parts of bounded text): the
+        # same outcome as a timeout, decided before any rule runs, so it cannot stall a batch.
+        return _timed_out(message, inspection, ctx, category, TEXT_VOLUME, budget)
     try:
         review_request = category is not Category.BUYER and bool(
             ctx.config.words("review_request").search(inspection.text())
@@ -168,7 +175,11 @@ def _timed_out(
     budget: float,
 ) -> Decision:
     """Critical and buyer mail is delivered as text/plain only; other seller mail is blocked."""
-    evidence = f"the rules took longer than {budget:g} s (stopped at {at_rule})"
+    evidence = (
+        f"more than {ctx.config.max_message_text_chars:,} characters of text to read"
+        if at_rule == TEXT_VOLUME
+        else f"the rules took longer than {budget:g} s (stopped at {at_rule})"
+    )
     deliver = category in {Category.CRITICAL, Category.BUYER}
     action = Action.STRIP if deliver else Action.BLOCK
     if deliver:

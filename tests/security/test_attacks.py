@@ -432,3 +432,36 @@ def test_a_hostile_typed_message_is_judged_fast(name: str) -> None:
     start = time.process_time()
     evaluate(message, SELLER)
     assert time.process_time() - start < 1.0
+
+
+def _many_text_parts(parts: int, chars: int) -> EmailMessage:
+    """Every part under the per-part bound, together far over what the rules can read."""
+    message = EmailMessage()
+    message["From"] = "seller@example.org"
+    message["Subject"] = f"Your order {ORDER}"
+    message.set_content(OPEN + "see the attached notes")
+    for index in range(parts):
+        message.add_attachment("12 " * (chars // 3), subtype="plain", filename=f"notes-{index}.txt")
+    return message
+
+
+def test_many_parts_of_bounded_text_cannot_stall_the_filter() -> None:
+    # Given a seller message whose parts each stay under the per-part bound (red team H11:
+    # phone numbers are looked for in every window of every part, so volume is time)
+    message = _many_text_parts(parts=8, chars=200_000)
+
+    # When the policy judges it
+    decision = evaluate(message, SELLER)
+
+    # Then it answers at once, as for a timeout: a seller's proactive message is blocked
+    assert decision.verdict is Verdict.BLOCK
+    assert [v.rule for v in decision.violations] == ["policy-timeout"]
+    assert "characters of text" in decision.violations[0].evidence  # no rule ran over it
+
+
+def test_a_critical_message_with_too_much_text_is_still_delivered_as_text() -> None:
+    message = _many_text_parts(parts=8, chars=200_000)
+    message.replace_header("Subject", f"[Important] Delivery appointment for order {ORDER}")
+    decision = evaluate(message, SELLER)
+    assert decision.verdict is Verdict.DELIVER_SANITIZED
+    assert [v.rule for v in decision.violations] == ["policy-timeout"]
