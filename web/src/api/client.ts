@@ -6,12 +6,19 @@ import { session, signOut } from "../auth";
 
 export type Schemas = components["schemas"];
 export type Conversation = Schemas["Conversation"];
+export type Waiting = Schemas["Waiting"];
 export type Message = Schemas["MessageView"];
 export type Attachment = Schemas["Attachment"];
 export type Action = Schemas["Action"];
 export type Template = Schemas["Template"];
 export type Settings = Schemas["Settings"];
 export type Accepted = Schemas["Accepted"];
+
+/** GET /conversations answers conversations, or (needs_response=true, for helpdesks) the
+ *  running clocks; the pages list conversations. */
+export function conversationsOf(items: readonly (Conversation | Waiting)[]): Conversation[] {
+  return items.filter((item): item is Conversation => "counterpart" in item);
+}
 
 /** An API error as the page shows it: the message, and the input field it is about. */
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, must, type Conversation } from "../api/client";
+import { api, conversationsOf, must, type Conversation } from "../api/client";
 import { config } from "../config";
 import { day, useT } from "../i18n";
 import { go, href, useRoute } from "../router";
@@ -16,7 +16,7 @@ async function allConversations(): Promise<Conversation[]> {
   let next: string | undefined;
   do {
     const page = await must(api().GET("/conversations", { params: { query: next ? { limit: 50, next } : { limit: 50 } } }));
-    items.push(...page.items);
+    items.push(...conversationsOf(page.items));
     next = page.next ?? undefined;
   } while (next && items.length < 500);
   return items;

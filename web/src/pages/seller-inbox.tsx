@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, must, type Conversation } from "../api/client";
+import { api, conversationsOf, must, type Conversation } from "../api/client";
 import { relative, useT, day } from "../i18n";
 import { go, href, useRoute } from "../router";
 import { Field, Loading, Title, useLoad } from "../components/ui";
@@ -47,14 +47,14 @@ export function SellerInbox() {
   const [searchError, setSearchError] = useState<string | undefined>();
   const state = useLoad(async () => {
     const first = await must(api().GET("/conversations", { params: { query: { limit: 50 } } }));
-    setPages({ items: first.items, next: first.next ?? null });
+    setPages({ items: conversationsOf(first.items), next: first.next ?? null });
     return true;
   }, []);
 
   const more = async () => {
     if (!pages.next) return;
     const page = await must(api().GET("/conversations", { params: { query: { limit: 50, next: pages.next } } }));
-    setPages({ items: [...pages.items, ...page.items], next: page.next ?? null });
+    setPages({ items: [...pages.items, ...conversationsOf(page.items)], next: page.next ?? null });
   };
 
   const find = async (e: Event) => {
