@@ -136,17 +136,19 @@ class TrackingPixel(Rule):
 
     id = "tracking-pixel"
     actions: ClassVar[Mapping[Category, Action]] = dict.fromkeys(ALL, Action.STRIP)
-    _PX = Pattern(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?\s*")
+    # 1, 0.5px, 1% (a percentage of a mail client's pane is a pixel or two): all too small to see
+    _PX = Pattern(r"\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*")
     _HIDDEN = Pattern(
         r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$)"
-        r"|(?:max-)?(?:width|height)\s*:\s*[01](?:px)?\s*(?:;|$)"
+        r"|(?:max-)?(?:width|height)\s*:\s*(?:[01](?:\.[0-9]*)?|\.[0-9]+)\s*(?:px|%)?\s*"
+        r"(?:!\s*important\s*)?(?:;|$)"
     )
     _CSS_URL = Pattern(r"url\(\s*['\"]?([^'\")\s]+)", group=1)
 
     def _tiny(self, value: str | None) -> bool:
         if value is None or not self._PX.fullmatch(value):
             return False
-        number = value.strip().lower().removesuffix("px").strip()
+        number = value.strip().lower().removesuffix("px").removesuffix("%").strip()
         try:
             return float(number) <= 1
         except ValueError:
@@ -175,6 +177,19 @@ class TrackingPixel(Rule):
                     image.decompose()
                     html.changed = True
                     violations.append(self.violation(action, why))
+            for source in html.tree.css("picture source[srcset], img[srcset]"):
+                hosts = [
+                    host_of(u.split()[0])
+                    for u in str(source.attributes.get("srcset") or "").split(",")
+                    if u.strip()
+                ]
+                tracked = [h for h in hosts if h and host_in(h, trackers)]
+                if tracked:
+                    source.decompose()
+                    html.changed = True
+                    violations.append(
+                        self.violation(action, f"image from tracker host {tracked[0]}")
+                    )
             for styled in html.tree.css("[style]"):
                 style = str(styled.attributes.get("style") or "")
                 beacons = [u for u in self._CSS_URL.findall(style) if host_in(host_of(u), trackers)]
