@@ -2,7 +2,8 @@
 
 - `visible`: HTML entities decoded, Unicode NFKC (fullwidth and compatibility forms folded),
   format and invisible characters (zero-width spaces and joiners, soft hyphens, bidi
-  controls, Hangul fillers...) removed. Rules search this view and redact in it.
+  controls, Hangul fillers...) removed, ideographic full stops read as the dots browsers
+  take them for in host names. Rules search this view and redact in it.
 - `skeleton`: `visible` with every non-ASCII letter that looks like an ASCII one (Unicode
   TR39 confusables, from `confusable-homoglyphs`) replaced by it, one character for one, so
   offsets stay valid. Only keyword matching uses it ("WhаtsApp" with a Cyrillic а).
@@ -24,14 +25,18 @@ from parley.policy.patterns import NUMBER_TOKENS
 
 # Invisible characters that are not of category Cf (which is removed wholesale).
 _INVISIBLE_EXTRA = (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFFA0, 0x2800)
+# Dots a browser reads as the label separator of a host name (UTS 46): "myshop。com" is
+# myshop.com in an address bar. NFKC already folds the fullwidth and halfwidth forms to these.
+_LABEL_SEPARATORS = {0x3002: ".", 0xFF61: ".", 0xFF0E: "."}
 
 
 @lru_cache(maxsize=1)
-def _invisible() -> dict[int, None]:
-    table: dict[int, None] = dict.fromkeys(_INVISIBLE_EXTRA)
+def _invisible() -> dict[int, str | None]:
+    table: dict[int, str | None] = dict.fromkeys(_INVISIBLE_EXTRA)
     for code in range(sys.maxunicode + 1):
         if unicodedata.category(chr(code)) == "Cf":
             table[code] = None
+    table.update(_LABEL_SEPARATORS)
     return table
 
 

@@ -465,3 +465,15 @@ def test_a_critical_message_with_too_much_text_is_still_delivered_as_text() -> N
     decision = evaluate(message, SELLER)
     assert decision.verdict is Verdict.DELIVER_SANITIZED
     assert [v.rule for v in decision.violations] == ["policy-timeout"]
+
+
+def test_an_ideographic_full_stop_is_a_dot_in_a_host_name() -> None:
+    # Red team H6: browsers read "myshop。com" as myshop.com (UTS 46 label separators)
+    for dot in ("\u3002", "\uff61", "\uff0e"):
+        message = EmailMessage()
+        message["From"] = "seller@example.org"
+        message["Subject"] = f"Your order {ORDER}"
+        message.set_content(f"{OPEN}care guide: myshop{dot}com/care")
+        decision = evaluate(message, SELLER)
+        assert decision.verdict is Verdict.BLOCK, dot
+        assert "external-link" in decision.rule_ids, (dot, decision.rule_ids)
