@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from devstack.client import ApiClient, send_smtp, wait_for_outbox
+from tests.support import files
 from tests.support.devstack import DevStack, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -254,7 +255,7 @@ def test_seller_sends_an_invoice_through_the_page_and_the_buyer_gets_the_mail(
     page.wait_for_selector("text=Send an invoice")
     seller.check("seller-contact-buyer")
     page.get_by_label("Send an invoice").check()
-    pdf = b"%PDF-1.4\n% invoice 4711\n%%EOF\n"
+    pdf = files.small_pdf("Invoice 4711")  # a real PDF: made-up bytes cannot be cleaned
     page.set_input_files(
         "#typed-files",
         files=[{"name": "invoice-4711.pdf", "mimeType": "application/pdf", "buffer": pdf}],
@@ -266,7 +267,10 @@ def test_seller_sends_an_invoice_through_the_page_and_the_buyer_gets_the_mail(
         lambda m: m["To"] == "dana@example.net" and "Invoice" in m["Subject"],
         timeout=30,
     )
-    assert [p.get_content() for p in mail.iter_attachments()] == [pdf]
+    # The buyer gets the invoice as cleaned for delivery (metadata gone), still one page
+    delivered = [p.get_content() for p in mail.iter_attachments()]
+    assert len(delivered) == 1 and files.pdf_pages(delivered[0]) == 1
+    assert [p.get_filename() for p in mail.iter_attachments()] == ["invoice-4711.pdf"]
     assert mail["From"].addresses[0].addr_spec == aliases[ORDER]["seller_alias"]
     assert "seller@example.org" not in mail.as_string()
     seller.close()
