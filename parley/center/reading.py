@@ -8,8 +8,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
-
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.store import ClockModel, MessageModel, OrderModel, PairModel, PartyModel
 from parley.center.access import CenterBase, Principal
@@ -18,7 +16,8 @@ from parley.core.ids import party_key
 from parley.directory.aliases import replacements_for
 from parley.mail.compose import anonymize
 from parley.mail.names import shown_name
-from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
+from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.text import readable
 from parley.models.tables import TERMINAL_STATUSES
 
 DOWNLOAD_SECONDS = 300
@@ -177,14 +176,7 @@ class Reading(CenterBase):
             message = parse_message(self.svc.blobs.get(key), self.svc.settings.max_message_bytes)
         except (BlobNotFound, UnacceptableMessage):
             return "", ""
-        subject = header(message, "Subject") or ""
-        body = message.get_body(preferencelist=("plain", "html"))
-        if body is None:
-            return subject, ""
-        text = decode_text(body)
-        if body.get_content_subtype() == "html":
-            tree = LexborHTMLParser(text)
-            text = tree.body.text(separator="\n") if tree.body is not None else ""
+        subject, text = readable(message)
         return subject, text.strip()
 
 

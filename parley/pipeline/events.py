@@ -6,7 +6,6 @@ as its sender wrote it); addresses masked."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from parley.adapters.blobs import BlobNotFound
@@ -19,7 +18,8 @@ from parley.events.model import (
     mask_addresses,
     message_path,
 )
-from parley.mail.parsing import UnacceptableMessage, decode_text, header, parse_message
+from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.text import readable
 from parley.models.tables import ClockModel, MessageModel, PairModel
 
 if TYPE_CHECKING:
@@ -31,48 +31,6 @@ def sender_and_recipient(record: MessageModel, pair: PairModel) -> tuple[Party, 
     return (seller, buyer) if record.direction == "seller_to_buyer" else (buyer, seller)
 
 
-def _text_of(message: EmailMessage) -> tuple[str, str]:
-    subject = header(message, "Subject") or ""
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return subject, ""
-    text = decode_text(body)
-    if body.get_content_subtype() == "html":
-        text = _html_text(text)
-    return subject, text
-
-
-class _TextOf(HTMLParser):
-    """The visible text of an HTML part, for an excerpt (the stdlib parser: functions that
-    publish events do not ship an HTML engine for it)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style", "head", "title"}:
-            self._hidden += 1
-        elif tag in {"br", "p", "div", "li", "tr"}:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "head", "title"} and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
-def _html_text(html: str) -> str:
-    parser = _TextOf()
-    parser.feed(html[:200_000])
-    parser.close()
-    return "".join(parser.parts)
-
-
 def content_of(
     svc: Services, record: MessageModel, copy: EmailMessage | bytes | None = None
 ) -> tuple[str, str]:
@@ -82,7 +40,7 @@ def content_of(
             copy = svc.blobs.get(record.delivered_key or record.body_key or record.raw_key)
         if isinstance(copy, bytes):
             copy = parse_message(copy, svc.settings.max_message_bytes)
-        return _text_of(copy)
+        return readable(copy)
     except (BlobNotFound, UnacceptableMessage):
         return record.subject or "", ""
 
