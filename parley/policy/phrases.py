@@ -34,7 +34,9 @@ _EN, _DE = "\x01", "\x02"  # language tags of stems in keys
 # cannot match any phrase word, so it is never stemmed.
 _PREFIXES: set[str] = set()
 _TEXT_CACHE: dict[str, tuple[list[Token], list[tuple[str, ...]]]] = {}
-_TEXT_CACHE_SIZE = 64
+# Enough for every segment of the largest text a message may carry (max_message_text_chars,
+# 512 KB in segments of 3.5 KB: ~150): each phrase family reads a segment's tokens once.
+_TEXT_CACHE_SIZE = 256
 _SEGMENT = 4096
 _OVERLAP = 512  # longer than any phrase
 
@@ -299,8 +301,7 @@ class Phrases:
         for start in range(0, len(text), _SEGMENT - _OVERLAP):
             segment = text[start : start + _SEGMENT]
             final = start + _SEGMENT >= len(text)
-            # Not cached: keeping every segment's tokens alive costs more than reading again.
-            for found in self._finditer(segment, start, tokens_and_keys(segment, cache=False)):
+            for found in self._finditer(segment, start, tokens_and_keys(segment)):
                 if found.start < last_end:
                     continue
                 if not final and found.start >= start + _SEGMENT - _OVERLAP:
