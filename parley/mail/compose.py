@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, cast
@@ -25,12 +24,18 @@ from urllib.parse import unquote
 
 from parley.mail.addresses import formatted
 from parley.mail.cleaning import Uncleanable, clean_attachment
-from parley.mail.parsing import children, decode_text, filename_of, header, is_attachment
+from parley.mail.parsing import (
+    WIRE_POLICY,
+    children,
+    decode_text,
+    filename_of,
+    header,
+    is_attachment,
+)
 from parley.mail.remote import strip_remote_content
 from parley.mail.scrub import Scrubber
 
 # CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
-WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 _CONTENT_HEADERS = (
     "Content-Type",

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from parley.core.time import utcnow
-from parley.mail.compose import WIRE_POLICY
+from parley.mail.parsing import WIRE_POLICY
 
 AUTO_REPLIED = "auto-replied"  # an answer to a message (notices, away replies)
 AUTO_GENERATED = "auto-generated"  # nobody wrote first (reminder digests)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.policy import EmailPolicy
+from email.policy import SMTP, EmailPolicy
 from functools import lru_cache
 from typing import Any, cast
 
@@ -39,6 +39,8 @@ class CachingPolicy(EmailPolicy):
 
 # cte_type 7bit: anything re-encoded from these objects is 7-bit clean.
 PARSE_POLICY = CachingPolicy(cte_type="7bit", raise_on_defect=False)
+# What every message Parley writes is serialized with: CRLF, 7-bit clean.
+WIRE_POLICY = SMTP.clone(cte_type="7bit")
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
