@@ -508,6 +508,8 @@ def test_keyboard_alone_signs_in_and_asks_a_seller_a_question(
     tab_to("Ask a seller")
     page.keyboard.press("Enter")
     page.locator("h1", has_text="Ask a seller a question").wait_for()
+    # The page moves focus to its title after rendering: Tab from there, not before it
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'page-title'")
     # from the heading, the form's fields come in reading order
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "ask-seller"
