@@ -525,3 +525,48 @@ def test_keyboard_alone_signs_in_and_asks_a_seller_a_question(
     page.locator("h1", has_text="Question before ordering").wait_for()
     page.locator(".message", has_text="Do you ship to Austria?").wait_for()
     buyer.close()
+
+
+def test_a_new_notification_address_counts_once_the_mailed_code_comes_back(
+    dev: DevStack, browser: Any
+) -> None:
+    # Given a seller of its own (the other tests keep S1's address), signed in on the page
+    order = "707-7777777-7777777"
+    added = dev.cli(
+        "orders", "add", "--order-id", order, "--seller-id", "S7", "--seller-name", "Crafts",
+        "--seller-email", "crafts@example.org", "--buyer-id", "B7", "--buyer-name", "Kim Lee",
+        "--buyer-email", "kim@example.net", "--locale", "en-GB",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    seller = Pages(browser, dev)
+    seller.sign_in("seller:S7")
+    page = seller.open("/seller/settings")
+
+    # When they save a new notification address
+    page.locator("#notification-email").fill("desk@crafts.example")
+    page.get_by_role("button", name="Save").click()
+
+    # Then it waits for its code: the page asks for it, and it is not active yet
+    page.locator("#confirm-address").wait_for()
+    assert "desk@crafts.example" in page.locator("#confirm-address").inner_text()
+    assert page.locator("#notification-email").input_value() == ""
+    seller.check("seller-settings-confirm", real_allowed=frozenset({"crafts@example.org"}))
+    mail = wait_for_outbox(dev.outbox, lambda m: "desk@crafts.example" in str(m["To"]))
+    body = mail.get_body(("plain",))
+    assert body is not None
+    code = re.search(r"^\s+(\S+)\s*$", body.get_content(), re.M)
+    assert code, body.get_content()
+
+    # When a wrong code is entered, the error shows at the field
+    page.locator("#code").fill("not-the-code")
+    page.get_by_role("button", name="Confirm").click()
+    page.locator("#code-error").wait_for()
+    assert page.locator("#code").get_attribute("aria-invalid") == "true"
+
+    # When the mailed code is entered, the new address is the active one
+    page.locator("#code").fill(code.group(1))
+    page.get_by_role("button", name="Confirm").click()
+    page.locator("#confirm-address").wait_for(state="detached")
+    assert "confirmed" in page.locator(".alert").first.inner_text()
+    assert page.locator("#notification-email").input_value() == "desk@crafts.example"
+    seller.close()

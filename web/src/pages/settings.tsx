@@ -11,6 +11,7 @@ export function SellerSettings() {
   const [form, setForm] = useState<{ enabled: boolean; email: string; senders: string; hosts: string } | null>(null);
   const [errors, setErrors] = useState(new FormErrors());
   const [saved, setSaved] = useState(false);
+  const [confirmed, setConfirmed] = useState(false);
   const [busy, setBusy] = useState(false);
   const s = state.data;
   const f = form ?? (s ? { enabled: Boolean(s.messaging_enabled), email: s.notification_email ?? "", senders: (s.authorized_senders ?? []).join("\n"), hosts: (s.link_hosts ?? []).join("\n") } : null);
@@ -20,6 +21,7 @@ export function SellerSettings() {
     if (!f) return;
     setBusy(true);
     setSaved(false);
+    setConfirmed(false);
     setErrors(new FormErrors());
     try {
       const next = await must(
@@ -45,6 +47,7 @@ export function SellerSettings() {
       ) : (
         <form class="card compose" onSubmit={save} noValidate>
           {saved ? <Alert kind="ok">{t("saved")}</Alert> : null}
+          {confirmed ? <Alert kind="ok">{t("addressConfirmed")}</Alert> : null}
           {errors.general ? <Alert>{errors.general}</Alert> : null}
           <p class="meta">{t("fulfillment", { value: s.fulfillment ?? "merchant" })}</p>
           <div class={`field checkbox${errors.of("messaging_enabled") ? " has-error" : ""}`}>
@@ -70,7 +73,51 @@ export function SellerSettings() {
           </button>
         </form>
       )}
+      {s?.notification_email_pending ? (
+        <ConfirmAddress
+          pending={s.notification_email_pending}
+          onConfirmed={(next) => {
+            state.set(next);
+            setForm(null);
+            setSaved(false);
+            setConfirmed(true);
+          }}
+        />
+      ) : null}
     </>
+  );
+}
+
+/** A new notification address counts only once the code mailed to it comes back. */
+function ConfirmAddress({ pending, onConfirmed }: { pending: string; onConfirmed: (next: S) => void }) {
+  const [t] = useT();
+  const [code, setCode] = useState("");
+  const [errors, setErrors] = useState(new FormErrors());
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors(new FormErrors());
+    try {
+      onConfirmed(await must(api().POST("/settings/notification-email/confirm", { body: { code: code.trim() } })));
+      setCode("");
+    } catch (err) {
+      setErrors(FormErrors.from(err, ["code"], t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card compose" id="confirm-address" onSubmit={submit} noValidate>
+      <Alert kind="info">{t("pendingAddress", { address: pending })}</Alert>
+      {errors.general ? <Alert>{errors.general}</Alert> : null}
+      <Field id="code" label={t("confirmationCode")} hint={t("confirmationCodeHint")} error={errors.of("code")} required>
+        {(a11y) => <input {...a11y} type="text" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />}
+      </Field>
+      <button type="submit" class="primary" disabled={busy}>
+        {t("confirm")}
+      </button>
+    </form>
   );
 }
 
