@@ -13,6 +13,7 @@ from parley.adapters.mailer import Mailer
 from parley.adapters.outbound_http import WebhookClient
 from parley.adapters.queues import StageQueue, WakeUpQueue
 from parley.adapters.resolver import system_txt, txt_lookup
+from parley.adapters.secrets import SecretKey
 from parley.adapters.store import Store
 from parley.core.lookups import TxtLookup
 from parley.core.settings import Settings, get_settings
@@ -41,6 +42,8 @@ class Services:
     webhook_queue: WakeUpQueue
     webhook_client: WebhookClient
     dns: TxtLookup = system_txt  # DKIM keys, when ingest must check a signature itself
+    # Signs the image proxy's tokens (`remoteImages: proxy`); read on the relay's first use.
+    image_proxy_key: SecretKey | None = None
 
     @cached_property
     def policy(self) -> PolicyConfig:
@@ -70,6 +73,9 @@ class Services:
             webhook_queue=WakeUpQueue(sqs, settings.webhook_queue_url),
             webhook_client=WebhookClient(allow_loopback=settings.webhooks_allow_loopback),
             dns=txt_lookup(settings.dns_zone_file),
+            image_proxy_key=SecretKey(
+                lambda: client("secretsmanager", settings), settings.image_proxy_secret
+            ),
         )
 
 

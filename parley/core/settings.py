@@ -11,6 +11,7 @@ from parley.core.retention import Retention, RetentionError
 
 MIN_ALIAS_LOCAL_LENGTH = 12
 SENDER_AUTHENTICATION_MODES = ("strict", "dmarc-policy")
+REMOTE_IMAGE_MODES = ("strip", "keep", "proxy")
 # Raw mail of strangers carries this S3 tag; the bucket's lifecycle expires it with the
 # quarantine (Retention.quarantine days) instead of the messages' retention.
 SHORT_RETENTION_TAG = ("parley-retention", "short")
@@ -56,6 +57,12 @@ class Settings:
     default_locale: str = "en-US"
     marketplace: str = "default"  # which section of the policy configuration applies
     remote_images: str = "strip"  # strip: remote images and CSS beacons leave relayed HTML
+    # proxy: remote images point at this URL + a signed token (the image proxy's address)
+    image_proxy_url: str = ""
+    # The secret (Secrets Manager id or ARN) holding the key that signs image proxy tokens;
+    # read on first use by the relay (signing) and the proxy (checking).
+    image_proxy_secret: str = ""
+    image_proxy_days: int = 30  # how long a proxied image URL in a relayed mail works
     display_name: str = "full"  # how buyers' names are shown: full, first-name or none
     raw_prefix: str = "raw/"
     alias_length: int = 35
@@ -104,8 +111,18 @@ class Settings:
             )
         if self.max_message_bytes <= 0:
             raise SettingsError("PARLEY_MAX_MESSAGE_BYTES must be positive")
-        if self.remote_images not in {"strip", "keep"}:
-            raise SettingsError("PARLEY_REMOTE_IMAGES must be strip or keep")
+        if self.remote_images not in REMOTE_IMAGE_MODES:
+            raise SettingsError("PARLEY_REMOTE_IMAGES must be strip, keep or proxy")
+        if self.remote_images == "proxy" and not (
+            self.image_proxy_url.startswith(("https://", "http://127.0.0.1:"))
+            and self.image_proxy_secret
+        ):
+            raise SettingsError(
+                "PARLEY_REMOTE_IMAGES=proxy needs PARLEY_IMAGE_PROXY_URL (https://…) and "
+                "PARLEY_IMAGE_PROXY_SECRET"
+            )
+        if self.image_proxy_days <= 0:
+            raise SettingsError("PARLEY_IMAGE_PROXY_DAYS must be positive")
         if self.display_name not in {"full", "first-name", "none"}:
             raise SettingsError("PARLEY_DISPLAY_NAME must be full, first-name or none")
         return self
@@ -181,6 +198,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         default_locale=env.get("PARLEY_DEFAULT_LOCALE") or "en-US",
         marketplace=env.get("PARLEY_MARKETPLACE") or "default",
         remote_images=(env.get("PARLEY_REMOTE_IMAGES") or "strip").strip().lower(),
+        image_proxy_url=env.get("PARLEY_IMAGE_PROXY_URL", "").strip(),
+        image_proxy_secret=env.get("PARLEY_IMAGE_PROXY_SECRET", "").strip(),
+        image_proxy_days=_int(env, "PARLEY_IMAGE_PROXY_DAYS", 30),
         display_name=(env.get("PARLEY_DISPLAY_NAME") or "full").strip().lower(),
         raw_prefix=env.get("PARLEY_RAW_PREFIX", "raw/"),
         alias_length=_int(env, "PARLEY_ALIAS_LENGTH", 35),

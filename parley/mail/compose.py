@@ -32,7 +32,7 @@ from parley.mail.parsing import (
     header,
     is_attachment,
 )
-from parley.mail.remote import strip_remote_content
+from parley.mail.remote import proxy_remote_content, strip_remote_content
 from parley.mail.scrub import Scrubber
 
 # CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
@@ -83,8 +83,10 @@ class Envelope:
     names: Mapping[str, str] = field(default_factory=dict)
     # The relay's clock (UTC); None: now.
     date: datetime | None = None
-    # strip: remote images and CSS beacons are removed from HTML; keep: left as they are.
+    # strip: remote images and CSS beacons are removed from HTML; keep: left as they are;
+    # proxy: remote images point at the URL `image_proxy` gives for them (beacons removed).
     remote_images: str = "strip"
+    image_proxy: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -256,12 +258,7 @@ def _leaf(part: EmailMessage, rewriter: _Rewriter, extra: Mapping[str, str]) -> 
         text = rewriter.text(decode_text(part))
         if subtype == "html":
             text = rewriter.rewrite_cids(text)
-            if rewriter.envelope.remote_images == "strip":
-                stripped = strip_remote_content(text)
-                text, rewriter.remote_removed = (
-                    stripped.html,
-                    rewriter.remote_removed + (stripped.removed),
-                )
+            text = _remote_images(text, rewriter)
         if subtype == "plain":
             for param in ("format", "delsp"):
                 value = part.get_param(param)
@@ -308,6 +305,20 @@ def _leaf(part: EmailMessage, rewriter: _Rewriter, extra: Mapping[str, str]) -> 
         extra,
     )
     return True
+
+
+def _remote_images(html: str, rewriter: _Rewriter) -> str:
+    """The HTML as the marketplace's `remoteImages` wants it (proxy without a proxy: strip)."""
+    mode, proxy = rewriter.envelope.remote_images, rewriter.envelope.image_proxy
+    if mode == "keep":
+        return html
+    if mode == "proxy" and proxy is not None:
+        proxied = proxy_remote_content(html, proxy)
+        rewriter.remote_removed += proxied.removed
+        return proxied.html
+    stripped = strip_remote_content(html)
+    rewriter.remote_removed += stripped.removed
+    return stripped.html
 
 
 def _replace_content(part: EmailMessage, *args: Any, **kw: Any) -> None:

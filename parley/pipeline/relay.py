@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from parley.adapters.keys import delivered_attachment_key, delivered_key
@@ -19,6 +21,7 @@ from parley.adapters.store import (
     PairView,
     PartyModel,
 )
+from parley.core.image_tokens import proxied_url
 from parley.core.observability import count
 from parley.core.time import iso, now_iso, utcnow
 from parley.directory.aliases import replacements_for
@@ -190,7 +193,18 @@ def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope
         | replacements_for(parties.recipient, parties.recipient_alias),
         scrub=sender_replacements,
         remote_images=svc.settings.remote_images,
+        image_proxy=_image_proxy(svc),
     )
+
+
+def _image_proxy(svc: Services) -> Callable[[str], str] | None:
+    """How a remote image URL is rewritten under `remoteImages: proxy` (None otherwise)."""
+    settings = svc.settings
+    if settings.remote_images != "proxy" or svc.image_proxy_key is None:
+        return None
+    key = svc.image_proxy_key.value()
+    expires = int(utcnow().timestamp()) + settings.image_proxy_days * 86400
+    return partial(proxied_url, settings.image_proxy_url, expires=expires, key=key)
 
 
 def _compose(

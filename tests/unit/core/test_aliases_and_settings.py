@@ -57,3 +57,27 @@ def test_ses_message_id_domain_follows_the_region() -> None:
     assert settings_from_env(BASE | {"AWS_REGION": "eu-west-1"}).outbound_message_id_domain == (
         "eu-west-1.amazonses.com"
     )
+
+
+def test_remote_images_proxy_needs_its_url_and_secret() -> None:
+    proxy = BASE | {"PARLEY_REMOTE_IMAGES": "proxy"}
+    with pytest.raises(SettingsError, match="PARLEY_IMAGE_PROXY_URL"):
+        settings_from_env(proxy)
+    with pytest.raises(SettingsError, match="PARLEY_IMAGE_PROXY_URL"):
+        settings_from_env(proxy | {"PARLEY_IMAGE_PROXY_URL": "https://img.example/"})
+    with pytest.raises(SettingsError, match="PARLEY_IMAGE_PROXY_URL"):  # plain http: only local
+        settings_from_env(
+            proxy
+            | {"PARLEY_IMAGE_PROXY_URL": "http://img.example/", "PARLEY_IMAGE_PROXY_SECRET": "s"}
+        )
+    settings = settings_from_env(
+        proxy
+        | {
+            "PARLEY_IMAGE_PROXY_URL": "https://abc.lambda-url.eu-west-1.on.aws/",
+            "PARLEY_IMAGE_PROXY_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:k",
+            "PARLEY_IMAGE_PROXY_DAYS": "7",
+        }
+    )
+    assert settings.remote_images == "proxy" and settings.image_proxy_days == 7
+    with pytest.raises(SettingsError, match="strip, keep or proxy"):
+        settings_from_env(BASE | {"PARLEY_REMOTE_IMAGES": "fetch"})

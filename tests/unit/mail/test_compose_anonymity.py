@@ -301,3 +301,42 @@ def test_leaves_are_walked_once_and_the_copy_parses() -> None:
         "text/html",
         "image/gif",
     ]
+
+
+def test_remote_images_point_at_the_proxy_when_the_marketplace_says_so() -> None:
+    from dataclasses import replace
+
+    from parley.core.image_tokens import proxied_url, verify
+
+    key = b"k" * 32
+    message = base()
+    message.set_content("hi")
+    message.add_alternative(
+        '<p>hi</p><img src="https://tracker.example/o.gif?u=1" width="1%">'
+        '<img src="https://cdn.example/product.jpg" width="600" alt="our product">',
+        subtype="html",
+    )
+
+    def proxy(url: str) -> str:
+        return proxied_url("https://img.marketplace.example/i", url, 2_000_000_000, key)
+
+    composed = relay(message, replace(ENVELOPE, remote_images="proxy", image_proxy=proxy))
+    html = next(
+        p.get_content()
+        for p in iter_leaves(parse_message(composed.data, 10**7))
+        if p.get_content_type() == "text/html"
+    )
+    assert "tracker.example" not in html and "cdn.example" not in html
+    token = html.split('src="https://img.marketplace.example/i/')[1].split('"')[0]
+    assert verify(token, key, 1_900_000_000).url == "https://cdn.example/product.jpg"
+    assert composed.remote_removed == 1  # the beacon
+
+
+def test_proxy_mode_without_a_proxy_strips() -> None:
+    from dataclasses import replace
+
+    message = base()
+    message.set_content("hi")
+    message.add_alternative('<img src="https://cdn.example/p.jpg">', subtype="html")
+    composed = relay(message, replace(ENVELOPE, remote_images="proxy"))
+    assert b"cdn.example" not in composed.data and composed.remote_removed == 1

@@ -1,0 +1,105 @@
+"""Signed, expiring tokens for the remote image proxy (`remoteImages: proxy`).
+
+Pure (no I/O). The relay points every remote image of a relayed HTML part at
+`<proxy base>/<token>`; the token carries the original URL and an expiry time, and an
+HMAC-SHA256 over both under the marketplace's image proxy key (a secret the stack provisions).
+The proxy fetches only what a token names, so it cannot be used to fetch any other URL, and a
+token stops working at its expiry.
+
+    token = base64url("<expires>:<url>") "." base64url(HMAC-SHA256(key, domain || expires || url))
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+# Separates these MACs from any other use of the same key.
+_DOMAIN = b"parley-image-proxy/v1\n"
+MAX_URL = 2048
+MIN_KEY_BYTES = 32
+
+
+class BadToken(ValueError):
+    """The token is malformed or its signature does not match."""
+
+
+class ExpiredToken(ValueError):
+    """The token was signed correctly but its time is over."""
+
+
+@dataclass(frozen=True)
+class ImageToken:
+    url: str
+    expires: int  # Unix seconds
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    if not text or any(c not in _ALPHABET for c in text):
+        raise BadToken("not base64url")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as exc:
+        raise BadToken("not base64url") from exc
+
+
+_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _mac(key: bytes, expires: int, url: str) -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the image proxy key must have at least {MIN_KEY_BYTES} bytes")
+    message = _DOMAIN + str(expires).encode("ascii") + b"\n" + url.encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def sign(url: str, expires: int, key: bytes) -> str:
+    """The token for one URL until `expires` (Unix seconds)."""
+    if not url or len(url) > MAX_URL:
+        raise ValueError(f"a URL of 1 to {MAX_URL} characters")
+    if expires < 0:
+        raise ValueError("expires must be a Unix time")
+    payload = _b64(f"{expires}:{url}".encode())
+    return f"{payload}.{_b64(_mac(key, expires, url))}"
+
+
+def verify(token: str, key: bytes, now: float) -> ImageToken:
+    """The URL a token names; BadToken when it was not signed with this key (or was changed),
+    ExpiredToken when its time is over. The signature is compared in constant time and is
+    checked before anything in the payload is believed."""
+    if not isinstance(token, str) or len(token) > 4 * MAX_URL:
+        raise BadToken("token too long")
+    payload, dot, signature = token.partition(".")
+    if not dot or "." in signature:
+        raise BadToken("not a token")
+    decoded = _unb64(payload)
+    given = _unb64(signature)
+    try:
+        text = decoded.decode("utf-8")
+        stamp, colon, url = text.partition(":")
+        expires = int(stamp) if stamp.isdigit() and len(stamp) <= 12 else -1
+    except UnicodeDecodeError as exc:
+        raise BadToken("not a token") from exc
+    if not colon or expires < 0 or not url:
+        raise BadToken("not a token")
+    if not hmac.compare_digest(given, _mac(key, expires, url)):
+        raise BadToken("bad signature")
+    if now >= expires:
+        raise ExpiredToken(f"expired at {expires}")
+    return ImageToken(url, expires)
+
+
+def proxied_url(base: str, url: str, expires: int, key: bytes) -> str:
+    """The URL a relayed message shows instead of `url`."""
+    return f"{base.rstrip('/')}/{sign(url, expires, key)}"
+
+
+def cache_name(url: str) -> str:
+    """The cache object's name for a URL: a hash, so the bucket never lists the URLs."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
