@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from parley.core.kinds import KINDS, REVIEW_REQUEST
+from parley.core.kinds import KINDS, REVIEW_EARLIEST_DAYS, REVIEW_REQUEST
 from parley.models.tables import OrderModel
-from parley.policy.rules import REVIEW_EARLIEST_DAYS
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from parley.center.access import CenterBase, Principal
 from parley.center.errors import InvalidInput
 from parley.core.ids import party_key
 from parley.directory.aliases import replacements_for
-from parley.mail.compose import anonymize
 from parley.mail.names import shown_name
 from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.scrub import anonymize
 from parley.mail.text import readable
 from parley.models.tables import TERMINAL_STATUSES
 

@@ -91,3 +91,4 @@ KINDS: dict[str, MessageKind] = {
 
 CRITICAL_KINDS = frozenset(name for name, kind in KINDS.items() if kind.critical)
 REVIEW_REQUEST = "requestReview"
+REVIEW_EARLIEST_DAYS = 5  # a review request waits until the buyer could use what they bought

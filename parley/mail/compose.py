@@ -126,11 +126,6 @@ def _keep_headers(part: Message, keep: Callable[[str], bool]) -> None:
     part._headers = [(name, value) for name, value in headers if keep(name)]  # type: ignore[attr-defined]
 
 
-def anonymize(text: str, replacements: Mapping[str, str]) -> str:
-    """Every real address in `text` (in any encoding) replaced by the alias for it."""
-    return Scrubber(replacements).text(text)
-
-
 class _Rewriter:
     """The per-message state of one composition: scrub, names, ids, findings."""
 

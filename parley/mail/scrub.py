@@ -280,3 +280,8 @@ def _compile(forms: tuple[tuple[str, str], ...], mode: str) -> re.Pattern[str] |
 def scrub_all(values: Iterable[str], replacements: Mapping[str, str]) -> list[str]:
     scrubber = Scrubber(replacements)
     return [scrubber.text(v) for v in values]
+
+
+def anonymize(text: str, replacements: Mapping[str, str]) -> str:
+    """Every real address in `text` (in any encoding) replaced by the alias for it."""
+    return Scrubber(replacements).text(text)

@@ -14,6 +14,7 @@ from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
 from parley.core.time import now_iso, parse_iso, utcnow
 from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.plaintext import best_effort_text, rebuild_as_plain_text
 from parley.models.tables import AttachmentMap, ThreadIdModel, ViolationMap, set_or_remove
 from parley.pipeline.common import (
     attempt,
@@ -28,7 +29,7 @@ from parley.pipeline.common import (
 from parley.pipeline.events import sender_event
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
-from parley.policy.engine import best_effort_text, fallback, rebuild_as_plain_text
+from parley.policy.engine import fallback
 from parley.policy.model import UNPROCESSABLE
 from parley.responses import clocks
 

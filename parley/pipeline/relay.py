@@ -28,6 +28,7 @@ from parley.directory.aliases import replacements_for
 from parley.mail.compose import Composed, ComposeError, Envelope, compose_delivery
 from parley.mail.names import client_name, name_replacements, shown_name
 from parley.mail.parsing import UnacceptableMessage, header, parse_message, safe_file_name
+from parley.mail.plaintext import best_effort_text, rebuild_as_plain_text
 from parley.mail.scrub import own_domains
 from parley.models.tables import AttachmentMap, ViolationMap
 from parley.pipeline.common import (
@@ -220,9 +221,6 @@ def _compose(
     except ComposeError:
         if not critical:
             raise
-    # Loaded only here: the relay's cold start does not pay for the policy.
-    from parley.policy.engine import best_effort_text, rebuild_as_plain_text
-
     fallback = EmailMessage()
     for name, value in message.items():
         if not name.lower().startswith("content-") and name.lower() != "mime-version":

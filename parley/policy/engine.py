@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 
-from parley.mail.parsing import decode_text, header, iter_leaves
+from parley.mail.parsing import header, iter_leaves
+from parley.mail.plaintext import best_effort_text, rebuild_as_plain_text
 from parley.policy.context import PolicyContext
-from parley.policy.inspect import AttachmentPart, Inspection
+from parley.policy.inspect import Inspection
 from parley.policy.model import (
     CRITICAL_CLAIM,
     ORDER_ID,
@@ -151,21 +152,6 @@ def _sanitized_text(inspection: Inspection) -> str:
     return "\n\n".join(h.visible_text() for h in inspection.html_parts)
 
 
-def rebuild_as_plain_text(
-    message: EmailMessage, text: str, attachments: list[AttachmentPart] | None = None
-) -> None:
-    """Replace the body by `text` as text/plain, keeping the given attachments."""
-    kept = [(a.payload(), a.content_type, a.name) for a in attachments or []]
-    message.clear_content()
-    message.set_content(text or " ", charset="utf-8")
-    for data, content_type, name in kept:
-        maintype, _, subtype = content_type.partition("/")
-        message.add_attachment(
-            data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-            filename=name,
-        )  # fmt: skip
-
-
 def _timed_out(
     message: EmailMessage,
     inspection: Inspection,
@@ -193,25 +179,6 @@ def _timed_out(
         removed_attachments=tuple(a.name for a in inspection.attachments) if deliver else (),
         rebuilt=deliver,
     )
-
-
-def best_effort_text(message: Message) -> str:
-    """The readable text of any message, however broken: text parts, or HTML made text."""
-    plain: list[str] = []
-    html: list[str] = []
-    for part in iter_leaves(message):
-        try:
-            if part.get_content_maintype() not in {"text", "multipart"} or part.get_filename():
-                continue
-            text = decode_text(part)
-        except Exception:
-            continue
-        (html if part.get_content_subtype() == "html" else plain).append(text)
-    if plain:
-        return "\n\n".join(plain)
-    from selectolax.lexbor import LexborHTMLParser
-
-    return "\n\n".join(LexborHTMLParser(h).text(separator=" ") for h in html)
 
 
 def fallback(message: EmailMessage, ctx: PolicyContext, error: Exception) -> Decision | None:

@@ -97,6 +97,23 @@ def test_a_function_that_never_evaluates_the_policy_ships_no_rule_libraries() ->
         assert not closure.third_party & {"phonenumbers", "selectolax"}, function
 
 
+def test_attachment_libraries_ship_only_where_attachments_are_inspected_or_cleaned() -> None:
+    """The filter inspects attachments (pikepdf, oletools); the relay cleans them (Pillow,
+    pillow-heif, pikepdf, lxml). The API reads views and sends through ingest: it needs neither,
+    nor the policy's rule libraries; the relay evaluates no rule."""
+    inspect, clean = {"pikepdf", "oletools"}, {"PIL", "pillow_heif", "pikepdf", "lxml"}
+    rules = {"phonenumbers", "oletools", "ada_url"}
+    assert inspect <= bundling.import_closure("filter").third_party
+    assert not bundling.import_closure("filter").third_party & {"PIL", "pillow_heif"}
+    relay = bundling.import_closure("relay")
+    assert clean <= relay.third_party
+    assert not relay.third_party & rules
+    assert "parley.policy.engine" not in relay.modules
+    api = bundling.import_closure("api")
+    assert not api.third_party & (inspect | clean | rules - {"ada_url"} | {"selectolax"})
+    assert not {"parley.policy.engine", "parley.mail.compose"} & api.modules
+
+
 def test_lazy_package_names_are_only_reached_by_from_imports() -> None:
     """A package whose `__getattr__` loads a part on use (parley.policy) is reached only as
     `from package import name`, the form the closure follows; `import package` followed by

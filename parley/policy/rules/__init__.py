@@ -21,7 +21,6 @@ from parley.policy.rules.base import (
 )
 from parley.policy.rules.contact import EMAIL, OBFUSCATED_EMAIL, ContactInfo
 from parley.policy.rules.content import (
-    REVIEW_EARLIEST_DAYS,
     ConfirmationOnly,
     HelpOfferOnly,
     LanguageMismatch,
@@ -66,7 +65,6 @@ __all__ = [
     "EMAIL",
     "OBFUSCATED_EMAIL",
     "REDACTED",
-    "REVIEW_EARLIEST_DAYS",
     "RULES",
     "RULE_IDS",
     "Rule",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from parley.core.kinds import REVIEW_EARLIEST_DAYS
 from parley.policy.inspect import Inspection
 from parley.policy.model import ORDER_ID, Action, Category, Violation
 from parley.policy.patterns import Found, Pattern, W
@@ -12,7 +13,6 @@ from parley.policy.rules.base import Rule, RuleContext, TextRule, blocked_unless
 from parley.policy.urls import TEXT_URL, host_in, parse
 
 P, R = Category.PROACTIVE, Category.REPLY
-REVIEW_EARLIEST_DAYS = 5  # the buyer needs time to use what they bought
 
 
 class ReviewRequestLimit(TextRule):
