@@ -9,6 +9,8 @@
   offsets stay valid. Only keyword matching uses it ("WhаtsApp" with a Cyrillic а).
 - `with_number_words`: inside candidate numbers, number words (English and German) become
   digits, with a map back to the offsets of the text they came from.
+- `despaced`: runs of single characters spaced out ("s h o p @ g m a i l . c o m") joined,
+  with a map back to the text; only address and link patterns read it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import html
 import json
 import sys
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
-from parley.policy.patterns import NUMBER_TOKENS
+from parley.policy.patterns import NUMBER_TOKENS, Pattern
 
 # Invisible characters that are not of category Cf (which is removed wholesale).
 _INVISIBLE_EXTRA = (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFFA0, 0x2800)
@@ -163,3 +167,66 @@ def with_number_words(text: str) -> Numbers:
     starts.append(len(text))
     ends.append(len(text))
     return Numbers("".join(out), starts, ends, spelled)
+
+
+# Two or more single characters with up to three spaces or tabs between each: the shape of a
+# spaced-out address ("s h o p @ g m a i l . c o m", "S H O P  A T  G M A I L").
+_SPACED_RUN = Pattern(r"(?:^|\s)(\S(?:[ \t]{1,3}\S)+)(?:\s|$)", ignore_case=False, group=1)
+
+
+@dataclass(frozen=True)
+class Despaced:
+    """A text with its spaced-out runs joined, and where each character came from."""
+
+    text: str
+    sources: list[int]  # sources[i]: the offset in the original text of text[i]
+    joined: list[tuple[int, int]]  # the joined runs, in `text`
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.sources[start], self.sources[end - 1] + 1
+
+    def touches_run(self, start: int, end: int) -> bool:
+        """Whether text[start:end] overlaps a joined run (runs are sorted and disjoint)."""
+        at = bisect_right(self.joined, (end, -1)) - 1  # the last run starting before `end`
+        return at >= 0 and self.joined[at][1] > start
+
+
+def despaced(text: str) -> Despaced | None:
+    """`text` with each run of spaced-out single characters written without its spaces, or
+    None when it has no such run.
+
+    In a run, the narrowest gap is the one between letters and goes; a wider gap is between
+    words and becomes one space: "S H O P  A T  G M A I L" reads "SHOP AT GMAIL".
+    """
+    pieces: list[str] = []
+    sources: list[int] = []
+    joined: list[tuple[int, int]] = []
+    last = 0
+    for run in _SPACED_RUN.finditer(text):
+        pieces.append(text[last : run.start])
+        sources.extend(range(last, run.start))
+        begin = len(sources)
+        letters = run.text[::2]
+        if run.text[1::2].isspace() and " " not in letters and "\t" not in letters:
+            pieces.append(letters)  # every gap one character wide: the common case
+            sources.extend(range(run.start, run.end, 2))
+            joined.append((begin, len(sources)))
+            last = run.end
+            continue
+        spaced = run.text.replace("\t", " ")
+        marks = [at for at, ch in enumerate(spaced) if ch != " "]
+        gaps = [after - before - 1 for before, after in pairwise(marks)]
+        narrowest = min(gaps)
+        for k, at in enumerate(marks):
+            if k and gaps[k - 1] > narrowest:
+                pieces.append(" ")
+                sources.append(run.start + at - 1)
+            pieces.append(spaced[at])
+            sources.append(run.start + at)
+        joined.append((begin, len(sources)))
+        last = run.end
+    if not joined:
+        return None
+    pieces.append(text[last:])
+    sources.extend(range(last, len(text)))
+    return Despaced("".join(pieces), sources, joined)

@@ -118,3 +118,24 @@ def compile_pattern(pattern: str, **options: object) -> Pattern:
 def mask(pattern: Pattern, text: str) -> str:
     """Blank out matches but keep offsets, so later matchers cannot see them."""
     return pattern.sub(lambda found: " " * (found.end - found.start), text)
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the given spans blanked out, offsets kept."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with overlapping ones merged into one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

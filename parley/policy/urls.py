@@ -45,6 +45,31 @@ TEXT_CONTACT_URL = Pattern(
     r"fb-messenger|sip|xmpp|wechat|weixin|line|kik|discord):[^\s<>\"'`]+",
     not_before=lambda ch: ch.isalnum(),
 )
+# Written-out dots: "myshop dot com", "meinladen punkt de", "myshop (dot) com", "myshop[.]com".
+# The marks around the word set it apart from the words it sits between.
+EDGE = r"[\s\-_*=~|(\[{<)\]}>]+"
+SPELLED_DOT = rf"(?:{EDGE}(?:dot|punkt){EDGE}|\s*[(\[{{<]\s*\.\s*[)\]}}>]\s*)"
+SPELLED_DOTS = Pattern(SPELLED_DOT)
+# Only top-level domains that are not everyday words ("on the dot at 5", "the dot com days"
+# need the checks of `spelled_host`).
+_SPELLED_TLDS = "com|net|org|de|eu|uk|ch|nl|fr|io|xyz|biz|ru|pl|info|shop|store"
+_WORD_TLDS = frozenset({"net", "info", "shop", "store"})
+_LATIN = (" facto", " jure", " luxe")  # "der nächste Punkt de facto"
+SPELLED_HOST = Pattern(
+    rf"[{W}\-]{{2,}}(?:(?:{SPELLED_DOT}|\.)[{W}\-]{{2,}})*?(?:{SPELLED_DOT}|\.)"
+    rf"(?:{_SPELLED_TLDS})(?:[/\\?#][^\s<>\"'`]*)?",
+    not_before=lambda ch: ch.isalnum() or ch in "@.-_",
+    not_after=lambda ch: ch.isalnum() or ch in "@-_",
+)
+# Words that make "<word> dot ..." an English phrase rather than a host: articles, "polka dot",
+# colours ("red dot").
+_NOT_HOSTS = frozenset(
+    {
+        "a", "an", "the", "this", "that", "one", "on", "at", "of", "ein", "eine", "der", "die",
+        "das", "dem", "den", "polka", "red", "black", "white", "blue", "green", "yellow", "pink",
+        "grey", "gray", "gold", "silver",
+    }
+)  # fmt: skip
 _BASE = "https://base.invalid/"
 _MAX_URL = 4096  # longer is not a link anyone follows; it is read as its first 4 KB
 
@@ -80,6 +105,32 @@ def parse(candidate: str) -> ParsedUrl | None:
     if head in {"//", "\\\\", "/\\", "\\/"} and host == "base.invalid":
         return None
     return ParsedUrl(raw, scheme, host, url.href)
+
+
+def spelled_host(candidate: str, after: str = "") -> str | None:
+    """The URL that a SPELLED_HOST match (followed by the text `after`) writes out
+    ("myshop dot com/care" -> "myshop.com/care"), or None when it has no written-out dot or
+    reads as a phrase."""
+    if SPELLED_DOTS.search(candidate) is None or after[:6].lower().startswith(_LATIN):
+        return None  # a plain host: TEXT_URL reads it
+    url = SPELLED_DOTS.sub(".", candidate)
+    host = url.split("/")[0].split("\\")[0].split("?")[0].split("#")[0]
+    labels = host.split(".")
+    tld = labels[-1]
+    if labels[0].lower() in _NOT_HOSTS:
+        return None
+    if tld.lower() in _WORD_TLDS and tld[:1].isupper() and tld[1:].islower():
+        return None  # "Der nächste Punkt Info", "Red Dot Store": a capitalised word
+    return url
+
+
+def is_tld(label: str) -> bool:
+    """Whether `label` is a top-level domain of the Public Suffix List (ICANN's root zone)."""
+    name = label.lower()
+    if not name.isascii() or not name.isalpha():
+        return False
+    psl = _suffixes()
+    return bool(psl.publicsuffix("x." + name, accept_unknown=False) == name)  # type: ignore[attr-defined]
 
 
 def host_of(candidate: str) -> str:

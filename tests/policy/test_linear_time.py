@@ -61,6 +61,16 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "keyword-prefixes": _fill("leave leave a leave a rev "),
     "zero-width": _fill("a\u200b"),
     "confusables": _fill("Wһаtsарр "),
+    # the red team's H6 follow-ups: spaced-out letters, digits split by line breaks or an x,
+    # written-out dots and "at"s between marks, handles
+    "spaced-letters": _fill("s h o p @ "),
+    "spaced-runs": _fill("a b  c d   "),
+    "newline-digits": _fill("1\n"),
+    "x-digits": _fill("123x"),
+    "written-dots": _fill("ab dot "),
+    "marked-at-dot": _fill("ab -at- cd -dot- "),
+    "bracket-dots": _fill("ab[.]"),
+    "handles": _fill("IG @a_b "),
 }
 
 

@@ -104,6 +104,18 @@ EMAILS = {
     "german-email": "schreiben Sie an shop ät shop punkt de",
     "spaced-at-email": "write to shop @ shop . com",
     "multi-label-email": "write to shop at mail dot shop dot de",
+    # red team H6 follow-ups: any real top-level domain, dashes and other marks around the
+    # words, letters spaced out (two variations of each)
+    "at-dot-any-tld": "write to shop at myshop dot xyz",
+    "bracket-any-tld": "write to shop (at) myshop (dot) berlin",
+    "german-any-tld": "schreiben Sie an info ät meinladen punkt bayern",
+    "spaced-at-any-tld": "write to shop @ myshop.berlin",
+    "dashed-email": "write to shop  -at-  gmail  -dot-  com",
+    "underscored-email": "write to shop_at_gmail_dot_com",
+    "starred-german-email": "schreiben Sie an shop *ät* web *punkt* de",
+    "spaced-letters-email": "write to s h o p @ g m a i l . c o m",
+    "spaced-letters-words-email": "write to S H O P  A T  G M A I L  D O T  C O M",
+    "spaced-letters-brackets-email": "write to s h o p (at) g m x (dot) d e",
 }
 PHONES = {
     "plain-phone": f"call {PHONE}",
@@ -119,6 +131,13 @@ PHONES = {
     "paren-phone": "call (0151) 234 567 89",
     "us-phone": "call (212) 555-0142 or +1 212 555 0142",
     "uk-phone": "call +44 20 7946 0958",
+    # red team H6 follow-ups: digit groups split by line breaks or an x
+    "newline-phone": "Call\n0176\n1234\n5678",
+    "newline-intl-phone": "Call\n+49\n176\n12345678",
+    "blank-lines-phone": "Call\n\n0176\n\n1234\n\n5678",
+    "x-phone": "Call 0176x12345678",
+    "spaced-x-phone": "Call +49 x 176 x 12345678",
+    "times-sign-phone": "Call 0176\u00d71234\u00d75678",
 }
 MESSENGERS = {
     "whatsapp": "message me on WhatsApp",
@@ -131,6 +150,12 @@ MESSENGERS = {
     "fullwidth-telegram": "find me on Ｔｅｌｅｇｒａｍ",
     "zero-width-signal": "use Sig\u200bnal messenger",
     "instagram": "follow us on insta",
+    # red team H6 follow-ups: social handles
+    "ig-handle": "Follow us on IG @myshop_official",
+    "bare-handle": "Follow us @myshop_official for care tips",
+    "ig-colon-handle": "IG: myshop_official",
+    "german-ig-handle": "Folgt uns auf IG: meinladen.de_official",
+    "follow-on-ig": "find us on IG, we post care tips there",
     "ask-number": "please send me your phone number",
     "ask-email-de": "Bitte senden Sie mir Ihre E-Mail-Adresse",
 }
@@ -173,6 +198,13 @@ LINKS = {
     "ip-host": f"{OPEN}see http://203.0.113.7/offer",
     "hex-ip": f"{OPEN}see http://0xcb.0.113.7/offer",
     "shortener": f"{OPEN}see bit.ly/3xYz",
+    # red team H6 follow-ups: a host with its dots spelled out or spaced out
+    "spelled-dot-host": f"{OPEN}care guide: myshop dot com",
+    "bracket-dot-host": f"{OPEN}care guide: myshop (dot) com/care",
+    "german-dot-host": f"{OPEN}Pflegehinweise: meinladen punkt de/pflege",
+    "defanged-host": f"{OPEN}care guide: myshop[.]com/care",
+    "www-dot-host": f"{OPEN}care guide: www dot myshop dot com",
+    "spaced-letters-host": f"{OPEN}care guide: m y s h o p . c o m / c a r e",
 }
 for name, body in LINKS.items():
     ATTACKS.append(Attack(name, body, BLOCK, "external-link"))

@@ -1,7 +1,8 @@
 """The red team's reproductions (2026-11-27), written without reading our tests. Each one
-failed on the main of that morning; the holes closed since are regressions now. Cases still
-open are strict xfails: they say what is known to get through, and fail (asking to be turned
-into plain tests) the day a change closes them.
+failed on the main of that morning; the holes closed since are regressions now. The last seven
+(H6: "at ... dot" with any real top-level domain, dashes around the words, spaced-out letters,
+digits split by line breaks or an x, "IG @handle", "myshop dot com") were strict xfails until
+session 4 closed them; tests/security/test_attacks.py holds two variations of each.
 
 Dropped from the red team's file: H9 (its message is no longer critical: "[Important]" must be
 about customization, delivery or the address), H11 (a wall-clock bound; the deterministic
@@ -145,29 +146,26 @@ def test_h4_part_headers_and_boundary_leak():
         assert leak not in out, leak
 
 
-OPEN = pytest.mark.xfail(strict=True, reason="open: obfuscation the rules do not read yet")
-
-
 # H6 -- obfuscated contact details pass a proactive seller message
 @pytest.mark.parametrize(
     "text",
     [
         "Questions: \uff53\uff48\uff4f\uff50\uff20\uff47\uff4d\uff41\uff49\uff4c\uff0e\uff43\uff4f\uff4d",  # fullwidth
-        pytest.param("Questions: shop at myshop dot xyz", marks=OPEN),
-        pytest.param("Questions: shop  -at-  gmail  -dot-  com", marks=OPEN),
+        "Questions: shop at myshop dot xyz",
+        "Questions: shop  -at-  gmail  -dot-  com",
         "Questions: info@m\u00fcller-shop.de",  # IDN domain
         "Questions: shop@gm\u0430il.com",  # Cyrillic a
-        pytest.param("Questions: s h o p @ g m a i l . c o m", marks=OPEN),
+        "Questions: s h o p @ g m a i l . c o m",
         "Call 0176 one two three 45678",
-        pytest.param("Call\n0176\n1234\n5678", marks=OPEN),
-        pytest.param("Call 0176x12345678", marks=OPEN),
+        "Call\n0176\n1234\n5678",
+        "Call 0176x12345678",
         "Text me on W h a t s A p p",
-        pytest.param("Follow us on IG @myshop_official", marks=OPEN),
+        "Follow us on IG @myshop_official",
         "Care guide: myshop.xyz/care",
         "Care guide: myshop.online",
         "Care guide: myshop\u200b.com/care",
         "Care guide: myshop\u3002com/care",
-        pytest.param("Care guide: myshop dot com", marks=OPEN),
+        "Care guide: myshop dot com",
     ],
 )
 def test_h6_obfuscated_contact_passes(text):

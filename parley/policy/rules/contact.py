@@ -8,8 +8,8 @@ from typing import Any
 
 from parley.policy.inspect import Chunk, Inspection, Link
 from parley.policy.model import ORDER_ID, Action, Violation
-from parley.policy.normalize import with_number_words
-from parley.policy.patterns import Pattern, W, mask
+from parley.policy.normalize import Despaced, despaced, with_number_words
+from parley.policy.patterns import Pattern, W, is_word, mask
 from parley.policy.rules.base import (
     REDACTED,
     RuleContext,
@@ -21,24 +21,57 @@ from parley.policy.rules.base import (
 )
 from parley.policy.urls import (
     CONTACT_SCHEMES,
+    EDGE,
     TEXT_CONTACT_URL,
     TEXT_URL,
     ParsedUrl,
     host_in,
+    is_tld,
     parse,
 )
 
 _OPEN, _CLOSE = r"[(\[{<]?", r"[)\]}>]?"
+_MARK = r"[\-_*=~|]*"  # "shop -at- gmail -dot- com", "shop_at_gmail_dot_com"
 EMAIL = Pattern(rf"[{W}.+\-]+@[{W}\-]+(?:\.[{W}\-]+)+")
 _TLD = (
     "com|de|net|org|eu|info|co|uk|at|ch|io|fr|it|nl|es|be|pl|ru|us|me|biz|shop|store|online|"
     "example|email|mail"
 )
-_SEP_AT = rf"\s*{_OPEN}\s*(?:at|ät|@|ät)\s*{_CLOSE}\s*"
-_SEP_DOT = rf"\s*{_OPEN}\s*(?:dot|punkt|\.)\s*{_CLOSE}\s*"
+_SEP_AT = rf"\s*{_MARK}\s*{_OPEN}\s*(?:at|ät|@|ät)\s*{_CLOSE}\s*{_MARK}\s*"
+_SEP_DOT = rf"\s*{_MARK}\s*{_OPEN}\s*(?:dot|punkt|\.)\s*{_CLOSE}\s*{_MARK}\s*"
 OBFUSCATED_EMAIL = Pattern(
     rf"[{W}.+\-]{{2,}}{_SEP_AT}[{W}\-]{{2,}}(?:{_SEP_DOT}[{W}\-]{{2,}})*?{_SEP_DOT}(?:{_TLD})",
     not_after=lambda ch: ch.isalnum(),
+)
+# Any other top-level domain ("shop at myshop dot xyz", "shop @ myshop.berlin"): "at" and "dot"
+# must stand apart as words (or "@", "."), and the last label must be a real TLD.
+_WORD_AT = rf"(?:{EDGE}(?:at|ät){EDGE}|\s*@\s*)"
+_WORD_DOT = rf"(?:{EDGE}(?:dot|punkt){EDGE}|\.)"
+ANY_TLD_EMAIL = Pattern(
+    rf"[{W}.+\-]{{2,}}{_WORD_AT}[{W}\-]{{2,}}(?:{_WORD_DOT}[{W}\-]{{2,}})*{_WORD_DOT}\pL{{2,24}}",
+    not_after=lambda ch: ch.isalnum(),
+)
+# "@myshop_official": a handle when it looks like one (digits, "_" or ".") or when a word
+# before it says so ("follow us @myshop", "IG @myshop"); "says @home" is a word; CSS at-rules
+# ("@media") are not handles.
+HANDLE = Pattern(rf"@[\pL_][{W}]*(?:\.[{W}]+)*", not_before=lambda ch: is_word(ch) or ch in "@.+-")
+_HANDLE_CUE = Pattern(
+    r"\b(?:follow\w*|folg\w*|find\w*|ig|insta\w*|tiktok|tt|fb|yt|dm|pm|handle|account|konto|"
+    r"profile?|kanal|channel|page|seite|add|message|nachricht|schreib\w*|write|contact|kontakt\w*)"
+    r"\b"
+)
+_CUE_REACH = 40  # characters before a handle where a cue counts
+_CSS_AT_RULES = frozenset(
+    {
+        "media", "import", "charset", "namespace", "supports", "page", "font", "keyframes",
+        "counter", "layer", "property", "container", "document", "viewport", "scope",
+        "starting", "position", "color",
+    }
+)  # fmt: skip
+# "IG: myshop_official": a platform's short name, a colon, a name that looks like a handle.
+CUED_HANDLE = Pattern(
+    rf"\b(?:ig|insta|tiktok|tt|fb|yt|sc|snap|tg)\s*[:=]\s*[\pL_][{W}.]{{2,29}}",
+    not_after=lambda ch: is_word(ch),
 )
 _WWW = Pattern(rf"{_SEP_AT}www{_SEP_DOT}")
 # Parcel tracking numbers are long digit runs too; they must not read as phone numbers.
@@ -48,11 +81,68 @@ TRACKING_NUMBER = Pattern(
     ignore_case=False,
 )
 # Anything that could be a phone number: digits with the separators people write between.
-PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t().,/\-]{4,}[0-9]", ignore_case=False)
+# Line breaks between digit groups too ("0176\n1234\n5678"): the phone number library reads
+# them as spaces.
+PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t\r\n().,/\-]{4,}[0-9]", ignore_case=False)
+_AS_SPACES = str.maketrans("\r\n", "  ")
+# An "x" or "×" between digit groups, one of them of three digits or more ("0176x12345678",
+# "+49 x 176 x 12345678"), is read as a space; the library refuses the dimensions this makes
+# ("3840x2160", "120 x 80"), and "1x1x1" stays out of the candidates.
+# Three digits before the x, or three after it: two scans, as matches of one could overlap.
+_X_AFTER_THREE = Pattern(r"[0-9]{3}[ \t]?[xX×][ \t]?[0-9]", ignore_case=False)
+_X_BEFORE_THREE = Pattern(r"[0-9][ \t]?[xX×][ \t]?[0-9]{3}", ignore_case=False)
+
+
+def _x_as_space(text: str) -> str:
+    xs = [
+        next(at for at in range(found.start, found.end) if text[at] in "xX×")
+        for pattern in (_X_AFTER_THREE, _X_BEFORE_THREE)
+        for found in pattern.finditer(text)
+    ]
+    if not xs:
+        return text
+    chars = list(text)
+    for at in xs:
+        chars[at] = " "
+    return "".join(chars)
+
+
 _WINDOW = 64  # with _CONTEXT on both sides, windows overlap by 48: no number is cut
 _CONTEXT = 16
 _MAX_E164 = 15
 _SPELLED_MIN_DIGITS = 7
+
+
+def _emails(text: str, own: set[str]) -> list[tuple[int, int]]:
+    spans = [m.span() for m in EMAIL.finditer(text) if m.text.rpartition("@")[2].lower() not in own]
+    spans += [m.span() for m in OBFUSCATED_EMAIL.finditer(text) if not _WWW.search(m.text)]
+    for m in ANY_TLD_EMAIL.finditer(text):
+        if _WWW.search(m.text) or m.text.rpartition("@")[2].strip().lower() in own:
+            continue
+        at = len(m.text)
+        while at and m.text[at - 1].isalpha():
+            at -= 1
+        tld = m.text[at:]
+        # "Red Dot Design": a capitalised word after "dot" is a name, not a domain
+        if is_tld(tld) and not (tld[:1].isupper() and tld[1:].islower()):
+            spans.append(m.span())
+    return spans
+
+
+def address_spans(
+    text: str, own: set[str] | frozenset[str] = frozenset(), view: Despaced | None = None
+) -> list[tuple[int, int]]:
+    """Every email address in `text` (but those of the domains `own`): plain, written out
+    ("shop at myshop dot xyz", "shop -at- gmail -dot- com") or spaced out ("s h o p @ ...");
+    `view` is `despaced(text)` when the caller has it."""
+    mine = set(own)
+    spans = _emails(text, mine)
+    view = view or despaced(text)
+    if view is not None:
+        for start, end in _emails(view.text, mine):
+            if view.touches_run(start, end):
+                spans.append(view.source_span(start, end))
+    return spans
 
 
 def contact_link(parsed: ParsedUrl, ctx: RuleContext) -> str | None:
@@ -71,12 +161,6 @@ class ContactInfo(TextRule):
     id = "contact-info"
     actions = blocked_unless_critical(Action.REDACT)
 
-    def _emails(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
-        own = {ctx.relay_domain} if ctx.relay_domain else set()
-        return [
-            m.span() for m in EMAIL.finditer(text) if m.text.rpartition("@")[2].lower() not in own
-        ]
-
     def _phones(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
         import phonenumbers  # loaded on the first seller message, not at cold start
 
@@ -87,7 +171,7 @@ class ContactInfo(TextRule):
         for start, end in numbers.spelled:
             if sum(ch.isdigit() for ch in numbers.text[start:end]) >= _SPELLED_MIN_DIGITS:
                 spans[numbers.source_span(start, end)] = None
-        converted = numbers.text
+        converted = _x_as_space(numbers.text)
         for candidate in PHONE_CANDIDATE.finditer(converted):
             if sum(ch.isdigit() for ch in candidate.text) < 7:
                 continue
@@ -100,7 +184,12 @@ class ContactInfo(TextRule):
                 candidate.start, max(candidate.start + 1, candidate.end - step), step
             ):
                 lo = max(0, offset - _CONTEXT)
-                window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
+                hi = min(candidate.end, offset + _WINDOW)
+                window = (
+                    converted[lo:offset]
+                    + converted[offset:hi].translate(_AS_SPACES)
+                    + converted[hi : hi + _CONTEXT]
+                )
                 for region in ctx.config.phone_regions:
                     found = False
                     for match in phonenumbers.PhoneNumberMatcher(
@@ -122,9 +211,25 @@ class ContactInfo(TextRule):
                 spans.append(found.span())
         return spans
 
+    def _handles(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for m in HANDLE.finditer(text):
+            name = m.text[1:]
+            if len(name) < 3 or name.split(".")[0].lower() in _CSS_AT_RULES:
+                continue
+            looks_like_one = any(ch.isdigit() or ch in "_." for ch in name)
+            if looks_like_one or _HANDLE_CUE.search(text[max(0, m.start - _CUE_REACH) : m.start]):
+                spans.append(m.span())
+        for m in CUED_HANDLE.finditer(text):
+            name = m.text[max(m.text.find(":"), m.text.find("=")) + 1 :].strip()
+            if any(ch.isdigit() or ch in "_." for ch in name):
+                spans.append(m.span())
+        return spans
+
     def _spans(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
-        spans = self._emails(text, ctx)
-        spans += [m.span() for m in OBFUSCATED_EMAIL.finditer(text) if not _WWW.search(m.text)]
+        own = {ctx.relay_domain} if ctx.relay_domain else set()
+        spans = address_spans(text, own)
+        spans += self._handles(text)
         spans += self._phones(text, ctx)
         spans += self._contact_urls(text, ctx)
         spans += [m.span() for m in ctx.config.words("messengers").finditer(text)]

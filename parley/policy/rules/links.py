@@ -3,12 +3,14 @@ no tracking images. Every URL is read as a browser reads it (`parley.policy.urls
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from typing import ClassVar
 
 from parley.policy.inspect import Inspection, Link
 from parley.policy.model import Action, Category, Violation, excerpt
-from parley.policy.patterns import Pattern
+from parley.policy.normalize import despaced
+from parley.policy.patterns import Pattern, mask_spans, merge_spans
 from parley.policy.rules.base import (
     ALL,
     Rule,
@@ -17,8 +19,18 @@ from parley.policy.rules.base import (
     blocked_unless_critical,
     located,
 )
-from parley.policy.rules.contact import contact_link, remove_links
-from parley.policy.urls import ALLOWED_SCHEMES, INLINE_SCHEMES, TEXT_URL, host_in, host_of, parse
+from parley.policy.rules.contact import address_spans, contact_link, remove_links
+from parley.policy.urls import (
+    ALLOWED_SCHEMES,
+    INLINE_SCHEMES,
+    SPELLED_DOTS,
+    SPELLED_HOST,
+    TEXT_URL,
+    host_in,
+    host_of,
+    parse,
+    spelled_host,
+)
 
 _INLINE_IMAGE_ATTRIBUTES = frozenset({"src", "srcset", "background", "poster"})
 
@@ -52,6 +64,12 @@ def off_limits(url: str, ctx: RuleContext, attribute: str = "") -> str | None:
     return None
 
 
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, disjoint `spans`."""
+    at = bisect_right(spans, (end, -1)) - 1
+    return at >= 0 and spans[at][1] > start
+
+
 class ExternalLink(TextRule):
     """Links must stay on the marketplace, a carrier's tracking site or the seller's own
     approved instruction and warranty hosts."""
@@ -60,12 +78,31 @@ class ExternalLink(TextRule):
     actions = blocked_unless_critical(Action.DEFANG)
 
     def _urls(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
-        return [
+        spans = [
             found.span()
             # An address is not a link: the URL pattern refuses a host right after "@".
             for found in TEXT_URL.finditer(text)
             if off_limits(found.text, ctx)
         ]
+        view = despaced(text)
+        if view is None and SPELLED_DOTS.search(text) is None:
+            return spans
+        # Hosts written out ("myshop dot com") or spaced out ("m y s h o p . c o m"); the
+        # domain of a written-out address is the address's (contact-info), not a link.
+        addresses = address_spans(text, view=view)
+        unaddressed = mask_spans(text, addresses)
+        for found in SPELLED_HOST.finditer(unaddressed):
+            url = spelled_host(found.text, text[found.end : found.end + 8])
+            if url is not None and off_limits(url, ctx):
+                spans.append(found.span())
+        if view is not None:
+            taken = merge_spans(addresses)
+            for found in TEXT_URL.finditer(view.text):
+                if view.touches_run(found.start, found.end) and off_limits(found.text, ctx):
+                    start, end = view.source_span(found.start, found.end)
+                    if not _overlaps(taken, start, end):
+                        spans.append((start, end))
+        return merge_spans(spans)
 
     def find(self, text: str, ctx: RuleContext) -> list[str]:
         return [text[start:end] for start, end in self._urls(text, ctx)]
