@@ -154,6 +154,7 @@ MESSENGERS = {
     "ig-handle": "Follow us on IG @myshop_official",
     "bare-handle": "Follow us @myshop_official for care tips",
     "ig-colon-handle": "IG: myshop_official",
+    "ig-space-handle": "IG myshop_official",
     "german-ig-handle": "Folgt uns auf IG: meinladen.de_official",
     "follow-on-ig": "find us on IG, we post care tips there",
     "ask-number": "please send me your phone number",

@@ -68,9 +68,11 @@ _CSS_AT_RULES = frozenset(
         "starting", "position", "color",
     }
 )  # fmt: skip
-# "IG: myshop_official": a platform's short name, a colon, a name that looks like a handle.
+# "IG: myshop_official", "IG myshop_official": a platform's short name, a name that looks like
+# a handle (digits, "_" or "."; "IG means" is words).
 CUED_HANDLE = Pattern(
-    rf"\b(?:ig|insta|tiktok|tt|fb|yt|sc|snap|tg)\s*[:=]\s*[\pL_][{W}.]{{2,29}}",
+    r"\b(?:(?:ig|insta|tiktok)(?:\s+|\s*[:=]\s*)|(?:tt|fb|yt|sc|snap|tg)\s*[:=]\s*)"
+    rf"[\pL_][{W}.]{{2,29}}",
     not_after=lambda ch: is_word(ch),
 )
 _WWW = Pattern(rf"{_SEP_AT}www{_SEP_DOT}")
@@ -221,7 +223,7 @@ class ContactInfo(TextRule):
             if looks_like_one or _HANDLE_CUE.search(text[max(0, m.start - _CUE_REACH) : m.start]):
                 spans.append(m.span())
         for m in CUED_HANDLE.finditer(text):
-            name = m.text[max(m.text.find(":"), m.text.find("=")) + 1 :].strip()
+            name = m.text.replace("=", " ").replace(":", " ").split()[-1]
             if any(ch.isdigit() or ch in "_." for ch in name):
                 spans.append(m.span())
         return spans
