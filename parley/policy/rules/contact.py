@@ -83,10 +83,10 @@ TRACKING_NUMBER = Pattern(
     ignore_case=False,
 )
 # Anything that could be a phone number: digits with the separators people write between.
-# Line breaks between digit groups too ("0176\n1234\n5678"): the phone number library reads
-# them as spaces.
-PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t\r\n().,/\-]{4,}[0-9]", ignore_case=False)
-_AS_SPACES = str.maketrans("\r\n", "  ")
+PHONE_CANDIDATE = Pattern(r"\+?\(?[0-9][0-9 \t().,/\-]{4,}[0-9]", ignore_case=False)
+# A line break (or two) right between digits is read as a space ("0176\n1234\n5678"); one
+# after other characters ends the number: a list of dates "03.12.\n04.12." stays a list.
+_DIGIT_NEWLINE = Pattern(r"[0-9][ \t]*(?:\r?\n[ \t]*){1,2}", ignore_case=False)
 # An "x" or "×" between digit groups, one of them of three digits or more ("0176x12345678",
 # "+49 x 176 x 12345678"), is read as a space; the library refuses the dimensions this makes
 # ("3840x2160", "120 x 80"), and "1x1x1" stays out of the candidates.
@@ -95,16 +95,27 @@ _X_AFTER_THREE = Pattern(r"[0-9]{3}[ \t]?[xX×][ \t]?[0-9]", ignore_case=False)
 _X_BEFORE_THREE = Pattern(r"[0-9][ \t]?[xX×][ \t]?[0-9]{3}", ignore_case=False)
 
 
-def _x_as_space(text: str) -> str:
-    xs = [
-        next(at for at in range(found.start, found.end) if text[at] in "xX×")
+def _as_spaces(text: str) -> str:
+    """`text` with the x's and line breaks that separate digit groups of one number read as
+    spaces (same length: offsets stay valid)."""
+    spaces = [
+        at
         for pattern in (_X_AFTER_THREE, _X_BEFORE_THREE)
         for found in pattern.finditer(text)
+        for at in range(found.start, found.end)
+        if text[at] in "xX×"
     ]
-    if not xs:
+    spaces += [
+        at
+        for found in _DIGIT_NEWLINE.finditer(text)
+        if found.end < len(text) and text[found.end].isdigit()
+        for at in range(found.start, found.end)
+        if text[at] in "\r\n"
+    ]
+    if not spaces:
         return text
     chars = list(text)
-    for at in xs:
+    for at in spaces:
         chars[at] = " "
     return "".join(chars)
 
@@ -173,7 +184,7 @@ class ContactInfo(TextRule):
         for start, end in numbers.spelled:
             if sum(ch.isdigit() for ch in numbers.text[start:end]) >= _SPELLED_MIN_DIGITS:
                 spans[numbers.source_span(start, end)] = None
-        converted = _x_as_space(numbers.text)
+        converted = _as_spaces(numbers.text)
         for candidate in PHONE_CANDIDATE.finditer(converted):
             if sum(ch.isdigit() for ch in candidate.text) < 7:
                 continue
@@ -186,12 +197,7 @@ class ContactInfo(TextRule):
                 candidate.start, max(candidate.start + 1, candidate.end - step), step
             ):
                 lo = max(0, offset - _CONTEXT)
-                hi = min(candidate.end, offset + _WINDOW)
-                window = (
-                    converted[lo:offset]
-                    + converted[offset:hi].translate(_AS_SPACES)
-                    + converted[hi : hi + _CONTEXT]
-                )
+                window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
                 for region in ctx.config.phone_regions:
                     found = False
                     for match in phonenumbers.PhoneNumberMatcher(

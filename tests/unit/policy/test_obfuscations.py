@@ -9,7 +9,7 @@ import pytest
 
 from parley.policy import Category, PolicyContext, Verdict, evaluate
 from parley.policy.normalize import despaced
-from parley.policy.rules.contact import _x_as_space, address_spans
+from parley.policy.rules.contact import _as_spaces, address_spans
 from parley.policy.urls import is_tld, spelled_host
 
 ORDER = "123-1234567-1234567"
@@ -83,10 +83,13 @@ def test_a_written_out_host(candidate: str, after: str, url: str | None) -> None
         ("0176×1234×5678", "0176 1234 5678"),
         ("1x1x1x1", "1x1x1x1"),
         ("30 x 40 cm", "30 x 40 cm"),
+        ("0176\n1234\r\n\r\n5678", "0176 1234    5678"),
+        ("03.12.\n04.12.", "03.12.\n04.12."),  # a list of dates stays a list
+        ("Musterstr. 12\nBerlin", "Musterstr. 12\nBerlin"),
     ],
 )
-def test_an_x_between_digit_groups(text: str, read: str) -> None:
-    assert _x_as_space(text) == read
+def test_an_x_or_a_line_break_between_digit_groups(text: str, read: str) -> None:
+    assert _as_spaces(text) == read
 
 
 def _critical(body: str) -> EmailMessage:
