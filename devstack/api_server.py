@@ -14,8 +14,14 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+from parley.core.image_tokens import ROUTE as IMAGE_ROUTE
+
+if TYPE_CHECKING:
+    from parley.adapters.outbound_http import IPAddress
+    from parley.imageproxy.service import ImageProxy
 
 log = logging.getLogger("devstack")
 ISSUER = "https://parley-dev-issuer.local"
@@ -159,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/dev/"):
             self._dev_sign_in(path, raw)
             return
+        if path.startswith(IMAGE_ROUTE):  # the image proxy's function URL, no sign-in
+            self._image(path)
+            return
         if self.command == "OPTIONS":  # a CORS preflight, answered like API Gateway's mock
             from functions.api.routes import with_cors
 
@@ -190,6 +199,22 @@ class _Handler(BaseHTTPRequestHandler):
         out_headers = response_headers(result)
         out = (result.get("body") or "").encode()
         self._send(int(result.get("statusCode", 200)), out, out_headers)
+
+    def _image(self, path: str) -> None:
+        """`remoteImages: proxy`: what the stack's function URL answers, from the same code."""
+        import base64
+
+        from functions.image_proxy.handler import respond
+
+        event = {"rawPath": path, "requestContext": {"http": {"method": self.command}}}
+        try:
+            result = respond(event, self.server.image_proxy())
+        except Exception:
+            log.exception("image proxy failed")
+            self._send(502, b"", {"Content-Type": "text/plain"})
+            return
+        body = base64.b64decode(result["body"]) if self.command == "GET" else b""
+        self._send(int(result["statusCode"]), body, dict(result["headers"]))
 
     def _dev_sign_in(self, path: str, raw: bytes) -> None:
         """The local sign-in behind the page: who is registered, and a token for one of them."""
@@ -235,6 +260,21 @@ class ApiServer(ThreadingHTTPServer):
         self.web = WebApp(WEB_DIST, api_origin="", aws_origin=aws_origin)
         self.openapi = openapi_document()
         self._thread: threading.Thread | None = None
+        self._image_proxy: ImageProxy | None = None
+        self._image_lock = threading.Lock()
+
+    def image_proxy(self) -> ImageProxy:
+        """The stack's image proxy, except that it may also fetch from 127.0.0.1 (an origin
+        on this machine): decided here in code, so no setting of a deployment can loosen it."""
+        with self._image_lock:
+            if self._image_proxy is None:
+                from parley.adapters.outbound_http import ImageFetcher
+                from parley.core.settings import get_settings
+                from parley.imageproxy.service import image_proxy_from_settings
+
+                fetcher = ImageFetcher(allowed=local_or_public_web)
+                self._image_proxy = image_proxy_from_settings(get_settings(), fetcher)
+            return self._image_proxy
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.serve_forever, name="api", daemon=True)
@@ -243,6 +283,13 @@ class ApiServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+def local_or_public_web(address: IPAddress, port: int) -> bool:
+    """`parley dev` only: 127.0.0.1 on any port, otherwise what production allows."""
+    from parley.adapters.outbound_http import public_web
+
+    return str(address) == "127.0.0.1" or public_web(address, port)
 
 
 def openapi_json() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from parley.core.settings import Settings, resource_names, settings_from_env
@@ -69,6 +70,10 @@ def provision(
         env[f"PARLEY_{stage.upper()}_QUEUE_URL"] = url
         env[f"PARLEY_{stage.upper()}_DLQ_URL"] = dlq_url
     env["PARLEY_INGEST_DLQ_URL"] = sqs.create_queue(QueueName=f"{prefix}-ingest-dlq")["QueueUrl"]
+    # The image proxy's signing key (remoteImages: proxy), a fresh random one per stack.
+    env["PARLEY_IMAGE_PROXY_SECRET"] = make("secretsmanager").create_secret(
+        Name=f"{prefix}-image-proxy-key", SecretString=secrets.token_urlsafe(48)
+    )["ARN"]
     env.update(_events(make("events"), sqs, prefix, max_receive_count))
 
     settings: Settings = settings_from_env(env)

@@ -43,6 +43,7 @@ class DevConfig:
     api_host: str = "127.0.0.1"
     api_port: int = 8025  # the message center API; 0: not served
     dns_zone: Path | None = None  # TXT records over the built-in zone (SPF, DKIM, DMARC)
+    remote_images: str = "strip"  # strip | keep | proxy (served by the API port at /images/)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -127,6 +128,7 @@ class LocalStack:
                 "PARLEY_SMTP": f"{cfg.smtp_host}:{cfg.smtp_port}",
                 "PARLEY_OUTBOX": str(cfg.outbox.resolve()),
                 "PARLEY_DNS_ZONE_FILE": str(zone_file),
+                **self._remote_images_env(),
                 "POWERTOOLS_SERVICE_NAME": "parley-local",
                 "POWERTOOLS_METRICS_NAMESPACE": "Parley",
                 "POWERTOOLS_METRICS_DISABLED": os.environ.get(
@@ -162,6 +164,15 @@ class LocalStack:
             self._spawn("reminders", self._reminder_loop)
         env_file = cfg.var_dir / "dev.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.env.items())))
+
+    def _remote_images_env(self) -> dict[str, str]:
+        cfg = self.config
+        env = {"PARLEY_REMOTE_IMAGES": cfg.remote_images}
+        if cfg.remote_images == "proxy":
+            if not cfg.api_port:
+                raise OSError("remote images can be proxied only with the API port on")
+            env["PARLEY_IMAGE_PROXY_URL"] = f"http://{cfg.api_host}:{cfg.api_port}/images"
+        return env
 
     def stop(self) -> None:
         self._stop.set()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parley.core.retention import Retention, RetentionError
-from parley.core.settings import SENDER_AUTHENTICATION_MODES
+from parley.core.settings import REMOTE_IMAGE_MODES, SENDER_AUTHENTICATION_MODES
 
 # Regions where SES has long received mail. AWS adds receiving regions over time; a deployer
 # who has checked a newer one lists it under "extraReceivingRegions".
@@ -39,6 +39,7 @@ MARKETPLACE_KEYS = frozenset(
         "retention",
         "senderAuthentication",
         "remoteImages",
+        "imageProxyDays",
         "displayName",
     }
 )
@@ -85,7 +86,8 @@ class MarketplaceConfig:
     # strict: DMARC pass, or no DMARC record and aligned SPF/DKIM; dmarc-policy: also a DMARC
     # fail whose domain publishes p=none (issue #12)
     sender_authentication: str = "strict"
-    remote_images: str = "strip"  # strip | keep: remote images in relayed HTML
+    remote_images: str = "strip"  # strip | keep | proxy: remote images in relayed HTML
+    image_proxy_days: int = 30  # proxy: how long an image link in a relayed mail works
     display_name: str = "full"  # full | first-name | none: how buyers' names are shown
 
     @property
@@ -129,14 +131,20 @@ class MarketplaceConfig:
         except RetentionError as exc:
             raise ConfigError(f"marketplace {key}: {exc}") from exc
         remote_images = str(section.get("remoteImages", "strip"))
-        if remote_images not in {"strip", "keep"}:
-            raise ConfigError(f"remoteImages {remote_images!r} must be strip or keep")
+        if remote_images not in REMOTE_IMAGE_MODES:
+            raise ConfigError(f"remoteImages {remote_images!r} must be strip, keep or proxy")
+        image_proxy_days = section.get("imageProxyDays", 30)
+        if isinstance(image_proxy_days, bool) or not isinstance(image_proxy_days, int | str):
+            raise ConfigError("imageProxyDays must be a number of days")
+        if not str(image_proxy_days).isdigit() or not 1 <= int(image_proxy_days) <= 3650:
+            raise ConfigError(f"imageProxyDays {image_proxy_days!r} must be 1 to 3650 days")
         display_name = str(section.get("displayName", "full"))
         if display_name not in {"full", "first-name", "none"}:
             raise ConfigError(f"displayName {display_name!r} must be full, first-name or none")
         return cls(
             relay_domain=domain,
             remote_images=remote_images,
+            image_proxy_days=int(image_proxy_days),
             display_name=display_name,
             marketplace=key,
             prefix=prefix,

@@ -18,6 +18,7 @@ from infra.nag import acknowledge_findings
 from infra.parts.api import MessageCenterApi
 from infra.parts.events import EventBus
 from infra.parts.functions import LOG_RETENTION, FunctionFactory
+from infra.parts.images import ImageProxy
 from infra.parts.inbound import Inbound, InboundRoute
 from infra.parts.monitoring import Monitoring
 from infra.parts.pipeline import MAX_RECEIVE_COUNT, consume, queue_encryption, stage_queue
@@ -202,6 +203,18 @@ class Marketplace(Construct):
         consume(relay, relay_queue, max_concurrency=config.relay_max_concurrency)
 
         bucket = storage.bucket
+        if market.remote_images == "proxy":
+            images = ImageProxy(
+                self,
+                "ImageProxy",
+                factory=factory,
+                bucket=bucket,
+                relay=relay,
+                days=market.image_proxy_days,
+                key=key,
+            )
+            self.functions["image_proxy"] = images.function
+            CfnOutput(self, "ImageProxyUrl", value=images.url.url)
 
         def objects(function: lambda_.Function, actions: list[str], *prefixes: str) -> None:
             function.add_to_role_policy(

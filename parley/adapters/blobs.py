@@ -126,6 +126,13 @@ class BlobStore:
         )
         return url
 
+    def view_url(self, key: str, expires_s: int) -> str:
+        """A short-lived link to one object, served with its stored content type."""
+        url: str = self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_s
+        )
+        return url
+
     def upload_form(
         self, key: str, *, content_type: str, max_bytes: int, name: str, expires_s: int
     ) -> dict[str, Any]:

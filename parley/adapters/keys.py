@@ -11,6 +11,7 @@ reads them, the stack's lifecycle rules and IAM grants all take their prefixes f
     holds/<kind>/<party id>.json                what identifies an erased party under a legal hold
     audit/erasure/YYYY/MM/DD/<time>-<id>.json   erasure audit records (no personal data)
     quarantine/                                 mail from strangers, for abuse handling
+    images/<sha-256 of the URL>                 remote images the image proxy fetched (cache)
 
 Each prefix expires after the days `expiry_days` gives it (the stack's lifecycle rules).
 """
@@ -26,6 +27,7 @@ EXPORTS = "exports/"
 HOLDS = "holds/"
 AUDIT = "audit/"
 QUARANTINE = "quarantine/"
+IMAGES = "images/"
 
 
 def expiry_days(retention: Retention) -> dict[str, int]:
@@ -39,6 +41,7 @@ def expiry_days(retention: Retention) -> dict[str, int]:
         EXPORTS: retention.exports,
         QUARANTINE: retention.quarantine,
         AUDIT: retention.audit,
+        IMAGES: retention.image_cache,
     }
 
 
@@ -86,3 +89,8 @@ def hold_key(kind: str, party_id: str) -> str:
 
 def audit_key(stamp: str, unique: str) -> str:
     return f"{AUDIT}erasure/{stamp}-{unique}.json"
+
+
+def image_cache_key(url_hash: str) -> str:
+    """A proxied remote image, by the hash of its URL (the bucket never lists URLs)."""
+    return f"{IMAGES}{url_hash}"

@@ -5,6 +5,14 @@ loopback, link-local, shared, multicast, reserved, or an IPv6 form of one of tho
 connection goes to the address that was checked, not to a second resolution an attacker
 could answer differently (DNS rebinding). TLS still verifies the certificate for the host
 name. Redirects are not followed. Only `parley dev` may allow http://127.0.0.1.
+
+`ImageFetcher` GETs a remote image for the image proxy on the same terms, one hop at a time:
+each redirect's target is parsed, resolved and checked again before it is connected to; no
+cookies, no Referer, a fixed User-Agent, `Accept-Encoding: identity` (an encoded body is
+refused, so no decompression bomb), a size limit enforced while streaming and an overall
+deadline. Which (address, port) pairs it may connect to is a constructor argument: the
+default (`public_web`) is public addresses on ports 80 and 443; tests and `parley dev` pass
+their own check in code (there is no setting or variable that loosens it in a deployment).
 """
 
 from __future__ import annotations
@@ -14,12 +22,17 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 MAX_URL = 2048
 RESPONSE_SNIPPET = 200
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# May this process connect to (address, port)?
+AddressCheck = Callable[[IPAddress, int], bool]
+# host, port -> the addresses the host resolves to (socket.getaddrinfo by default)
+Resolver = Callable[[str, int], list[str]]
 
 
 class UnsafeEndpoint(ValueError):
@@ -53,6 +66,14 @@ def _loopback_allowed(host: str, allow_loopback: bool) -> bool:
 
 def parse_endpoint(url: str, *, allow_loopback: bool = False) -> Target:
     """Check the URL's form: https (http only to 127.0.0.1 when allowed), no credentials."""
+    target = parse_url(url)
+    if target.scheme == "http" and not _loopback_allowed(target.host, allow_loopback):
+        raise UnsafeEndpoint("use https (plain http only to 127.0.0.1 in `parley dev`)")
+    return target
+
+
+def parse_url(url: str) -> Target:
+    """An absolute http(s) URL without credentials, spaces, control characters or fragment."""
     if not isinstance(url, str) or not 1 <= len(url) <= MAX_URL or url != url.strip():
         raise UnsafeEndpoint("a URL of at most 2048 characters")
     if any(ord(c) < 0x21 or ord(c) == 0x7F or c == "\\" for c in url):
@@ -70,8 +91,6 @@ def parse_endpoint(url: str, *, allow_loopback: bool = False) -> Target:
     if parts.fragment:
         raise UnsafeEndpoint("the URL has a fragment")
     scheme = parts.scheme.lower()
-    if scheme == "http" and not _loopback_allowed(host, allow_loopback):
-        raise UnsafeEndpoint("use https (plain http only to 127.0.0.1 in `parley dev`)")
     if scheme not in {"https", "http"}:
         raise UnsafeEndpoint("use https")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -85,22 +104,32 @@ def is_public(address: IPAddress) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def resolve_public(target: Target, *, allow_loopback: bool = False) -> str:
-    """The address to connect to; refuses when any address of the host is not public."""
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _addresses(target: Target, resolver: Resolver) -> list[IPAddress]:
+    """Every address the host names (an IP literal: itself; otherwise one DNS resolution)."""
     try:
         literal: IPAddress | None = ipaddress.ip_address(target.host.strip("[]"))
     except ValueError:
         literal = None
     if literal is not None:
-        addresses = [literal]
-    else:
-        try:
-            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise UnsafeEndpoint(f"{target.host} does not resolve") from exc
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+        return [literal]
+    try:
+        found = resolver(target.host, target.port)
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in found]
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise UnsafeEndpoint(f"{target.host} does not resolve") from exc
     if not addresses:
         raise UnsafeEndpoint(f"{target.host} does not resolve")
+    return addresses
+
+
+def resolve_public(target: Target, *, allow_loopback: bool = False) -> str:
+    """The address to connect to; refuses when any address of the host is not public."""
+    addresses = _addresses(target, system_resolver)
     for address in addresses:
         if _loopback_allowed(str(address), allow_loopback) and target.host == "127.0.0.1":
             continue
@@ -172,3 +201,122 @@ class WebhookClient:
             )
         finally:
             connection.close()
+
+
+# -- GET an image for the proxy ----------------------------------------------------------------
+
+IMAGE_USER_AGENT = "Parley-ImageProxy/1"
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class FetchRefused(ValueError):
+    """The origin's answer is not one the proxy serves (or the URL is not one it fetches)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    content_type: str
+    data: bytes
+
+
+def public_web(address: IPAddress, port: int) -> bool:
+    """The production check: a public address on the web's default ports."""
+    return port in (80, 443) and is_public(address)
+
+
+class ImageFetcher:
+    """GETs one image URL with redirects followed by hand, each hop checked before it is
+    connected to (the connection goes to the address that was checked: no DNS rebinding)."""
+
+    def __init__(
+        self,
+        *,
+        allowed: AddressCheck = public_web,
+        resolver: Resolver = system_resolver,
+        max_bytes: int = 5 * 1024 * 1024,
+        max_redirects: int = 3,
+        timeout: float = 5.0,
+        deadline: float = 15.0,
+    ) -> None:
+        self.allowed = allowed
+        self.resolver = resolver
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.timeout = timeout
+        self.deadline = deadline
+
+    def check(self, url: str) -> tuple[Target, str]:
+        """The parsed URL and the one address to connect to, or UnsafeEndpoint."""
+        target = parse_url(url)
+        addresses = _addresses(target, self.resolver)
+        for address in addresses:
+            if not self.allowed(address, target.port):
+                raise UnsafeEndpoint(
+                    f"{target.host}:{target.port} resolves to a refused address ({address})"
+                )
+        return target, str(addresses[0])
+
+    def get(self, url: str) -> Fetched:
+        started = time.monotonic()
+        for _hop in range(self.max_redirects + 1):
+            try:
+                target, address = self.check(url)
+            except UnsafeEndpoint as exc:
+                raise FetchRefused(f"unsafe URL: {exc}") from exc
+            location, fetched = self._one(url, target, address, started)
+            if fetched is not None:
+                return fetched
+            url = urljoin(url, location)
+        raise FetchRefused(f"more than {self.max_redirects} redirects")
+
+    def _one(
+        self, url: str, target: Target, address: str, started: float
+    ) -> tuple[str, Fetched | None]:
+        kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+        connection = kind(target.host, target.port, address, self.timeout)
+        try:
+            connection.request(
+                "GET",
+                target.path,
+                headers={
+                    "User-Agent": IMAGE_USER_AGENT,
+                    "Accept": "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9",
+                    "Accept-Encoding": "identity",
+                },
+            )
+            response = connection.getresponse()
+            if response.status in REDIRECTS:
+                location = response.getheader("Location") or ""
+                if not location:
+                    raise FetchRefused(f"redirect ({response.status}) without a Location")
+                return location, None
+            if response.status != 200:
+                raise FetchRefused(f"the origin answered {response.status}")
+            encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+            if encoding != "identity":
+                raise FetchRefused(f"encoded body ({encoding[:40]})")
+            content_type = (response.getheader("Content-Type") or "").strip()
+            length = response.getheader("Content-Length")
+            if length and length.strip().isdigit() and int(length) > self.max_bytes:
+                raise FetchRefused(f"body of {int(length)} bytes is over {self.max_bytes}")
+            return "", Fetched(url, content_type, self._read(response, started))
+        except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+            raise FetchRefused(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        finally:
+            connection.close()
+
+    def _read(self, response: http.client.HTTPResponse, started: float) -> bytes:
+        """The body, streamed: stops at the size limit and at the overall deadline."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() - started > self.deadline:
+                raise FetchRefused(f"the origin took longer than {self.deadline:g} s")
+            chunk = response.read1(64 * 1024)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchRefused(f"body over {self.max_bytes} bytes")
+            chunks.append(chunk)

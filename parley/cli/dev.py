@@ -47,6 +47,13 @@ def dev(
             "DKIM and DMARC are checked against."
         ),
     ] = None,
+    remote_images: Annotated[
+        str,
+        typer.Option(
+            help="Remote images in relayed HTML: strip, keep or proxy (served by the API "
+            "port at /images/, which may also fetch from 127.0.0.1)."
+        ),
+    ] = "strip",
 ) -> None:
     """Run the whole system locally in the foreground until Ctrl-C."""
     from devstack.dns_zone import ZoneError, read_zone_file
@@ -58,6 +65,8 @@ def dev(
         except ZoneError as exc:
             fail(str(exc))
 
+    if remote_images not in ("strip", "keep", "proxy"):
+        fail(f"--remote-images {remote_images!r} must be strip, keep or proxy")
     config = DevConfig(
         aws_port=aws_port,
         smtp_host=smtp_host,
@@ -69,6 +78,7 @@ def dev(
         api_port=api_port,
         webhook_backoff_seconds=webhook_backoff_seconds,
         dns_zone=dns_zone,
+        remote_images=remote_images,
     )
     stack = LocalStack(config)
     stopped = threading.Event()

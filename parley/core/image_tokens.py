@@ -20,6 +20,7 @@ from dataclasses import dataclass
 _DOMAIN = b"parley-image-proxy/v1\n"
 MAX_URL = 2048
 MIN_KEY_BYTES = 32
+ROUTE = "/images/"  # the proxy's path: <proxy base URL> = <function URL or dev API>/images
 
 
 class BadToken(ValueError):

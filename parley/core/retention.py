@@ -64,6 +64,7 @@ class Retention:
     uploads: int = 2  # message center uploads not (yet) attached to a message
     exports: int = 7  # archives a party downloaded (GDPR access)
     quarantine: int = 7  # mail from strangers kept for abuse handling (issue #12: a week)
+    image_cache: int = 30  # remote images the image proxy fetched (remoteImages: proxy)
     webhook_deliveries: int = 30  # attempts to deliver events to a party's webhook
     audit: int = 1096  # erasure audit records (no personal data): accountability
     logs: int = 30  # Lambda function logs (ids and outcomes, no message content)
@@ -186,6 +187,12 @@ class Retention:
                 "conversations go on after an order; must outlive the messages",
             ),
             DataClass("uploads", "S3 uploads/", f"{self.uploads} days", "copied when sent"),
+            DataClass(
+                "cached remote images",
+                "S3 images/<SHA-256 of the image URL> (remoteImages: proxy)",
+                f"{self.image_cache} days",
+                "fetched again from the origin after that, while a token still allows it",
+            ),
             DataClass("exports", "S3 exports/", f"{self.exports} days", "a download link"),
             DataClass(
                 "legal holds",

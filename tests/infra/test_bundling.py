@@ -75,7 +75,9 @@ def test_every_function_is_packaged() -> None:
 def test_a_function_ships_only_runtime_dependencies(function: str) -> None:
     requirements = bundling.function_requirements(function)  # raises on a development package
     names = {bundling._requirement_name(r) for r in requirements}
-    assert {"boto3", "botocore", "pynamodb", "aws-lambda-powertools"} <= names
+    assert {"boto3", "botocore", "aws-lambda-powertools"} <= names
+    # every function but the image proxy (bucket and key only) reads the tables
+    assert ("pynamodb" in names) == (function != "image_proxy")
     assert not names & {"moto", "aiosmtpd", "typer", "rich", "aws-cdk-lib", "pytest"}
     assert all("==" in r for r in requirements)  # pinned
 
@@ -194,3 +196,18 @@ def test_a_bundled_stack_gives_each_function_its_own_package(
     }
     assert set(code) >= {f"functions.{f}.handler.handler" for f in MAIL_FUNCTIONS}
     assert len(set(code.values())) == len(code)  # one asset per function
+
+
+def test_the_image_proxy_ships_pillow_and_nothing_of_the_mail_pipeline() -> None:
+    closure = bundling.import_closure("image_proxy")
+    assert "PIL" in closure.third_party
+    assert not closure.third_party & {
+        "pynamodb",
+        "pikepdf",
+        "lxml",
+        "pillow_heif",
+        "selectolax",
+        "phonenumbers",
+        "pydantic",
+    }
+    assert not {"parley.app", "parley.mail.compose", "parley.mail.cleaning"} & closure.modules

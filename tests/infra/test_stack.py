@@ -480,7 +480,7 @@ def test_one_stack_serves_several_marketplaces_with_one_rule_set(
             "relayDomain",
         ),
         ([{"relayDomain": "a.example", "colour": "red"}], "unknown marketplace setting"),
-        ([{"relayDomain": "a.example", "remoteImages": "proxy"}], "remoteImages"),
+        ([{"relayDomain": "a.example", "remoteImages": "fetch"}], "remoteImages"),
         ([{"relayDomain": "a.example", "displayName": "nickname"}], "displayName"),
         ([], "non-empty list"),
     ],

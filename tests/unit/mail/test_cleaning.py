@@ -107,14 +107,14 @@ def test_declared_type_does_not_matter_the_bytes_do() -> None:
 
 
 def test_a_huge_jpeg_is_decoded_at_a_reduced_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("parley.mail.cleaning.MAX_PIXELS", 64 * 64)
+    monkeypatch.setattr("parley.mail.images.MAX_PIXELS", 64 * 64)
     result = clean_image(files.jpeg_with_gps(size=(256, 128), orientation=1))
     image = open_image(result)
     assert image.size[0] * image.size[1] <= 64 * 64
 
 
 def test_a_pixel_bomb_png_is_uncleanable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("parley.mail.cleaning.MAX_PIXELS", 100)
+    monkeypatch.setattr("parley.mail.images.MAX_PIXELS", 100)
     with pytest.raises(Uncleanable):
         clean_image(files.png_with_metadata())
 

@@ -1,0 +1,1 @@
+"""The remote image proxy of `remoteImages: proxy`."""

@@ -1,0 +1,120 @@
+"""Serve a remote image through the marketplace: the recipient's mail program asks us, we ask
+the origin (once, then from the S3 cache), so the origin never sees the recipient's address,
+cookies, mail program or the time of every opening.
+
+A request carries a token the relay signed (`parley.core.image_tokens`): bad or changed
+tokens are refused (403), expired ones too (410). On a cache miss the image is fetched through
+`ImageFetcher` (public addresses only, checked per redirect hop and connected to as checked,
+5 MB, no encoded bodies, no cookies, a fixed User-Agent), and served only when the origin
+calls it an image (`Content-Type: image/*`) and its bytes are one (JPEG, PNG, GIF or WebP,
+decoded by Pillow); it is re-encoded from its pixels like an attachment, so no metadata of
+the origin's file reaches the recipient either. Anything else answers 502 and is not cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from parley.adapters.blobs import BlobNotFound, BlobStore
+from parley.adapters.keys import image_cache_key
+from parley.adapters.outbound_http import FetchRefused, ImageFetcher
+from parley.adapters.secrets import SecretKey
+from parley.core.image_tokens import BadToken, ExpiredToken, cache_name, verify
+from parley.core.settings import Settings
+from parley.mail.images import Uncleanable, clean_image, sniff
+
+log = logging.getLogger("parley.imageproxy")
+
+SERVED_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+MAX_AGE = 86400  # how long the recipient's mail program may keep an image it got from us
+# A Lambda function URL answers at most 6 MB, base64 included: a larger image is answered
+# with a redirect to a short-lived link to the cached copy in our own bucket (the origin still
+# sees nothing of the recipient).
+INLINE_BYTES = 4 * 1024 * 1024
+REDIRECT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ImageReply:
+    status: int
+    body: bytes
+    content_type: str
+    max_age: int = 0  # seconds a client may cache it (0: not at all)
+    cached: bool = False  # served from the S3 cache
+    location: str = ""  # a redirect (302) to the cached copy, for images too large to inline
+
+
+def _refusal(status: int, why: str) -> ImageReply:
+    return ImageReply(status, why.encode("utf-8"), "text/plain; charset=utf-8")
+
+
+class ImageProxy:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        key: Callable[[], bytes],
+        fetcher: ImageFetcher,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.blobs = blobs
+        self.key = key
+        self.fetcher = fetcher
+        self.clock = clock
+
+    def serve(self, token: str) -> ImageReply:
+        now = self.clock()
+        try:
+            named = verify(token, self.key(), now)
+        except ExpiredToken:
+            return _refusal(410, "this image link has expired")
+        except BadToken:
+            return _refusal(403, "not a valid image link")
+        max_age = max(0, min(MAX_AGE, int(named.expires - now)))
+        key = image_cache_key(cache_name(named.url))
+        try:
+            data, content_type, _ = self.blobs.get_with_metadata(key)
+        except BlobNotFound:
+            pass
+        else:
+            return self._reply(key, data, content_type, max_age, cached=True)
+        try:
+            data, content_type = self._fetch(named.url)
+        except (FetchRefused, Uncleanable) as exc:
+            log.info("image refused", extra={"reason": str(exc)[:200], "cache_key": key})
+            return _refusal(502, "the image could not be served")
+        self.blobs.put(key, data, content_type)
+        return self._reply(key, data, content_type, max_age, cached=False)
+
+    def _reply(
+        self, key: str, data: bytes, content_type: str, max_age: int, *, cached: bool
+    ) -> ImageReply:
+        if len(data) <= INLINE_BYTES:
+            return ImageReply(200, data, content_type, max_age, cached)
+        location = self.blobs.view_url(key, REDIRECT_SECONDS)
+        return ImageReply(302, b"", content_type, 0, cached, location)
+
+    def _fetch(self, url: str) -> tuple[bytes, str]:
+        """The origin's image, checked twice (its word and its bytes) and re-encoded."""
+        fetched = self.fetcher.get(url)
+        declared = fetched.content_type.split(";")[0].strip().lower()
+        if not declared.startswith("image/"):
+            raise FetchRefused(f"not an image: Content-Type {declared[:60] or 'missing'}")
+        kind = sniff(fetched.data)
+        if kind not in SERVED_TYPES:
+            raise FetchRefused(f"not an image: the bytes are {kind or 'unknown'}")
+        return clean_image(fetched.data), SERVED_TYPES[kind]
+
+
+def image_proxy_from_settings(
+    settings: Settings, fetcher: ImageFetcher | None = None
+) -> ImageProxy:
+    """The proxy of a deployment: its bucket, its key (read on first use), the production
+    fetcher unless the caller (tests, `parley dev`) passes another in code."""
+    from parley.adapters.aws import client
+
+    key = SecretKey(lambda: client("secretsmanager", settings), settings.image_proxy_secret)
+    blobs = BlobStore(client("s3", settings), settings.bucket)
+    return ImageProxy(blobs, key.value, fetcher or ImageFetcher())

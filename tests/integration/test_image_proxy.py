@@ -1,0 +1,238 @@
+"""The image proxy on moto S3 against a real HTTP origin on 127.0.0.1: cache miss and hit,
+what the origin sees, and every way of making it fetch something it must not.
+
+Attack first: each refusal below was written as a hostile request before the check existed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+
+from functions.image_proxy.handler import respond
+from parley.adapters.blobs import BlobNotFound
+from parley.adapters.keys import image_cache_key
+from parley.adapters.outbound_http import IMAGE_USER_AGENT, FetchRefused, ImageFetcher
+from parley.core.image_tokens import cache_name, sign
+from parley.imageproxy import service
+from parley.imageproxy.service import ImageProxy
+from tests.support.aws import Aws
+from tests.support.image_origin import PNG, Origin, image_origin, only
+
+KEY = b"image-proxy-test-key-of-32-bytes!"
+NOW = 1_900_000_000.0
+
+
+@pytest.fixture
+def origin() -> Iterator[Origin]:
+    with image_origin() as running:
+        yield running
+
+
+def proxy_for(aws: Aws, fetcher: ImageFetcher, now: float = NOW) -> ImageProxy:
+    return ImageProxy(aws.services.blobs, lambda: KEY, fetcher, clock=lambda: now)
+
+
+@pytest.fixture
+def proxy(aws: Aws, origin: Origin) -> ImageProxy:
+    return proxy_for(aws, ImageFetcher(allowed=only(origin), timeout=5, deadline=10))
+
+
+def token(url: str, expires: float = NOW + 3600) -> str:
+    return sign(url, int(expires), KEY)
+
+
+def cached(aws: Aws, url: str) -> bool:
+    try:
+        aws.services.blobs.get(image_cache_key(cache_name(url)))
+    except BlobNotFound:
+        return False
+    return True
+
+
+def test_a_miss_fetches_and_caches_then_a_hit_never_asks_the_origin(
+    aws: Aws, origin: Origin, proxy: ImageProxy
+) -> None:
+    url = origin.url("/cat.png")
+    first = proxy.serve(token(url))
+    assert first.status == 200 and not first.cached and first.content_type == "image/png"
+    assert Image.open(io.BytesIO(first.body)).size == Image.open(io.BytesIO(PNG)).size
+    assert cached(aws, url)
+    second = proxy.serve(token(url, NOW + 7200))  # another token for the same URL
+    assert second.status == 200 and second.cached and second.body == first.body
+    assert origin.hits["/cat.png"] == 1
+    keys = aws.services.blobs.keys("images/")
+    assert keys == [image_cache_key(cache_name(url))] and "cat" not in keys[0]
+
+
+def test_the_origin_sees_no_cookie_no_referer_no_client_and_a_fixed_user_agent(
+    origin: Origin, proxy: ImageProxy
+) -> None:
+    assert proxy.serve(token(origin.url("/cat.png"))).status == 200
+    (headers,) = origin.headers
+    assert headers["user-agent"] == IMAGE_USER_AGENT
+    assert headers["accept-encoding"] == "identity"
+    for name in ("cookie", "referer", "x-forwarded-for", "forwarded", "authorization"):
+        assert name not in headers
+    assert set(headers) <= {"host", "user-agent", "accept", "accept-encoding"}
+
+
+def test_a_photo_arrives_without_its_metadata(origin: Origin, proxy: ImageProxy) -> None:
+    reply = proxy.serve(token(origin.url("/photo.jpg")))
+    assert reply.status == 200 and reply.content_type == "image/jpeg"
+    image = Image.open(io.BytesIO(reply.body))
+    assert not image.getexif() and "exif" not in image.info
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/html-as-png",
+        "/png-as-html",
+        "/no-type",
+        "/svg",
+        "/big",
+        "/big-chunked",
+        "/gzip-bomb",
+        "/missing",
+        "/loop",
+    ],
+)
+def test_what_is_not_a_small_plain_image_is_refused_and_not_cached(
+    aws: Aws, origin: Origin, proxy: ImageProxy, path: str
+) -> None:
+    started = time.monotonic()
+    reply = proxy.serve(token(origin.url(path)))
+    assert reply.status == 502 and reply.content_type.startswith("text/plain")
+    assert b"<" not in reply.body  # never the origin's bytes
+    assert not cached(aws, origin.url(path))
+    assert time.monotonic() - started < 8
+
+
+def test_redirects_are_followed_hop_by_hop(origin: Origin, proxy: ImageProxy) -> None:
+    hop = origin.url("/redirect?to=/cat.png")
+    assert proxy.serve(token(hop)).status == 200
+    assert origin.hits["/redirect"] == 1 and origin.hits["/cat.png"] == 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.2:{port}/cat.png",  # loopback, but not the one origin the test allows
+        "http://[::1]:{port}/cat.png",
+        "http://[::ffff:127.0.0.2]:{port}/cat.png",
+        "http://2130706434:{port}/cat.png",  # 127.0.0.2 written as a decimal number
+        "http://0x7f000002:{port}/cat.png",
+        "http://127.2:{port}/cat.png",
+        "http://10.0.0.1/",
+        "http://192.168.0.1/",
+        "http://[fd00::1]/",
+        "http://224.0.0.1/",
+        "http://0.0.0.0:{port}/cat.png",
+        "ftp://127.0.0.1:{port}/cat.png",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:{port}/",
+    ],
+)
+def test_a_redirect_to_a_private_address_or_another_scheme_is_refused(
+    origin: Origin, target: str
+) -> None:
+    hop = origin.url("/redirect?to=" + target.format(port=origin.port))
+    with pytest.raises(FetchRefused, match="unsafe URL"):
+        ImageFetcher(allowed=only(origin)).get(hop)
+    assert origin.hits["/redirect"] == 1
+    assert "/cat.png" not in origin.hits  # the private hop was never connected to
+
+
+def test_the_production_fetcher_refuses_the_loopback_origin_itself(
+    aws: Aws, origin: Origin
+) -> None:
+    default = proxy_for(aws, ImageFetcher())
+    for path in ("/cat.png", "/redirect?to=/cat.png"):
+        assert default.serve(token(origin.url(path))).status == 502
+    assert origin.hits == {}
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(aws: Aws, origin: Origin) -> None:
+    names = {"images.attacker.example": ["93.184.216.34", "10.1.2.3"]}
+    fetcher = ImageFetcher(resolver=lambda host, port: names[host])
+    assert (
+        proxy_for(aws, fetcher).serve(token("http://images.attacker.example/x.png")).status == 502
+    )
+
+
+def test_dns_is_asked_once_and_the_checked_address_is_the_one_connected_to(
+    aws: Aws, origin: Origin
+) -> None:
+    """DNS rebinding: the second answer would be private; it is never asked for."""
+    answers = [["127.0.0.1"], ["169.254.169.254"]]
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return answers[len(asked) - 1]
+
+    fetcher = ImageFetcher(allowed=only(origin), resolver=rebinding)
+    url = f"http://rebind.example:{origin.port}/cat.png"  # not a real name: only our answer
+    assert proxy_for(aws, fetcher).serve(token(url)).status == 200
+    assert asked == ["rebind.example"] and origin.hits["/cat.png"] == 1
+
+
+def test_public_addresses_on_odd_ports_are_refused(aws: Aws) -> None:
+    fetcher = ImageFetcher(resolver=lambda host, port: ["93.184.216.34"])
+    for url in ("http://cdn.example:22/x.png", "https://cdn.example:8443/x.png"):
+        with pytest.raises(Exception, match="refused address"):
+            fetcher.check(url)
+    fetcher.check("https://cdn.example/x.png")  # 443: allowed (not connected to here)
+
+
+def test_tokens_bad_changed_reused_or_expired_are_refused(
+    origin: Origin, proxy: ImageProxy, aws: Aws
+) -> None:
+    a, b = origin.url("/cat.png"), origin.url("/photo.jpg")
+    token_a = token(a)
+    payload_b = base64.urlsafe_b64encode(f"{int(NOW + 3600)}:{b}".encode()).rstrip(b"=")
+    forged = payload_b.decode() + "." + token_a.split(".")[1]
+    assert proxy.serve(forged).status == 403
+    assert proxy.serve(token_a[:-2] + "AA").status == 403
+    assert proxy.serve("nonsense").status == 403
+    assert proxy.serve(sign(a, int(NOW + 3600), b"another-key-that-is-32-bytes-long")).status == 403
+    assert proxy.serve(token(a, NOW - 1)).status == 410
+    later = proxy_for(aws, proxy.fetcher, now=NOW + 3601)
+    assert later.serve(token_a).status == 410
+    assert origin.hits == {}
+
+
+def test_the_function_url_answer(origin: Origin, proxy: ImageProxy) -> None:
+    def event(method: str, path: str) -> dict[str, object]:
+        return {"rawPath": path, "requestContext": {"http": {"method": method}}}
+
+    answer = respond(event("GET", "/images/" + token(origin.url("/cat.png"))), proxy)
+    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
+    assert base64.b64decode(answer["body"]).startswith(b"\x89PNG")
+    headers = answer["headers"]
+    assert headers["Content-Type"] == "image/png"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"].startswith("private, max-age=")
+    assert "Set-Cookie" not in headers
+    assert respond(event("GET", "/images/bad"), proxy)["statusCode"] == 403
+    assert respond(event("POST", "/images/x"), proxy)["statusCode"] == 405
+    assert respond(event("GET", "/other"), proxy)["statusCode"] == 404
+    refused = respond(event("GET", "/images/" + token(origin.url("/html-as-png"))), proxy)
+    assert refused["statusCode"] == 502 and refused["headers"]["Cache-Control"] == "no-store"
+
+
+def test_an_image_too_large_to_inline_is_a_redirect_to_our_own_cached_copy(
+    origin: Origin, proxy: ImageProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "INLINE_BYTES", 10)
+    reply = proxy.serve(token(origin.url("/cat.png")))
+    assert reply.status == 302 and reply.body == b""
+    assert "images/" + cache_name(origin.url("/cat.png")) in reply.location
+    assert f"127.0.0.1:{origin.port}" not in reply.location
