@@ -97,10 +97,27 @@ def parse_url(url: str) -> Target:
     return Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052) and ranges the
+# ipaddress module calls global although nothing public lives there: IPv4-compatible ::/96
+# (deprecated, ::127.0.0.1), the local-use NAT64 prefix (RFC 8215), site-local fec0::/10.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NEVER_PUBLIC = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "64:ff9b:1::/48", "fec0::/10", "2001:db8::/32")
+)
+
+
 def is_public(address: IPAddress) -> bool:
     mapped = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None)
     if mapped is not None and not is_public(mapped):
         return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        teredo = address.teredo
+        if teredo is not None and not is_public(teredo[1]):
+            return False
+        if any(address in network for network in _NEVER_PUBLIC):
+            return False
     return address.is_global and not address.is_multicast
 
 
