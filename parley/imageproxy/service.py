@@ -8,7 +8,8 @@ tokens are refused (403), expired ones too (410). On a cache miss the image is f
 5 MB, no encoded bodies, no cookies, a fixed User-Agent), and served only when the origin
 calls it an image (`Content-Type: image/*`) and its bytes are one (JPEG, PNG, GIF or WebP,
 decoded by Pillow); it is re-encoded from its pixels like an attachment, so no metadata of
-the origin's file reaches the recipient either. Anything else answers 502 and is not cached.
+the origin's file reaches the recipient either. Anything else answers 502, and the refusal is
+cached like an image: the origin is asked once per URL, whatever it answers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ MAX_AGE = 86400  # how long the recipient's mail program may keep an image it go
 # sees nothing of the recipient).
 INLINE_BYTES = 4 * 1024 * 1024
 REDIRECT_SECONDS = 300
+# A refusal is cached too: otherwise a sender could make each opening of the mail reach the
+# origin (a URL that answers 404 or HTML every time) and learn when it was read.
+REFUSED_TYPE = "application/x-parley-refused"
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,14 @@ class ImageProxy:
         except BlobNotFound:
             pass
         else:
+            if content_type == REFUSED_TYPE:
+                return _refusal(502, "the image could not be served")
             return self._reply(key, data, content_type, max_age, cached=True)
         try:
             data, content_type = self._fetch(named.url)
         except (FetchRefused, Uncleanable) as exc:
             log.info("image refused", extra={"reason": str(exc)[:200], "cache_key": key})
+            self.blobs.put(key, str(exc)[:200].encode("utf-8"), REFUSED_TYPE)
             return _refusal(502, "the image could not be served")
         self.blobs.put(key, data, content_type)
         return self._reply(key, data, content_type, max_age, cached=False)
