@@ -51,6 +51,11 @@ class ImageReply:
     location: str = ""  # a redirect (302) to the cached copy, for images too large to inline
 
 
+def _reason(exc: Exception) -> str:
+    """Why, without the host or URL (logs and the cache keep no sender's domain)."""
+    return str(exc).split(":", 1)[0].split(" (", 1)[0][:80] or type(exc).__name__
+
+
 def _refusal(status: int, why: str) -> ImageReply:
     return ImageReply(status, why.encode("utf-8"), "text/plain; charset=utf-8")
 
@@ -89,8 +94,9 @@ class ImageProxy:
         try:
             data, content_type = self._fetch(named.url)
         except (FetchRefused, Uncleanable) as exc:
-            log.info("image refused", extra={"reason": str(exc)[:200], "cache_key": key})
-            self.blobs.put(key, str(exc)[:200].encode("utf-8"), REFUSED_TYPE)
+            reason = _reason(exc)
+            log.info("image refused", extra={"reason": reason, "cache_key": key})
+            self.blobs.put(key, reason.encode("utf-8"), REFUSED_TYPE)
             return _refusal(502, "the image could not be served")
         self.blobs.put(key, data, content_type)
         return self._reply(key, data, content_type, max_age, cached=False)

@@ -168,9 +168,10 @@ def test_the_production_fetcher_refuses_the_loopback_origin_itself(
 def test_a_name_resolving_to_a_private_address_is_refused(aws: Aws, origin: Origin) -> None:
     names = {"images.attacker.example": ["93.184.216.34", "10.1.2.3"]}
     fetcher = ImageFetcher(resolver=lambda host, port: names[host])
-    assert (
-        proxy_for(aws, fetcher).serve(token("http://images.attacker.example/x.png")).status == 502
-    )
+    url = "http://images.attacker.example/x.png"
+    assert proxy_for(aws, fetcher).serve(token(url)).status == 502
+    # what is kept of the refusal (and logged) names no host
+    assert aws.services.blobs.get(image_cache_key(cache_name(url))) == b"unsafe URL"
 
 
 def test_dns_is_asked_once_and_the_checked_address_is_the_one_connected_to(
