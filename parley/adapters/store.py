@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.operand import Value
+from pynamodb.expressions.update import RemoveAction, SetAction
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -178,13 +180,37 @@ class Store:
             raise
         return True
 
-    def update(self, item: Model, actions: list[Any], condition: Any = None) -> None:
+    def update(
+        self, item: Model, actions: list[Any], condition: Any = None, *, read_back: bool = True
+    ) -> None:
+        """One UpdateItem; afterwards `item` holds what was written.
+
+        DynamoDB is not asked for the whole item (PynamoDB's `Model.update` asks for ALL_NEW
+        and deserializes it: a third of a stage's own CPU). A value given (SET to a value,
+        REMOVE) is applied to `item` here; a value only DynamoDB knows (ADD, DELETE, a computed
+        SET such as list_append) comes back with UPDATED_NEW, unless `read_back` is False
+        because the caller never reads it (then `item` keeps its old value of it). Attributes
+        the actions do not name keep the values `item` had: they are not re-read.
+        """
+        local, computed = _split_actions(item, actions)
+        wanted = "UPDATED_NEW" if computed and read_back else "NONE"
+        hash_key, range_key = item._get_hash_range_key_serialized_values()
         try:
-            item.update(actions=actions, condition=condition)
+            data = item._get_connection().update_item(
+                hash_key,
+                range_key=range_key,
+                actions=actions,
+                condition=condition,
+                return_values=wanted,
+            )
         except UpdateError as exc:
             if _is_condition_failure(exc):
                 raise ConditionFailed(str(exc)) from exc
             raise
+        for name, value in local:
+            setattr(item, name, value)
+        if wanted != "NONE":
+            _apply_returned(item, data.get("Attributes") or {})
 
     def transaction(self) -> TransactWrite:
         connection = Connection(region=self.settings.region, host=self.settings.endpoint_url)
@@ -246,7 +272,7 @@ class Store:
 
     def add_to_gauge(self, key: str, delta: int) -> None:
         """A counter item in the clocks table (e.g. how many clocks run), never read to update."""
-        ClockModel(key).update(actions=[ClockModel.running.add(delta)])
+        self.update(ClockModel(key), [ClockModel.running.add(delta)], read_back=False)
 
     def gauge(self, key: str) -> int:
         item = self.get(ClockModel, key)
@@ -260,3 +286,33 @@ class Store:
             return TemplateModel.get(party_id, template_id)
         except DoesNotExist:
             return None
+
+
+def _split_actions(item: Model, actions: Sequence[Any]) -> tuple[list[tuple[str, Any]], bool]:
+    """(python name, value) of each top-level attribute the actions set to a given value or
+    remove, and whether any action leaves the value to DynamoDB."""
+    local: list[tuple[str, Any]] = []
+    computed = False
+    for action in actions:
+        path = action.values[0]
+        attribute = getattr(path, "attribute", None)
+        if attribute is None or len(path.path) != 1:
+            computed = True  # a nested path: only DynamoDB knows the whole attribute after it
+            continue
+        name = type(item)._dynamo_to_python_attr(attribute.attr_name)
+        if isinstance(action, RemoveAction):
+            local.append((name, None))
+        elif isinstance(action, SetAction) and isinstance(action.values[1], Value):
+            local.append((name, attribute.deserialize(attribute.get_value(action.values[1].value))))
+        else:
+            computed = True
+    return local, computed
+
+
+def _apply_returned(item: Model, attributes: dict[str, Any]) -> None:
+    """Set the attributes an UpdateItem returned (UPDATED_NEW) on the item."""
+    for attr_name, raw in attributes.items():
+        name = type(item)._dynamo_to_python_attr(attr_name)
+        attribute = item.get_attributes().get(name)
+        if attribute is not None:
+            setattr(item, name, attribute.deserialize(attribute.get_value(raw)))

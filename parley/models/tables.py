@@ -6,7 +6,7 @@ Physical table names come from settings at run time (`bind_models`), never at im
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,6 +21,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from parley.core.settings import Settings
+
+_T = TypeVar("_T")
 
 # Statuses a message can end in; anything else is "in flight" and visible to reconcile.
 TERMINAL_STATUSES = frozenset(
@@ -162,6 +164,18 @@ class AttachmentMap(MapAttribute[str, Any]):
     removed_by = UnicodeAttribute(null=True)  # rule id when the policy stripped it
 
 
+class MapList(ListAttribute[_T]):
+    """A list of maps. PynamoDB builds (and deep-copies) a fresh element attribute every time
+    it reads such a list, even an empty one: most messages have no attachments and no
+    violations, and their records are read several times per message."""
+
+    def deserialize(self, values: Any) -> list[_T]:
+        if not values:
+            return []
+        items: list[_T] = super().deserialize(values)  # type: ignore[no-untyped-call]
+        return items
+
+
 class ViolationMap(MapAttribute[str, Any]):
     rule = UnicodeAttribute()
     action = UnicodeAttribute()
@@ -213,15 +227,15 @@ class MessageModel(Model):
     category = UnicodeAttribute(null=True)
     verdict = UnicodeAttribute(null=True)
     policy_version = UnicodeAttribute(null=True)
-    violations = ListAttribute(of=ViolationMap, null=True)
+    violations = MapList(of=ViolationMap, null=True)
     raw_key = UnicodeAttribute()
     body_key = UnicodeAttribute(null=True)  # sanitized copy written by the filter
-    attachments = ListAttribute(of=AttachmentMap, null=True)
+    attachments = MapList(of=AttachmentMap, null=True)
     # The one delivered copy (what the recipient got, byte for byte), written by the relay:
     # every view the recipient has reads these, never the original.
     delivered_key = UnicodeAttribute(null=True)
     delivered_subject = UnicodeAttribute(null=True)
-    delivered_attachments = ListAttribute(of=AttachmentMap, null=True)
+    delivered_attachments = MapList(of=AttachmentMap, null=True)
     rfc_message_id = UnicodeAttribute(null=True)
     in_reply_to = UnicodeAttribute(null=True)
     references = ListAttribute(of=UnicodeAttribute, null=True)

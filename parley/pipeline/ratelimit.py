@@ -25,6 +25,7 @@ def take(store: Store, key: str, limit: int, now: datetime, *, daily: bool = Fal
             counter,
             [CounterModel.hits.add(1), CounterModel.expires_at.set(expires)],
             condition=CounterModel.hits.does_not_exist() | (CounterModel.hits < limit),
+            read_back=False,  # within the limit: the count itself is never read
         )
     except ConditionFailed:
         store.update(counter, [CounterModel.refused.add(1)])
