@@ -42,6 +42,7 @@ __all__ = [
     "PartyModel",
     "Store",
     "ThreadIdModel",
+    "Wanted",
 ]
 
 

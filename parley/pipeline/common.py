@@ -48,6 +48,7 @@ def finish(
     *,
     reason: str | None = None,
     actions: Sequence[Any] = (),
+    condition: Any = None,
 ) -> None:
     """Move a record to a terminal status.
 
@@ -63,7 +64,7 @@ def finish(
         updates.append(MessageModel.stage.remove())
     if reason is not None:
         updates.append(MessageModel.reason.set(reason))
-    svc.store.update(record, updates)
+    svc.store.update(record, updates, condition=condition)
     count(_STATUS_METRICS[status], {"Reason": reason} if status == "rejected" and reason else None)
     log.info(
         "message finished",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
-from parley.adapters.store import AliasModel, MessageModel, PairModel
+from parley.adapters.store import AliasModel, ConditionFailed, MessageModel, PairModel, Wanted
 from parley.core.observability import count
 from parley.core.settings import SHORT_RETENTION_TAG
 from parley.core.time import now_iso, utcnow
@@ -90,15 +90,13 @@ def ingest(mail: InboundMail, svc: Services) -> list[IngestOutcome]:
     recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
     for recipient in recipients:
         message_id = message_id_for(mail.ses_message_id, recipient)
-        record = _open_record(svc, mail, recipient, message_id)
-        if record.stage == "filter":  # accepted before; the hand-over may not have happened
-            hand_over(svc.filter_queue, record)
+        record, alias = _open_record(svc, mail, recipient, message_id)
         if record.stage != "ingest":
-            outcomes.append(IngestOutcome(message_id, recipient, record.status, record.reason))
+            outcomes.append(_done_before(svc, record))
             continue
         if message is None:
             message = _Message.read(svc, mail)
-        outcomes.append(_ingest_one(svc, mail, record, message))
+        outcomes.append(_ingest_one(svc, mail, record, message, alias))
     if message is not None and message.raw is not None:
         _shorten_retention(svc, mail, outcomes)
     return outcomes
@@ -192,7 +190,53 @@ def _head(raw: bytes) -> bytes:
     return raw[: end if end >= 0 else len(raw)]
 
 
-def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: str) -> MessageModel:
+def _open_record(
+    svc: Services, mail: InboundMail, recipient: str, message_id: str
+) -> tuple[MessageModel, AliasModel | None]:
+    """The recipient's record as stored, or a new one that is not written yet, and the
+    recipient's alias, read in one request. A new record is written once, with its outcome
+    (`OUTCOME_CONDITION`): no claim write first, the read tells a repeated delivery."""
+    wanted: list[Wanted] = [(MessageModel, message_id, True)]
+    if recipient:
+        wanted.append((AliasModel, recipient, False))
+    found = svc.store.read_many(wanted)
+    alias = found.get((AliasModel, recipient))
+    existing = found.get((MessageModel, message_id))
+    if isinstance(existing, MessageModel):
+        return existing, alias if isinstance(alias, AliasModel) else None
+    return _new_record(svc, mail, recipient, message_id), (
+        alias if isinstance(alias, AliasModel) else None
+    )
+
+
+# The one write of an ingested record: it creates the record, or finishes one that a failed
+# run left in the ingest stage (give_up's dead letter, replayed). A concurrent run of the same
+# SES event that wrote first makes it fail: that run's outcome stands.
+OUTCOME_CONDITION = MessageModel.message_id.does_not_exist() | (MessageModel.stage == "ingest")
+_OPENING = (
+    MessageModel.ses_message_id,
+    MessageModel.recipient_alias,
+    MessageModel.received_at,
+    MessageModel.raw_key,
+    MessageModel.message_type,
+    MessageModel.expires_at,
+)
+
+
+def _opening(record: MessageModel) -> list[Any]:
+    """What a record is from the start, written with its outcome (unchanged for one stored)."""
+    return [set_or_remove(a, getattr(record, a.attr_name)) for a in _OPENING]
+
+
+def _done_before(svc: Services, record: MessageModel) -> IngestOutcome:
+    """A record an earlier run wrote. Accepted, it is handed over again (the hand-over may
+    not have happened)."""
+    if record.stage == "filter":
+        hand_over(svc.filter_queue, record)
+    return IngestOutcome(record.message_id, record.recipient_alias, record.status, record.reason)
+
+
+def _new_record(svc: Services, mail: InboundMail, recipient: str, message_id: str) -> MessageModel:
     now = now_iso()
     record = MessageModel(
         message_id,
@@ -207,6 +251,13 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
         # The raw mail was stored just now: record and objects expire together.
         expires_at=svc.settings.retention.message_expiry(utcnow()),
     )
+    return record
+
+
+def _created_or_existing(
+    svc: Services, mail: InboundMail, recipient: str, message_id: str
+) -> MessageModel:
+    record = _new_record(svc, mail, recipient, message_id)
     if svc.store.create(record, MessageModel.message_id):
         return record
     existing = svc.store.get(MessageModel, message_id)
@@ -215,7 +266,26 @@ def _open_record(svc: Services, mail: InboundMail, recipient: str, message_id: s
 
 
 def _ingest_one(
-    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    message: _Message,
+    alias: AliasModel | None,
+) -> IngestOutcome:
+    try:
+        return _judge(svc, mail, record, message, alias)
+    except ConditionFailed:  # the outcome's write lost to a concurrent run of the same event
+        existing = svc.store.get(MessageModel, record.message_id)
+        assert existing is not None
+        return _done_before(svc, existing)
+
+
+def _judge(
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    message: _Message,
+    alias: AliasModel | None,
 ) -> IngestOutcome:
     try:
         if isinstance(message.error, BlobNotFound):
@@ -233,7 +303,7 @@ def _ingest_one(
             raise Rejection("malformed-sender", notify=False, detail=message.malformed)
         if message.sender.domain == svc.settings.relay_domain:
             raise Rejection("loop", notify=False)  # an alias or our own notice writing to us
-        return _accept(svc, mail, record, message)
+        return _accept(svc, mail, record, message, alias)
     except Rejection as rejection:
         return _reject(svc, mail, record, rejection, message)
 
@@ -248,12 +318,16 @@ class _Sender:
 
 
 def _accept(
-    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    message: _Message,
+    alias: AliasModel | None,
 ) -> IngestOutcome:
     """Check the sender, file the message under its conversation, store its attachments once,
-    record it and hand it to the filter."""
+    record it (one write) and hand it to the filter."""
     assert message.sender is not None and message.parsed is not None
-    sender = _check_sender(svc, mail, record, message)
+    sender = _check_sender(svc, mail, record, message, alias)
     parsed = message.parsed
     subject = header(parsed, "Subject") or ""
     in_reply_to = message_ids(header(parsed, "In-Reply-To"))
@@ -268,6 +342,7 @@ def _accept(
     svc.store.update(
         record,
         [
+            *_opening(record),
             MessageModel.status.set(status),
             MessageModel.pair_id.set(sender.pair.pair_id),
             set_or_remove(MessageModel.order_id, order_id),
@@ -284,6 +359,7 @@ def _accept(
             MessageModel.stage.set(stage),
             *([MessageModel.reason.set("spam")] if quarantined else []),
         ],
+        condition=OUTCOME_CONDITION,
     )
     if quarantined:
         count("MessagesQuarantined")
@@ -297,12 +373,15 @@ def _accept(
 
 
 def _check_sender(
-    svc: Services, mail: InboundMail, record: MessageModel, message: _Message
+    svc: Services,
+    mail: InboundMail,
+    record: MessageModel,
+    message: _Message,
+    alias: AliasModel | None,
 ) -> _Sender:
     """Only the other side's registered addresses, authenticated, within the rate limit."""
     assert message.sender is not None and message.parsed is not None
     sender_address = message.sender.address
-    alias = svc.store.get(AliasModel, record.recipient_alias, consistent=False)
     if alias is None:  # a guess, a typo or a harvested list: never answered (no reflection)
         raise Rejection("unknown-alias", notify=False)
     # The alias belongs to its side; only the other side's registered addresses may use it.
@@ -424,7 +503,15 @@ def _reject(
             reason=rejection.reason,
         )
         svc.events.publish(*event)
-    finish(svc, record, "rejected", reason=rejection.reason, actions=actions)
+    actions += _opening(record)
+    finish(
+        svc,
+        record,
+        "rejected",
+        reason=rejection.reason,
+        actions=actions,
+        condition=OUTCOME_CONDITION,
+    )
     return IngestOutcome(record.message_id, record.recipient_alias, "rejected", rejection.reason)
 
 
@@ -436,7 +523,7 @@ def give_up(mail: InboundMail, error: str, svc: Services) -> list[str]:
     recipients = list(dict.fromkeys(normalize(r) for r in mail.recipients)) or [""]
     for recipient in recipients:
         message_id = message_id_for(mail.ses_message_id, recipient)
-        record = _open_record(svc, mail, recipient, message_id)
+        record = _created_or_existing(svc, mail, recipient, message_id)
         if record.status in TERMINAL_STATUSES:
             continue
         finish(

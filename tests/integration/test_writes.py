@@ -145,6 +145,36 @@ def test_ingest_writes_the_record_once(aws: Aws, order: RegisteredOrder) -> None
     with dynamodb_writes() as writes:
         aws.ingest(_question(order, 0), [order.seller_alias], mail_from=BUYER_EMAIL)
     on_records = [op for op, params in writes if params.get("TableName") == table]
-    assert on_records == ["PutItem"], on_records
+    assert on_records == ["UpdateItem"], on_records  # created with its outcome
+    aws.drain()
+    assert len(aws.sent()) == 1
+
+
+def test_a_concurrent_run_of_the_same_event_leaves_one_outcome(
+    aws: Aws, order: RegisteredOrder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a claim write first, two runs of one SES event can both find no record: the
+    outcome's conditional write lets the first stand, and the message goes out once."""
+    from devstack.lambda_runtime import LocalContext
+    from functions.ingest.handler import handler
+    from parley.pipeline import ingest
+
+    ses_id, event = aws.receive(_question(order, 0), [order.seller_alias], mail_from=BUYER_EMAIL)
+    real_read = ingest._Message.read
+    nested: list[Any] = []
+
+    def read_after_the_other_run(svc: Any, inbound: Any) -> Any:
+        if not nested:  # the other run starts, and its message is delivered, meanwhile
+            nested.append(None)
+            nested[0] = handler(event, LocalContext("ingest"))
+            aws.drain()
+        return real_read(svc, inbound)
+
+    monkeypatch.setattr(ingest._Message, "read", staticmethod(read_after_the_other_run))
+    outer = handler(event, LocalContext("ingest"))
+    record = MessageModel.get(ingest.message_id_for(ses_id, order.seller_alias))
+    assert record.status == "delivered"  # not taken back to "accepted" by the later run
+    assert nested[0]["outcomes"][0]["status"] == "accepted"
+    assert outer["outcomes"][0]["status"] == "delivered"  # what it found recorded
     aws.drain()
     assert len(aws.sent()) == 1
