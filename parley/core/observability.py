@@ -45,6 +45,16 @@ def get_metrics() -> Any:
         return _metrics
 
 
+def metrics_disabled() -> bool:
+    """Powertools' own rule (POWERTOOLS_METRICS_DISABLED, POWERTOOLS_DEV). Checked here because
+    Powertools 3 keeps collecting while disabled: the set is never flushed, and every 100th
+    value of a metric is printed as an EMF line all the same (the local stack and the bench
+    printed them, and paid for the bookkeeping)."""
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    return is_metrics_disabled()
+
+
 def detailed_tracing() -> bool:
     return os.environ.get("PARLEY_DETAILED_TRACING", "false").lower() == "true"
 
@@ -53,6 +63,8 @@ def count(
     name: str, dimensions: Mapping[str, str] | None = None, value: float = 1, unit: str = "Count"
 ) -> None:
     """Emit one EMF metric; with dimensions it is written at once (its own metric set)."""
+    if metrics_disabled():
+        return
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     metric_unit = MetricUnit(unit)
@@ -81,7 +93,8 @@ def lambda_entry(
                     from aws_lambda_powertools import Tracer
 
                     inner = Tracer(service=service).capture_lambda_handler(inner)
-                inner = get_metrics().log_metrics(inner)
+                if not metrics_disabled():
+                    inner = get_metrics().log_metrics(inner)
                 inner = logger.inject_lambda_context(
                     inner, correlation_id_path=correlation_id_path, clear_state=True
                 )
