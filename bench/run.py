@@ -34,6 +34,7 @@ PRICES = {
     "s3_put": 0.005 / 1000,
     "s3_get": 0.0004 / 1000,
     "sqs_request": 0.40 / 1e6,
+    "eventbridge_event": 1.00 / 1e6,  # custom events on the default bus, per 64 KB entry
     "lambda_request": 0.20 / 1e6,
     "lambda_gb_second_arm64": 0.0000133334,
 }
@@ -196,13 +197,23 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
     read_units = [0.0]
     read_items = [0]
     write_units = [0.0]
+    events = [0]
     real = botocore.client.BaseClient._make_api_call
 
     def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
         service = self.meta.service_model.service_name
         if (service, operation) in HARNESS_ONLY:
             return real(self, operation, params)
+        if (service, operation) == ("sqs", "ReceiveMessage"):
+            # Only receives that return messages: the harness polls each queue until it is
+            # empty; a deployment's empty long polls come per second, not per message.
+            result = real(self, operation, params)
+            if result.get("Messages"):
+                calls[(service, operation)] += 1
+            return result
         calls[(service, operation)] += 1
+        if (service, operation) == ("events", "PutEvents"):
+            events[0] += len(params.get("Entries", []))
         if service == "dynamodb" and operation in {"GetItem", "Query"}:
             # a strongly consistent read of up to 4 KB is one unit, an eventual one half
             read_units[0] += 1.0 if params.get("ConsistentRead") else 0.5
@@ -239,15 +250,17 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
     s3_get = calls[("s3", "GetObject")] / messages
     # ingest once per message, filter and relay in batches of up to 10 (1 is the worst case)
     invocations = 3
-    cost = (
-        writes / messages * PRICES["dynamodb_write_request"]
-        + reads / messages * PRICES["dynamodb_read_request"]
-        + s3_put * PRICES["s3_put"]
-        + s3_get * PRICES["s3_get"]
-        + sqs * PRICES["sqs_request"]
-        + invocations * PRICES["lambda_request"]
-        + invocations * 0.1 * 1.0 * PRICES["lambda_gb_second_arm64"]
-    )  # 100 ms at 1 GB
+    by_service = {
+        "dynamodb_writes": writes / messages * PRICES["dynamodb_write_request"],
+        "dynamodb_reads": reads / messages * PRICES["dynamodb_read_request"],
+        "s3_puts": s3_put * PRICES["s3_put"],
+        "s3_gets": s3_get * PRICES["s3_get"],
+        "sqs": sqs * PRICES["sqs_request"],
+        "eventbridge": events[0] / messages * PRICES["eventbridge_event"],
+        "lambda": invocations * PRICES["lambda_request"]
+        + invocations * 0.1 * 1.0 * PRICES["lambda_gb_second_arm64"],  # 100 ms at 1 GB
+    }
+    cost = sum(by_service.values())
     ses = PRICES["ses_outbound_per_message"] + PRICES["ses_inbound_per_message"]
     read_requests = sum(
         n for (svc, op), n in calls.items() if svc == "dynamodb" and op in DYNAMODB_READS
@@ -259,6 +272,7 @@ def api_costs(messages: int = 40) -> dict[str, Any]:
         "dynamodb_read_units_per_message": round(reads / messages, 2),
         "dynamodb_write_units_per_message": round(writes / messages, 2),
         "aws_cost_per_million_usd": round(cost * 1e6, 2),
+        "aws_cost_per_million_by_service": {k: round(v * 1e6, 2) for k, v in by_service.items()},
         "ses_cost_per_million_usd": round(ses * 1e6, 2),
         "cost_overhead_vs_ses": round(cost / ses, 4),
     }
