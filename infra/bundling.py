@@ -13,15 +13,22 @@ How a function's package is decided:
    requirements.lock, their own dependencies resolved by pip), then the project's code.
 4. botocore ships the models of every AWS service (about 25 MB); only the services the
    project builds clients for (`SERVICES`, checked against the code by a test) are kept.
+5. What no code path of a function loads is left out: declared dependencies the code never
+   reaches (`UNUSED_REQUIREMENTS`), the parts of libraries nothing imports or opens
+   (`PRUNED`), and vendored shared libraries that no remaining extension module links.
+   tests/infra/test_package_runtime.py runs each function's lazy paths (every attachment
+   kind cleaned or inspected) in a clean interpreter and proves none of it is loaded.
 """
 
 from __future__ import annotations
 
 import ast
+import fnmatch
 import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tomllib
@@ -53,6 +60,55 @@ SERVICES = frozenset({"dynamodb", "events", "s3", "secretsmanager", "sesv2", "sq
 _BOTOCORE_KEEP_FILES = frozenset(
     {"endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json"}
 )
+
+
+# Declared dependencies that no code path of ours reaches, as (dependent, dependency): the
+# dependency is not installed for that dependent (it still is when something else needs it).
+UNUSED_REQUIREMENTS: dict[tuple[str, str], str] = {
+    ("msoffcrypto-tool", "cryptography"): (
+        "oletools imports msoffcrypto, but calls it only to decrypt (its command line and "
+        "VBA_Parser.decrypt_file); detect_vba_macros never does, and msoffcrypto imports "
+        "cryptography only in its decryption methods"
+    ),
+    ("cffi", "pycparser"): (
+        "cffi parses C declarations with pycparser; ada-url's compiled binding (the one user of "
+        "cffi here) loads _cffi_backend only"
+    ),
+    ("oletools", "easygui"): "the GUI of oletools' olebrowse and ezhexviewer tools",
+    ("pikepdf", "pillow"): (
+        "pikepdf imports PIL only to convert page images (pikepdf.models.image); the policy "
+        "reads PDF objects, the relay's cleaning rewrites streams (it ships Pillow itself)"
+    ),
+}
+# Parts of libraries that nothing loads at run time (globs on the path inside the package;
+# `*` crosses directories). Never applied to the project's own code.
+PRUNED = (
+    # sources, headers and type stubs of compiled libraries
+    *("*.c", "*.cpp", "*.h", "*.hpp", "*.pyx", "*.pxd", "*.pxi", "*.pyi"),
+    # lxml: the cleaning and oletools use lxml.etree only
+    *("lxml/objectify.*", "lxml/html/*", "lxml/isoschematron/*", "lxml/includes/*"),
+    *("lxml/sax.*", "lxml/builder.*"),
+    # Pillow: fonts, Tk, morphology, ImageMath and AVIF (the cleaning registers the plugins
+    # of its formats itself, so Pillow never imports all of them)
+    *("PIL/_imagingft.*", "PIL/_imagingtk.*", "PIL/_imagingmorph.*", "PIL/_imagingmath.*"),
+    "PIL/_avif.*",
+    "pikepdf/pdfa/*",  # PDF/A support, imported on `pikepdf.pdfa` only
+    # the Swagger UI's assets, served by enable_swagger only
+    *("aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",),
+    *("aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",),
+    "bin/*",  # console scripts
+)
+# Where Lambda's python3.12 on arm64 evaluates environment markers.
+_LAMBDA_MARKERS = {
+    "python_version": PYTHON_VERSION,
+    "python_full_version": f"{PYTHON_VERSION}.0",
+    "platform_machine": "aarch64",
+    "platform_system": "Linux",
+    "sys_platform": "linux",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
 
 
 def _canonical(name: str) -> str:
@@ -332,6 +388,7 @@ def _fingerprint(function: str, requirements: list[str]) -> str:
     parts.append((ROOT / "requirements.lock").read_bytes())
     parts.append(",".join(sorted(SERVICES)).encode())
     parts.append(str(_bytecode_compiler() is not None).encode())
+    parts.append(repr((sorted(UNUSED_REQUIREMENTS), PRUNED)).encode())
     for path in _code_files(function):
         parts += [path.relative_to(ROOT).as_posix().encode(), path.read_bytes()]
     return _digest(*parts)
@@ -346,6 +403,133 @@ def prune_botocore(target: Path) -> None:
             shutil.rmtree(entry)
         elif entry.is_file() and entry.name not in _BOTOCORE_KEEP_FILES:
             entry.unlink()
+
+
+def shipped_distributions(
+    requirements: Iterable[str],
+    distributions: Iterable[metadata.Distribution],
+    environment: dict[str, str] | None = None,
+) -> frozenset[str]:
+    """What `requirements` need among `distributions`: their closure over Requires-Dist
+    (markers evaluated for Lambda's runtime), less the edges of UNUSED_REQUIREMENTS."""
+    from packaging.requirements import Requirement
+
+    requires = {
+        _canonical(d.metadata["Name"]): [Requirement(r) for r in d.requires or []]
+        for d in distributions
+    }
+    found: set[str] = set()
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = _canonical(requirement.name)
+        if name in found or name not in requires:
+            continue
+        found.add(name)
+        for child in requires[name]:
+            if (name, _canonical(child.name)) in UNUSED_REQUIREMENTS:
+                continue
+            wanted = requirement.extras or {""}
+            env = {**_LAMBDA_MARKERS, **(environment or {})}
+            if child.marker is None or any(
+                child.marker.evaluate({**env, "extra": e}) for e in wanted
+            ):
+                todo.append(child)
+    return frozenset(found)
+
+
+def drop_unused_distributions(target: Path, requirements: Iterable[str]) -> list[str]:
+    """Remove what pip installed only because of an UNUSED_REQUIREMENTS edge."""
+    installed = list(metadata.distributions(path=[str(target)]))
+    keep = shipped_distributions(requirements, installed)
+    dropped = []
+    for dist in installed:
+        if _canonical(dist.metadata["Name"]) in keep:
+            continue
+        dropped.append(_canonical(dist.metadata["Name"]))
+        for file in dist.files or []:  # its RECORD, which lists its .dist-info too
+            path = (target / file).resolve()
+            if path.is_relative_to(target.resolve()) and path.is_file():
+                path.unlink()
+    _remove_empty_directories(target)
+    return sorted(dropped)
+
+
+def is_pruned(relative: str) -> bool:
+    """Whether PRUNED leaves out the file at `relative` (a posix path inside a package)."""
+    if relative.startswith(tuple(f"{p}/" for p in FIRST_PARTY)):
+        return False
+    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in PRUNED)
+
+
+def _remove_empty_directories(target: Path) -> None:
+    for directory in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def prune_files(target: Path) -> None:
+    for path in [p for p in target.rglob("*") if p.is_file()]:
+        if is_pruned(path.relative_to(target).as_posix()):
+            path.unlink()
+    for library in unlinked_vendored_libraries(target):
+        library.unlink()
+    _remove_empty_directories(target)
+
+
+def elf_needed(path: Path) -> list[str]:
+    """The DT_NEEDED entries of a 64-bit little-endian ELF file ([] for anything else)."""
+    with path.open("rb") as f:
+        header = f.read(64)
+        if len(header) < 64 or header[:4] != b"\x7fELF" or header[4:6] != b"\x02\x01":
+            return []
+        (shoff,) = struct.unpack_from("<Q", header, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", header, 0x3A)
+        f.seek(shoff)
+        table = f.read(shentsize * shnum)
+        sections = [struct.unpack_from("<IIQQQQII", table, i * shentsize) for i in range(shnum)]
+        needed = []
+        for _name, kind, _flags, _addr, offset, size, link, _info in sections:
+            if kind != 6:  # SHT_DYNAMIC
+                continue
+            f.seek(offset)
+            dynamic = f.read(size)
+            strings = sections[link]
+            f.seek(strings[4])
+            names = f.read(strings[5])
+            for at in range(0, len(dynamic) - 15, 16):
+                tag, value = struct.unpack_from("<qQ", dynamic, at)
+                if tag == 0:
+                    break
+                if tag == 1:  # DT_NEEDED
+                    needed.append(names[value : names.index(b"\0", value)].decode())
+        return needed
+
+
+def unlinked_vendored_libraries(root: Path, tops: Iterable[str] | None = None) -> list[Path]:
+    """Shared libraries in `*.libs/` folders (vendored by auditwheel) that no extension module
+    left in `root` links, directly or through another vendored library. Only `tops` (names
+    directly under `root`) are looked at when given."""
+    entries = [root / t for t in tops] if tops is not None else list(root.iterdir())
+    files = [
+        p
+        for entry in entries
+        for p in ([entry] if entry.is_file() else entry.rglob("*.so*"))
+        if p.is_file() and ".so" in p.name
+    ]
+    vendored = {p.name: p for p in files if p.parent.name.endswith(".libs")}
+    todo = [
+        p
+        for p in files
+        if not p.parent.name.endswith(".libs") and not is_pruned(p.relative_to(root).as_posix())
+    ]
+    linked: set[str] = set()
+    while todo:
+        for name in elf_needed(todo.pop()):
+            if name in vendored and name not in linked:
+                linked.add(name)
+                todo.append(vendored[name])
+    return sorted(p for name, p in vendored.items() if name not in linked)
 
 
 @cache
@@ -370,23 +554,38 @@ def _bytecode_compiler() -> str | None:
 
 
 def compile_bytecode(target: Path) -> bool:
-    """Ship `__pycache__/*.cpython-312.pyc` next to every module.
+    """Ship Python 3.12 bytecode for every module.
 
     Lambda's code directory is read-only: without shipped bytecode every cold start compiles
     each imported module from source (the relay's imports: 470 ms of CPU instead of 165 ms
     here). Unchecked hashes, because a zip does not keep the sources' modification times
-    exactly and the package never changes once deployed. Without a python3.12 here the
-    package still works, only its cold starts are slower.
+    exactly and the package never changes once deployed.
+
+    The project's own modules keep their sources beside `__pycache__/*.cpython-312.pyc`, so
+    that their tracebacks show the failing lines. Libraries ship their bytecode alone
+    (`module.pyc` where `module.py` was, which Python imports as it is): sources and bytecode
+    together weighed twice what either does (14 MB of the relay's 68), for source lines in
+    the library frames of a traceback (file names and line numbers remain). A library file
+    that does not compile for 3.12 keeps its source. Without a python3.12 here the package
+    ships sources only: it still works, its cold starts are slower.
     """
     python = _bytecode_compiler()
     if python is None:
         print(f"bundling: no python{PYTHON_VERSION} found, shipping no bytecode", file=sys.stderr)
         return False
-    subprocess.run(
-        [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(target)],
-        check=False,  # a library's file for another Python version must not stop the build
-        stdout=subprocess.DEVNULL,
-    )
+    compile_all = [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+    ours = [target / name for name in FIRST_PARTY if (target / name).is_dir()]
+    libraries = [p for p in target.iterdir() if p.name not in FIRST_PARTY and p.suffix != ".pyc"]
+    for arguments in ([*map(str, ours)], ["-b", *map(str, libraries)]):
+        subprocess.run(
+            [*compile_all, *arguments],
+            check=False,  # a library's file for another Python version must not stop the build
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    for source in [p for p in target.rglob("*.py") if p.with_suffix(".pyc").is_file()]:
+        if source.relative_to(target).parts[0] not in FIRST_PARTY:
+            source.unlink()
     return True
 
 
@@ -412,6 +611,8 @@ def build_function_asset(function: str, out_dir: Path) -> Path:
         *requirements,
     )
     prune_botocore(target)
+    drop_unused_distributions(target, requirements)
+    prune_files(target)
     for path in _code_files(function):
         destination = target / path.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -121,7 +121,7 @@ def _image(data: bytes, kind: str, content_type: str, name: str) -> Cleaned:
 
 def _register_heif() -> None:
     try:
-        from pillow_heif import register_heif_opener
+        from pi_heif import register_heif_opener
     except ImportError:  # pragma: no cover - pinned in the lock; then HEIC is uncleanable
         return
     register_heif_opener()

@@ -54,16 +54,35 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def _load_plugin(fmt: str) -> None:
+    """Register the reader and writer of one format (and JPEG, which HEIC becomes) before
+    Pillow is asked for it. A format Pillow has not registered yet makes Image.open and
+    Image.save import all of its ~45 plugins (fonts, AVIF and the rest), which the deployed
+    functions do not ship (infra/bundling.py prunes them; tests/infra prove they never load)."""
+    from PIL import JpegImagePlugin, PngImagePlugin
+
+    assert JpegImagePlugin and PngImagePlugin
+    if fmt == "GIF":
+        from PIL import GifImagePlugin
+
+        assert GifImagePlugin
+    elif fmt == "WEBP":
+        from PIL import WebPImagePlugin
+
+        assert WebPImagePlugin
+
+
 def clean_image(data: bytes) -> bytes:
     """The image re-encoded from its pixels, upright, in sRGB, with no metadata at all."""
     from PIL import Image, ImageOps, ImageSequence
 
-    kind = sniff(data)  # HEIF decodes once the caller has registered pillow-heif
+    kind = sniff(data)  # HEIF decodes once the caller has registered pi-heif
     fmt = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP", "heif": "HEIF"}.get(
         kind or ""
     )
     if fmt is None:
         raise Uncleanable("not an image")
+    _load_plugin(fmt)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -101,12 +101,12 @@ def test_a_function_that_never_evaluates_the_policy_ships_no_rule_libraries() ->
 
 def test_attachment_libraries_ship_only_where_attachments_are_inspected_or_cleaned() -> None:
     """The filter inspects attachments (pikepdf, oletools); the relay cleans them (Pillow,
-    pillow-heif, pikepdf, lxml). The API reads views and sends through ingest: it needs neither,
+    pi-heif, pikepdf, lxml). The API reads views and sends through ingest: it needs neither,
     nor the policy's rule libraries; the relay evaluates no rule."""
-    inspect, clean = {"pikepdf", "oletools"}, {"PIL", "pillow_heif", "pikepdf", "lxml"}
+    inspect, clean = {"pikepdf", "oletools"}, {"PIL", "pi_heif", "pikepdf", "lxml"}
     rules = {"phonenumbers", "oletools", "ada_url"}
     assert inspect <= bundling.import_closure("filter").third_party
-    assert not bundling.import_closure("filter").third_party & {"PIL", "pillow_heif"}
+    assert not bundling.import_closure("filter").third_party & {"PIL", "pi_heif"}
     relay = bundling.import_closure("relay")
     assert clean <= relay.third_party
     assert not relay.third_party & rules
