@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): wheels built for glibc up to
-# 2.34 run there (some libraries, pillow-heif among them, ship only manylinux_2_28 wheels).
+# 2.34 run there (some libraries, pi-heif among them, ship only manylinux_2_28 wheels).
 PLATFORMS = (
     "manylinux2014_aarch64",
     "manylinux_2_24_aarch64",

@@ -84,6 +84,14 @@ anonymize("write to bob@example.net", {{"bob@example.net": "a1@relay.example"}})
 link_host_problem("shop.example.com", default_policy().shortener_hosts)
 """
 
+_IMAGE_PROXY = """
+from pathlib import Path
+from parley.mail.images import clean_image
+
+for path in sorted(Path({folder!r}).iterdir()):
+    clean_image(path.read_bytes())
+"""
+
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
 
 
@@ -143,7 +151,7 @@ def _distribution_files() -> dict[str, str]:
     return owner
 
 
-@pytest.mark.parametrize("function", ["relay", "filter", "api"])
+@pytest.mark.parametrize("function", ["relay", "filter", "api", "image_proxy"])
 def test_nothing_left_out_of_a_package_is_loaded_on_its_paths(
     function: str, tmp_path: Path
 ) -> None:
@@ -155,6 +163,12 @@ def test_nothing_left_out_of_a_package_is_loaded_on_its_paths(
         _messages(tmp_path)
         exercise = _FILTER.format(folder=str(tmp_path))
         expected = {"pikepdf", "oletools", "lxml", "selectolax", "phonenumbers", "ada_url"}
+    elif function == "image_proxy":  # what it serves: JPEG, PNG, GIF and WebP
+        _attachments(tmp_path)
+        for heic_or_document in [*tmp_path.glob("*.heic"), *tmp_path.glob("application_*")]:
+            heic_or_document.unlink()
+        exercise = _IMAGE_PROXY.format(folder=str(tmp_path))
+        expected = {"PIL"}
     else:
         exercise = _API.format()
         expected = {"pydantic", "ada_url"}
