@@ -27,15 +27,6 @@ from typing import Any
 LOCAL_ACCOUNT = "123456789012"
 
 
-def speed_up_moto() -> None:
-    """moto's server lists its own package directory on every request to route it (a
-    listdir and ~200 isdir calls: a tenth of its CPU under load); the list never changes."""
-    import moto.backends
-
-    modules = list(moto.backends.list_of_moto_modules())
-    moto.backends.list_of_moto_modules = lambda: iter(modules)  # type: ignore[assignment]
-
-
 class Outbox:
     """Writes what SES accepted since the last call into a Maildir, one file per recipient."""
 
@@ -67,14 +58,13 @@ class Outbox:
 
 
 def serve(port: int, outbox: Path, region: str, poll_seconds: float) -> None:
-    from moto.server import ThreadedMotoServer
-
     from devstack.atomic_writes import serialize_moto_dynamodb_writes
+    from devstack.moto_tuning import MotoServer, tune_moto
 
     serialize_moto_dynamodb_writes()
-    speed_up_moto()
+    tune_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = MotoServer("127.0.0.1", port)
     server.start()
     box = Outbox(outbox, region)
     stop = threading.Event()
