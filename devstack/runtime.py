@@ -39,7 +39,11 @@ class DevConfig:
     poll_seconds: float = 0.2
     reminder_seconds: float = 60.0  # the deployed schedule runs every 5 minutes
     webhook_backoff_seconds: float = 30.0  # first webhook retry; doubles up to an hour
-    workers_per_queue: int = 2  # Lambda runs several batches at once too
+    # Lambda runs several batches at once (the stack allows filter 10, relay 5, webhooks 5)
+    # and async invocations in parallel; the workers mostly wait on moto, so two of each left
+    # a 1,000-message burst queued behind them with the cores half idle.
+    workers_per_queue: int = 4
+    ingest_workers: int = 4
     api_host: str = "127.0.0.1"
     api_port: int = 8025  # the message center API; 0: not served
     dns_zone: Path | None = None  # TXT records over the built-in zone (SPF, DKIM, DMARC)
@@ -91,7 +95,9 @@ class LocalStack:
         self._server: Any = None
         self._smtp: Any = None
         self._api: Any = None
-        self._ingest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        self._ingest_pool = ThreadPoolExecutor(
+            max_workers=config.ingest_workers, thread_name_prefix="ingest"
+        )
         self.zone = Zone.load(config.dns_zone)
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -23,8 +23,10 @@ REGION = "eu-west-1"
 def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Whatever a test patches in moto is put back afterwards (other tests run moto too)."""
     import jsonpath_ng.ext
+    import moto.core.responses
     import moto.sqs.models
     from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     monkeypatch.setattr(
         BaseJSONSerializer,
@@ -34,6 +36,10 @@ def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(moto.sqs.models, "unix_time", moto.sqs.models.unix_time)
     monkeypatch.setattr(moto.sqs.models, "unix_time_millis", moto.sqs.models.unix_time_millis)
     monkeypatch.setattr(jsonpath_ng.ext, "parse", jsonpath_ng.ext.parse)
+    monkeypatch.setattr(
+        moto.core.responses, "method_names_from_class", moto.core.responses.method_names_from_class
+    )
+    monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.__dict__["make"])
     yield
 
 
@@ -234,3 +240,50 @@ def test_events_reach_their_queue_target_whole(server: str) -> None:
     bodies = sorted((json.loads(m["Body"]) for m in got), key=lambda e: e["detail"]["n"])
     assert [b["detail"] for b in bodies] == [{"n": n, "text": f"event {n}"} for n in range(3)]
     assert all(b["source"] == "p" and b["detail-type"] == "t" for b in bodies)
+
+
+def test_the_same_update_expression_with_other_values_updates_correctly(server: str) -> None:
+    """A parsed expression is reused: each call must see its own values, never the tree a
+    previous call's validator filled in."""
+    ddb = boto3.client("dynamodb", endpoint_url=server, region_name=REGION)
+    ddb.create_table(
+        TableName="items",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    expression = (
+        "SET #a = :a, #n = if_not_exists(#n, :zero) + :one, #l = list_append(if_not_exists(#l,"
+        " :empty), :l) ADD #s :s REMOVE #r"
+    )
+    names = {"#a": "a", "#n": "n", "#l": "l", "#s": "s", "#r": "r"}
+    ddb.put_item(TableName="items", Item={"k": {"S": "x"}, "r": {"S": "gone"}})
+    for value in ("first", "second", "third"):
+        got = ddb.update_item(
+            TableName="items",
+            Key={"k": {"S": "x"}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":a": {"S": value},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":empty": {"L": []},
+                ":l": {"L": [{"S": value}]},
+                ":s": {"SS": [value]},
+            },
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        assert got["a"] == {"S": value}
+    assert got["n"] == {"N": "3"}
+    assert got["l"] == {"L": [{"S": "first"}, {"S": "second"}, {"S": "third"}]}
+    assert sorted(got["s"]["SS"]) == ["first", "second", "third"]
+    assert "r" not in got
+    for _ in range(2):  # an invalid expression is refused every time
+        with pytest.raises(ddb.exceptions.ClientError, match="ValidationException"):
+            ddb.update_item(
+                TableName="items",
+                Key={"k": {"S": "x"}},
+                UpdateExpression="SET a = = :a",
+                ExpressionAttributeValues={":a": {"S": "v"}},
+            )
