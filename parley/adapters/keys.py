@@ -49,6 +49,11 @@ def raw_key(ses_message_id: str, prefix: str = RAW) -> str:
     return prefix + ses_message_id
 
 
+def image_cache_key(url_hash: str) -> str:
+    """A proxied remote image, by the hash of its URL (the bucket never lists URLs)."""
+    return f"{IMAGES}{url_hash}"
+
+
 def message_prefix(message_id: str) -> str:
     """Everything stored for one message lives under this prefix (export, erasure)."""
     return f"{MESSAGES}{message_id}/"
@@ -89,8 +94,3 @@ def hold_key(kind: str, party_id: str) -> str:
 
 def audit_key(stamp: str, unique: str) -> str:
     return f"{AUDIT}erasure/{stamp}-{unique}.json"
-
-
-def image_cache_key(url_hash: str) -> str:
-    """A proxied remote image, by the hash of its URL (the bucket never lists URLs)."""
-    return f"{IMAGES}{url_hash}"

@@ -25,7 +25,8 @@ from parley.adapters.outbound_http import FetchRefused, ImageFetcher
 from parley.adapters.secrets import SecretKey
 from parley.core.image_tokens import BadToken, ExpiredToken, cache_name, verify
 from parley.core.settings import Settings
-from parley.mail.images import Uncleanable, clean_image, sniff
+from parley.mail.images import Uncleanable, clean_image
+from parley.mail.sniffing import sniff
 
 log = logging.getLogger("parley.imageproxy")
 

@@ -37,7 +37,7 @@ from parley.mail.images import MAX_PIXELS as MAX_PIXELS
 from parley.mail.images import UNCLEANABLE as UNCLEANABLE
 from parley.mail.images import Uncleanable as Uncleanable
 from parley.mail.images import clean_image as clean_image
-from parley.mail.images import sniff as sniff
+from parley.mail.sniffing import sniff
 
 # Decoding limits: a hostile file must not exhaust a function.
 MAX_ZIP_ENTRIES = 2000

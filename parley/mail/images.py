@@ -10,6 +10,8 @@ import io
 import warnings
 from typing import Any
 
+from parley.mail.sniffing import sniff
+
 UNCLEANABLE = "attachment-uncleanable"
 MAX_PIXELS = 60_000_000  # a 60 MP frame; larger JPEGs are decoded at a reduced scale
 MAX_FRAMES = 300
@@ -20,38 +22,6 @@ class Uncleanable(ValueError):
     """The file cannot be cleaned safely: it must not be relayed."""
 
     reason = UNCLEANABLE
-
-
-def sniff(data: bytes) -> str | None:
-    """The file's real format from its first bytes (the declared type is the sender's word)."""
-    head = data[:32]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in {
-        b"heic",
-        b"heix",
-        b"heim",
-        b"heis",
-        b"hevc",
-        b"hevx",
-        b"mif1",
-        b"msf1",
-        b"avif",
-    }:
-        return "heif"
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    return None
 
 
 def _load_plugin(fmt: str) -> None:
