@@ -120,7 +120,9 @@ def start(
         return start(store, record, received, config, ids)  # stopped since: read the order anew
     if running is not None and record.message_id not in (running.message_ids or []):
         joined = ClockModel.message_ids.append([record.message_id])
-        store.update(running, [ClockModel.message_ids.set(joined)])
+        # The whole list is not read back (it grows with the conversation): the caller only
+        # needs the clock's id, and the local list stays as read.
+        store.update(running, [ClockModel.message_ids.set(joined)], read_back=False)
     return running
 
 
