@@ -98,6 +98,8 @@ def dev(
             f"(OpenAPI at /openapi.json; tokens: parley token seller:ID)"
         )
         typer.echo(f"web message center on http://127.0.0.1:{api_port}/app/ (sign in as any party)")
+        if remote_images == "proxy":
+            typer.echo(f"image proxy on http://127.0.0.1:{api_port}/images/ (remoteImages: proxy)")
     typer.echo("Ctrl-C stops it.")
     sys.stdout.flush()
     stopped.wait()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import time
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 from PIL import Image
@@ -18,7 +21,7 @@ from functions.image_proxy.handler import respond
 from parley.adapters.blobs import BlobNotFound
 from parley.adapters.keys import image_cache_key
 from parley.adapters.outbound_http import IMAGE_USER_AGENT, FetchRefused, ImageFetcher
-from parley.core.image_tokens import cache_name, sign
+from parley.core.image_tokens import cache_name, sign, verify
 from parley.imageproxy import service
 from parley.imageproxy.service import ImageProxy
 from tests.support.aws import Aws
@@ -243,3 +246,51 @@ def test_an_image_too_large_to_inline_is_a_redirect_to_our_own_cached_copy(
     assert reply.status == 302 and reply.body == b""
     assert "images/" + cache_name(origin.url("/cat.png")) in reply.location
     assert f"127.0.0.1:{origin.port}" not in reply.location
+
+
+def test_the_relay_signs_with_the_key_it_reads_from_secrets_manager_and_the_proxy_serves_it(
+    aws: Aws, origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline on moto with `remoteImages: proxy`: the key is the stack's secret, read on
+    first use; the relayed copy's token is one the proxy (with the same secret) accepts."""
+    import boto3
+
+    from parley.directory.registration import OrderRegistration, PartyInfo, register_order
+    from parley.imageproxy.service import image_proxy_from_settings
+    from tests.support.aws import BUYER_EMAIL, ORDER_ID, SELLER_EMAIL, clear_caches
+    from tests.support.mail import mail, wire
+
+    monkeypatch.setenv("PARLEY_REMOTE_IMAGES", "proxy")
+    monkeypatch.setenv("PARLEY_IMAGE_PROXY_URL", "https://img.marketplace.example/images")
+    clear_caches()
+    order = register_order(
+        aws.services.store,
+        OrderRegistration(
+            ORDER_ID,
+            PartyInfo("S1", "Shop", SELLER_EMAIL, "en-US"),
+            PartyInfo("B1", "Bob Buyer", BUYER_EMAIL, "de-DE"),
+        ),
+    )
+    question = mail(BUYER_EMAIL, order.seller_alias, f"Lamp {ORDER_ID}", "See the picture.")
+    question.add_alternative(
+        f'<p>See</p><img src="{origin.url("/cat.png")}" alt="lamp">'
+        f'<img src="{origin.url("/pixel.gif")}" width="1%" height="1%">',
+        subtype="html",
+    )
+    aws.ingest(wire(question), [order.seller_alias], mail_from=BUYER_EMAIL)
+    aws.drain()
+    copies = [message_from_bytes(m.raw_data.encode(), policy=default) for m in aws.sent()]
+    (relayed,) = [m for m in copies if m["To"] == SELLER_EMAIL]  # (the buyer got a notice)
+    html = relayed.get_body(("html",))
+    text = html.get_content()
+    assert f"127.0.0.1:{origin.port}" not in text and "pixel" not in text
+    (link,) = re.findall(r"https://img\.marketplace\.example/images/([A-Za-z0-9_.-]+)", text)
+    secret = boto3.client("secretsmanager").get_secret_value(
+        SecretId=aws.env["PARLEY_IMAGE_PROXY_SECRET"]
+    )["SecretString"]
+    assert verify(link, secret.encode(), time.time()).url == origin.url("/cat.png")
+    served = image_proxy_from_settings(
+        aws.services.settings, ImageFetcher(allowed=only(origin))
+    ).serve(link)
+    assert served.status == 200 and served.content_type == "image/png"
+    assert origin.hits == {"/cat.png": 1}
