@@ -71,7 +71,8 @@ _PROXIED = {"img": ("src", "srcset"), "source": ("srcset",)}
 _TINY = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*(?:!\s*important\s*)?", re.IGNORECASE)
 _HIDDEN = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|!|$)"
-    r"|(?:max-)?(?:width|height)\s*:\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*(?:!\s*important\s*)?(?:;|$)",
+    r"|(?:^|[;\s])(?:max-)?(?:width|height)\s*:\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*"
+    r"(?:!\s*important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
 MAX_PROXIED_URL = 2048
@@ -229,7 +230,9 @@ def proxy_remote_content(html: str, rewrite: Callable[[str], str]) -> Proxied:
             and not _LOCAL_SCHEMES.match(attrs.get("src") or "")
             and is_beacon(attrs.get("width"), attrs.get("height"), attrs.get("style"))
         ):
-            node.decompose()
+            parent = node.parent
+            # a beacon in a <picture> takes its <source>s along (they would be fetched for it)
+            (parent if parent is not None and parent.tag == "picture" else node).decompose()
             removed += 1
     for node in tree.css("source"):
         value = node.attributes.get("srcset")

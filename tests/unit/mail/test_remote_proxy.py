@@ -47,6 +47,8 @@ def test_no_remote_reference_survives_unproxied(html: str) -> None:
         '<img src="https://t.example/p.gif" style="max-height:0">',
         '<img srcset="https://t.example/p.gif 1x" width="0">',
         '<img src="https://t.example/p.gif" style="disp\\6c ay:none">',
+        '<picture><source srcset="https://t.example/p.webp"><img src="https://t.example/p.gif"'
+        ' width="1" height="1"></picture>',
     ],
 )
 def test_beacons_are_removed_not_proxied(html: str) -> None:
@@ -147,3 +149,13 @@ def test_proxiable() -> None:
     assert proxiable("HTTP://cdn.example/a.png") == "HTTP://cdn.example/a.png"
     assert proxiable("https://cdn.example/" + "a" * 3000) is None
     assert proxiable('https://cdn.example/a".png') is None
+
+
+@pytest.mark.parametrize(
+    "style",
+    ["line-height:1", "min-width:0", "border-width:1px", "max-width:100%;min-height:1px"],
+)
+def test_a_visible_image_with_such_styles_is_proxied_not_taken_for_a_beacon(style: str) -> None:
+    out, count, removed, signed = proxied(f'<img src="https://cdn.example/a.png" style="{style}">')
+    assert signed == ["https://cdn.example/a.png"] and count == 1 and removed == 0
+    assert "cdn.example" not in out and style in out
