@@ -156,7 +156,7 @@ def is_beacon(width: str | None, height: str | None, style: str | None) -> bool:
 def proxiable(url: str) -> str | None:
     """The absolute http(s) URL an image reference names, or None when it cannot be proxied
     (relative: resolved against the sender's page; another scheme; malformed)."""
-    value = url.strip()
+    value = url.strip().split("#", 1)[0]  # a fragment never reaches the server
     if value.startswith("//"):
         value = "https:" + value
     if not value or len(value) > MAX_PROXIED_URL:

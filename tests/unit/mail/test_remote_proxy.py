@@ -147,6 +147,7 @@ def test_proxiable() -> None:
     assert proxiable("  https://cdn.example/a.png ") == "https://cdn.example/a.png"
     assert proxiable("//cdn.example/a.png") == "https://cdn.example/a.png"
     assert proxiable("HTTP://cdn.example/a.png") == "HTTP://cdn.example/a.png"
+    assert proxiable("https://cdn.example/a.png?v=2#top") == "https://cdn.example/a.png?v=2"
     assert proxiable("https://cdn.example/" + "a" * 3000) is None
     assert proxiable('https://cdn.example/a".png') is None
 
