@@ -1,7 +1,8 @@
 """The policy cannot be stalled: every rule runs in time linear in the text it is given.
 
 Each rule runs on hostile texts (long runs of spaces, dots, digits, separators, repeated
-keywords, half-finished addresses and links) of 2,000 and of 100,000 characters; the
+keywords, half-finished addresses and links, dense short digit groups) of 2,000 and of
+100,000 characters; the
 100,000-character run may take at most 80 times as long (linear growth is 50x; a quadratic
 rule is at 2,500x, a backtracking one never finishes and the timeout fails the test).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 import subprocess
 import sys
 import time
@@ -31,6 +33,19 @@ SMALL, LARGE, MAX_RATIO = 2_000, 100_000, 80
 
 def _fill(unit: str) -> Callable[[int], str]:
     return lambda n: (unit * (n // len(unit) + 1))[:n]
+
+
+def _random_groups(size: int, separator: str) -> Callable[[int], str]:
+    """Groups of `size` digits that do not repeat (a cache of what was parsed cannot help),
+    the same on every run."""
+
+    def make(n: int) -> str:
+        rng = random.Random(13)
+        unit = size + len(separator)
+        groups = (f"{rng.randrange(10**size):0{size}d}{separator}" for _ in range(n // unit + 1))
+        return "".join(groups)[:n]
+
+    return make
 
 
 # The 139-character message of the issue took 3.7 s with the old OBFUSCATED_EMAIL.
@@ -71,6 +86,18 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "marked-at-dot": _fill("ab -at- cd -dot- "),
     "bracket-dots": _fill("ab[.]"),
     "handles": _fill("IG @a_b "),
+    # dense short digit groups: each group is a piece the phone number library parses (a
+    # table of numbers, sizes or article numbers written by an honest seller looks the same)
+    "digit-pairs": _fill("12 "),
+    "digit-pair-lines": _fill("12\n"),
+    "random-pairs": _random_groups(2, " "),
+    "random-dotted-pairs": _random_groups(2, "."),
+    "random-sevens": _random_groups(7, " "),
+    "dashed-digits-spaced": _fill("12 - "),
+    "hyphenated-digits": _fill("1-2-3-4 "),
+    "dotted-groups": _fill("12.34.56 "),
+    "slashed-groups": _fill("12/34 "),
+    "article-numbers": _fill("Art.-Nr. 0815 4711 "),
 }
 
 
