@@ -175,12 +175,13 @@ class ContactInfo(TextRule):
     actions = blocked_unless_critical(Action.REDACT)
 
     def _phones(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
-        import phonenumbers  # loaded on the first seller message, not at cold start
+        from parley.policy import phones  # loads the library on the first seller message
 
         # Addresses, links, order and parcel numbers are digits too: blank them first.
         masked = mask(TRACKING_NUMBER, mask(ORDER_ID, mask(TEXT_URL, mask(EMAIL, text))))
         numbers = with_number_words(masked)
         spans: dict[tuple[int, int], None] = {}
+        cache: phones.Cache = {}
         for start, end in numbers.spelled:
             if sum(ch.isdigit() for ch in numbers.text[start:end]) >= _SPELLED_MIN_DIGITS:
                 spans[numbers.source_span(start, end)] = None
@@ -198,17 +199,10 @@ class ContactInfo(TextRule):
             ):
                 lo = max(0, offset - _CONTEXT)
                 window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
-                for region in ctx.config.phone_regions:
-                    found = False
-                    for match in phonenumbers.PhoneNumberMatcher(
-                        window, region, leniency=phonenumbers.Leniency.VALID
-                    ):
-                        if sum(ch.isdigit() for ch in match.raw_string) >= 7:
-                            begin = lo + match.start
-                            spans[numbers.source_span(begin, begin + len(match.raw_string))] = None
-                            found = True
-                    if found:
-                        break  # the first region that reads a number here is enough
+                # the first region that reads a number here is enough
+                for match in phones.matches(window, ctx.config.phone_regions, cache):
+                    begin = lo + match.start
+                    spans[numbers.source_span(begin, begin + len(match.raw_string))] = None
         return list(spans)
 
     def _contact_urls(self, text: str, ctx: RuleContext) -> list[tuple[int, int]]:
