@@ -28,6 +28,7 @@ from parley.policy.model import (
     Violation,
 )
 from parley.policy.rules import RULES, Rule, RuleContext
+from parley.policy.rules.base import PolicyTimeout
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,6 @@ class Decision:
 
 
 TEXT_VOLUME = "text-volume"
-
-
-class PolicyTimeout(Exception):
-    """The rules ran past the message's time budget."""
 
 
 def classify(inspection: Inspection, ctx: PolicyContext) -> tuple[Category, list[Violation]]:
@@ -102,6 +99,7 @@ def evaluate(
         category=category,
         buyer_language=language,
         list_unsubscribe=message.get("List-Unsubscribe") is not None,
+        deadline=deadline,
     )
     if len(inspection.text()) > ctx.config.max_message_text_chars:
         # More text than the rules can read in the budget (many parts of bounded text): the

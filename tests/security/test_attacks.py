@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 
 import pikepdf
@@ -16,6 +16,7 @@ import pytest
 
 from parley.mail.parsing import parse_message
 from parley.policy import Category, PolicyContext, Verdict, evaluate
+from tests.policy.test_linear_time import ADVERSARIAL
 
 ORDER = "123-1234567-1234567"
 PHONE = "0151 23456789"
@@ -498,6 +499,27 @@ def test_a_critical_message_with_too_much_text_is_still_delivered_as_text() -> N
     decision = evaluate(message, SELLER)
     assert decision.verdict is Verdict.DELIVER_SANITIZED
     assert [v.rule for v in decision.violations] == ["policy-timeout"]
+
+
+def test_one_rule_on_a_long_table_of_numbers_stops_at_the_time_budget() -> None:
+    # Given a seller message of two parts under every text bound, each a table of distinct
+    # seven-digit numbers: every group is a piece the phone number library parses, once per
+    # region (about a second per 100,000 characters for the contact rule alone)
+    message = _many_text_parts(parts=0, chars=0)
+    for index in range(2):
+        table = ADVERSARIAL["random-sevens"](240_000)
+        message.add_attachment(table, subtype="plain", filename=f"table-{index}.txt")
+    budget = 0.5
+
+    # When the policy judges it with a short budget
+    start = time.process_time()
+    decision = evaluate(message, replace(SELLER, time_budget_seconds=budget))
+    spent = time.process_time() - start
+
+    # Then the rule stops when the budget is spent, not when it is done: policy-timeout
+    assert [v.rule for v in decision.violations] == ["policy-timeout"]
+    assert "contact-info" in decision.violations[0].evidence
+    assert spent < budget + 1.0, spent
 
 
 def test_an_ideographic_full_stop_is_a_dot_in_a_host_name() -> None:

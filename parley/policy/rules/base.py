@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ def blocked_unless_critical(in_critical: Action) -> Mapping[Category, Action]:
     return {P: Action.BLOCK, R: Action.BLOCK, C: in_critical}
 
 
+class PolicyTimeout(Exception):
+    """The rules ran past the message's time budget (the argument: the rule that was running
+    or was next)."""
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """The caller's facts (one PolicyContext, not a copy of its fields) plus what the engine
@@ -34,6 +40,12 @@ class RuleContext:
     category: Category
     buyer_language: str | None = None
     list_unsubscribe: bool = False
+    deadline: float | None = None  # process time when the message's budget is spent
+
+    def check_deadline(self, rule_id: str) -> None:
+        """For a rule's long loops: past the budget, stop (the engine ends policy-timeout)."""
+        if self.deadline is not None and time.process_time() > self.deadline:
+            raise PolicyTimeout(rule_id)
 
     @property
     def config(self) -> PolicyConfig:

@@ -197,6 +197,7 @@ class ContactInfo(TextRule):
             for offset in range(
                 candidate.start, max(candidate.start + 1, candidate.end - step), step
             ):
+                ctx.check_deadline(self.id)  # a long table of numbers ends in the budget
                 lo = max(0, offset - _CONTEXT)
                 window = converted[lo : min(candidate.end, offset + _WINDOW) + _CONTEXT]
                 # the first region that reads a number here is enough
