@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -52,6 +51,10 @@ class RegisteredOrder:
 
 
 def normalize_email(value: str, field: str) -> str:
+    # Loaded here: the validator (14 ms of the message center's cold import) is needed only
+    # when an address is registered or changed, not by the routes most requests take.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
