@@ -30,6 +30,24 @@ class BlobStore:
             ContentType=content_type,
         )
 
+    def put_new(self, key: str, data: bytes, content_type: str) -> bool:
+        """Write the object only if no object has that key (S3's conditional write,
+        `If-None-Match: *`): True when this call created it, False when one was there."""
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}:
+                return False
+            raise
+        return True
+
     def keys(self, prefix: str) -> list[str]:
         """Every object key under a prefix (erasure and export walk a message's folder)."""
         found: list[str] = []

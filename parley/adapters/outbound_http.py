@@ -17,10 +17,12 @@ their own check in code (there is no setting or variable that loosens it in a de
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -242,6 +244,17 @@ def public_web(address: IPAddress, port: int) -> bool:
     return port in (80, 443) and is_public(address)
 
 
+def _content_length(value: str | None) -> int | None:
+    """The announced length: ASCII digits only (`str.isdigit` also takes `²` and Arabic-Indic
+    digits, which `int` then refuses or reads); anything else is refused, not guessed."""
+    if value is None:
+        return None
+    text = value.strip(" \t")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise FetchRefused("malformed Content-Length")
+    return int(text)
+
+
 class ImageFetcher:
     """GETs one image URL with redirects followed by hand, each hop checked before it is
     connected to (the connection goes to the address that was checked: no DNS rebinding)."""
@@ -287,11 +300,24 @@ class ImageFetcher:
             url = urljoin(url, location)
         raise FetchRefused(f"more than {self.max_redirects} redirects")
 
+    def _remaining(self, started: float) -> float:
+        remaining = self.deadline - (time.monotonic() - started)
+        if remaining <= 0:
+            raise FetchRefused(f"the origin took longer than {self.deadline:g} s")
+        return remaining
+
     def _one(
         self, url: str, target: Target, address: str, started: float
     ) -> tuple[str, Fetched | None]:
+        """One hop. Every blocking step (connect, TLS, the request, the status line, each
+        header line, each body chunk) is bounded by the overall deadline, not only by the
+        per-read timeout: connecting uses min(timeout, remaining), and a watchdog cuts the
+        socket when the deadline passes (an origin trickling one header line per read
+        timeout would otherwise hold the function until Lambda's own timeout)."""
+        remaining = self._remaining(started)
         kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
-        connection = kind(target.host, target.port, address, self.timeout)
+        connection = kind(target.host, target.port, address, min(self.timeout, remaining))
+        watchdog = _Watchdog(connection, remaining)
         try:
             connection.request(
                 "GET",
@@ -303,6 +329,7 @@ class ImageFetcher:
                 },
             )
             response = connection.getresponse()
+            watchdog.check()
             if response.status in REDIRECTS:
                 location = response.getheader("Location") or ""
                 if not location:
@@ -314,26 +341,60 @@ class ImageFetcher:
             if encoding != "identity":
                 raise FetchRefused(f"encoded body ({encoding[:40]})")
             content_type = (response.getheader("Content-Type") or "").strip()
-            length = response.getheader("Content-Length")
-            if length and length.strip().isdigit() and int(length) > self.max_bytes:
-                raise FetchRefused(f"body of {int(length)} bytes is over {self.max_bytes}")
-            return "", Fetched(url, content_type, self._read(response, started))
+            announced = _content_length(response.getheader("Content-Length"))
+            if announced is not None and announced > self.max_bytes:
+                raise FetchRefused(f"body of {announced} bytes is over {self.max_bytes}")
+            data = self._read(response, started, watchdog)
+            return "", Fetched(url, content_type, data)
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+            watchdog.check()
             raise FetchRefused(f"{type(exc).__name__}: {exc}"[:200]) from exc
         finally:
+            watchdog.cancel()
             connection.close()
 
-    def _read(self, response: http.client.HTTPResponse, started: float) -> bytes:
+    def _read(
+        self, response: http.client.HTTPResponse, started: float, watchdog: _Watchdog
+    ) -> bytes:
         """The body, streamed: stops at the size limit and at the overall deadline."""
         chunks: list[bytes] = []
         size = 0
         while True:
-            if time.monotonic() - started > self.deadline:
-                raise FetchRefused(f"the origin took longer than {self.deadline:g} s")
+            self._remaining(started)
             chunk = response.read1(64 * 1024)
+            watchdog.check()  # a cut socket reads as the end: never a truncated body
             if not chunk:
                 return b"".join(chunks)
             size += len(chunk)
             if size > self.max_bytes:
                 raise FetchRefused(f"body over {self.max_bytes} bytes")
             chunks.append(chunk)
+
+
+class _Watchdog:
+    """Shuts the connection's socket down when the overall deadline passes; whatever was
+    blocked on it then returns, and `check` turns that into a refusal."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.connection = connection
+        self.seconds = seconds
+        self.fired = threading.Event()
+        self.timer = threading.Timer(seconds, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        self.fired.set()
+        sock = self.connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # the plain socket's shutdown, also under TLS: the reader sees the end of
+                # the stream, whatever it was waiting for
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def check(self) -> None:
+        if self.fired.is_set():
+            raise FetchRefused("the origin took longer than the deadline")
+
+    def cancel(self) -> None:
+        self.timer.cancel()

@@ -40,6 +40,12 @@ REDIRECT_SECONDS = 300
 # A refusal is cached too: otherwise a sender could make each opening of the mail reach the
 # origin (a URL that answers 404 or HTML every time) and learn when it was read.
 REFUSED_TYPE = "application/x-parley-refused"
+# Written (conditionally) before the origin is contacted: "a fetch of this URL has started".
+# Younger than PENDING_SECONDS: another invocation is fetching (503, no second request).
+# Older: that fetch died before caching anything, and the marker is the refusal.
+PENDING_TYPE = "application/x-parley-pending"
+PENDING_SECONDS = 60  # above the function's 30 s timeout
+BEING_FETCHED = "the image is being fetched; try again shortly"
 
 
 @dataclass(frozen=True)
@@ -84,23 +90,47 @@ class ImageProxy:
             return _refusal(403, "not a valid image link")
         max_age = max(0, min(MAX_AGE, int(named.expires - now)))
         key = image_cache_key(cache_name(named.url))
+        known = self._cached(key, max_age, now)
+        if known is not None:
+            return known
+        # The marker goes in before the origin is contacted, and only one writer can put it
+        # there: concurrent openings never make a second request, and a fetch that dies
+        # (Lambda's timeout or memory limit) leaves the marker, which later reads as a refusal.
+        if not self.blobs.put_new(key, str(int(now)).encode("ascii"), PENDING_TYPE):
+            return self._cached(key, max_age, now) or _refusal(503, BEING_FETCHED)
+        return self._fetch_and_cache(key, named.url, max_age)
+
+    def _cached(self, key: str, max_age: int, now: float) -> ImageReply | None:
+        """What the cache holds for the URL, or None when it holds nothing."""
         try:
             data, content_type, _ = self.blobs.get_with_metadata(key)
         except BlobNotFound:
-            pass
-        else:
-            if content_type == REFUSED_TYPE:
-                return _refusal(502, "the image could not be served")
-            return self._reply(key, data, content_type, max_age, cached=True)
+            return None
+        if content_type == PENDING_TYPE:
+            started = int(data) if data.isascii() and data.isdigit() else 0
+            if now - started < PENDING_SECONDS:
+                return _refusal(503, BEING_FETCHED)
+            return _refusal(502, "the image could not be served")
+        if content_type == REFUSED_TYPE:
+            return _refusal(502, "the image could not be served")
+        return self._reply(key, data, content_type, max_age, cached=True)
+
+    def _fetch_and_cache(self, key: str, url: str, max_age: int) -> ImageReply:
+        """Fetch once and cache whatever comes of it: an image, or a refusal (fail closed:
+        any exception is a refusal, logged and cached by its kind, never the URL or host)."""
         try:
-            data, content_type = self._fetch(named.url)
+            data, content_type = self._fetch(url)
         except (FetchRefused, Uncleanable) as exc:
             reason = _reason(exc)
             log.info("image refused", extra={"reason": reason, "cache_key": key})
-            self.blobs.put(key, reason.encode("utf-8"), REFUSED_TYPE)
-            return _refusal(502, "the image could not be served")
-        self.blobs.put(key, data, content_type)
-        return self._reply(key, data, content_type, max_age, cached=False)
+        except Exception as exc:  # a bug or hostile input we did not foresee: still refused
+            reason = f"failed: {type(exc).__name__}"
+            log.warning("image fetch failed", extra={"reason": reason, "cache_key": key})
+        else:
+            self.blobs.put(key, data, content_type)
+            return self._reply(key, data, content_type, max_age, cached=False)
+        self.blobs.put(key, reason.encode("utf-8"), REFUSED_TYPE)
+        return _refusal(502, "the image could not be served")
 
     def _reply(
         self, key: str, data: bytes, content_type: str, max_age: int, *, cached: bool

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import re
+import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes
 from email.policy import default
 
@@ -26,6 +29,7 @@ from parley.imageproxy import service
 from parley.imageproxy.service import ImageProxy
 from tests.support.aws import Aws
 from tests.support.image_origin import PNG, Origin, image_origin, only
+from tests.support.raw_origin import only_loopback, raw_origin
 
 KEY = b"image-proxy-test-key-of-32-bytes!"
 NOW = 1_900_000_000.0
@@ -294,3 +298,131 @@ def test_the_relay_signs_with_the_key_it_reads_from_secrets_manager_and_the_prox
     ).serve(link)
     assert served.status == 200 and served.content_type == "image/png"
     assert origin.hits == {"/cat.png": 1}
+
+
+# -- red team 4: the proxy fails closed (R4, R5) and fetches each URL once (O1) ---------------
+
+
+def test_r4_an_odd_content_length_is_a_cached_refusal_not_a_crash(aws: Aws) -> None:
+    """`Content-Length: ²` passed str.isdigit() and crashed int(): nothing was cached, and
+    every opening reached the origin again (a read receipt per opening)."""
+
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: \xb2\r\n\r\n\x89PNG"
+        )
+
+    with raw_origin(answer) as origin:
+        proxy = proxy_for(aws, ImageFetcher(allowed=only_loopback(origin)))
+        url = origin.url("/open-tracker.png")
+        for opening in range(3):
+            assert proxy.serve(token(url, NOW + 3600 + opening)).status == 502
+        assert len(origin.hits) == 1  # the origin learns of the first opening only
+        assert cached(aws, url)
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_any_exception_while_fetching_or_cleaning_is_a_cached_refusal_logged_by_kind(
+    aws: Aws,
+    origin: Origin,
+    proxy: ImageProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def crash(data: bytes) -> bytes:
+        raise Boom(f"http://127.0.0.1:{origin.port}/cat.png secret-host.example")
+
+    monkeypatch.setattr(service, "clean_image", crash)
+    url = origin.url("/cat.png")
+    with caplog.at_level(logging.INFO, logger="parley.imageproxy"):
+        assert proxy.serve(token(url)).status == 502
+        assert proxy.serve(token(url, NOW + 7200)).status == 502
+    assert origin.hits == {"/cat.png": 1}
+    assert cached(aws, url)
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "Boom" in logged
+    assert "secret-host" not in logged and str(origin.port) not in logged and "cat" not in logged
+
+
+class Killed(BaseException):
+    """What Lambda's timeout or memory limit looks like to the code: it never returns."""
+
+
+def test_a_fetch_that_dies_leaves_a_marker_and_the_origin_is_never_asked_again(
+    aws: Aws, origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetcher = ImageFetcher(allowed=only(origin), timeout=5, deadline=10)
+    real_get = fetcher.get
+
+    def dies(url: str) -> object:
+        real_get(url)  # the origin was asked ...
+        raise Killed  # ... and the invocation was killed before anything was cached
+
+    monkeypatch.setattr(fetcher, "get", dies)
+    url = origin.url("/cat.png")
+    with pytest.raises(Killed):
+        proxy_for(aws, fetcher).serve(token(url))
+    monkeypatch.undo()
+    soon = proxy_for(aws, fetcher, NOW + 5).serve(token(url))
+    assert soon.status == 503 and soon.max_age == 0  # still "being fetched": not cached
+    later = proxy_for(aws, fetcher, NOW + service.PENDING_SECONDS + 1).serve(token(url))
+    assert later.status == 502
+    assert origin.hits == {"/cat.png": 1}
+
+
+def test_simultaneous_openings_of_an_uncached_url_make_one_origin_request(
+    aws: Aws, origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetcher = ImageFetcher(allowed=only(origin), timeout=5, deadline=10)
+    real_get = fetcher.get
+
+    def slow(url: str) -> object:
+        time.sleep(0.5)  # the others arrive while the first is still fetching
+        return real_get(url)
+
+    monkeypatch.setattr(fetcher, "get", slow)
+    proxy = proxy_for(aws, fetcher)
+    url = origin.url("/cat.png")
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: proxy.serve(token(url)).status, range(8)))
+    assert origin.hits == {"/cat.png": 1}
+    assert statuses.count(200) >= 1 and set(statuses) <= {200, 503}
+    assert proxy.serve(token(url)).status == 200
+
+
+def test_r5_slow_headers_respect_the_overall_deadline() -> None:
+    """The deadline was checked only while reading the body: an origin trickling header lines
+    (each within the read timeout) held the proxy until Lambda's timeout killed it."""
+
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(6):
+            time.sleep(0.5)
+            conn.sendall(b"X-Slow: 1\r\n")
+        conn.sendall(b"Content-Type: image/png\r\nContent-Length: 0\r\n\r\n")
+
+    with raw_origin(answer) as origin:
+        fetcher = ImageFetcher(allowed=only_loopback(origin), timeout=1.0, deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(FetchRefused):
+            fetcher.get(origin.url("/slow.png"))
+        assert time.monotonic() - started < 1.5  # the deadline, not a read timeout more
+
+
+def test_r5_the_deadline_spans_redirect_hops() -> None:
+    """Each hop answers just within the read timeout; together they exceed the deadline."""
+
+    def answer(conn: socket.socket) -> None:
+        time.sleep(0.6)
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n")
+
+    with raw_origin(answer) as origin:
+        fetcher = ImageFetcher(allowed=only_loopback(origin), timeout=1.0, deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(FetchRefused):
+            fetcher.get(origin.url("/hop"))
+        assert time.monotonic() - started < 1.5
+        assert len(origin.hits) <= 2

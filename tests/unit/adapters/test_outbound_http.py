@@ -8,8 +8,10 @@ import ipaddress
 import pytest
 
 from parley.adapters.outbound_http import (
+    FetchRefused,
     ImageFetcher,
     UnsafeEndpoint,
+    _content_length,
     is_public,
     public_web,
 )
@@ -107,3 +109,18 @@ def test_the_fetcher_connects_to_the_address_it_checked() -> None:
     fetcher = ImageFetcher(resolver=lambda host, port: ["93.184.216.34"])
     target, address = fetcher.check("https://cdn.example/x.png")
     assert (target.host, target.port, address) == ("cdn.example", 443, "93.184.216.34")
+
+
+@pytest.mark.parametrize(
+    "value", ["\u00b2", "\u0661\u0662", "\uff11", "1e3", "-1", "1 2", "12345678901234567890"]
+)
+def test_content_length_is_ascii_digits_or_refused(value: str) -> None:
+    """`²` passed str.isdigit() and crashed int() (red team 4, R4); Arabic-Indic and
+    fullwidth digits would be read as numbers."""
+    with pytest.raises(FetchRefused):
+        _content_length(value)
+
+
+def test_content_length_in_ascii_digits_is_read() -> None:
+    assert _content_length(None) is None
+    assert _content_length(" 5242880 ") == 5242880
