@@ -40,6 +40,12 @@ def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         moto.core.responses, "method_names_from_class", moto.core.responses.method_names_from_class
     )
     monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.__dict__["make"])
+    for name in (
+        "messages",
+        "approximate_number_of_messages_delayed",
+        "approximate_number_of_messages_not_visible",
+    ):
+        monkeypatch.setattr(moto.sqs.models.Queue, name, moto.sqs.models.Queue.__dict__[name])
     yield
 
 
@@ -212,6 +218,32 @@ def test_visibility_timeout_and_redrive_hold(server: str) -> None:
     time.sleep(1.2)
     assert "Messages" not in sqs.receive_message(QueueUrl=url)  # received twice: dead-lettered
     assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "hello"
+
+
+def test_queue_counts_follow_delay_and_visibility(server: str) -> None:
+    sqs = boto3.client("sqs", endpoint_url=server, region_name=REGION)
+    url = sqs.create_queue(QueueName="counted", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+
+    def counts() -> tuple[int, int, int]:
+        found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return (
+            int(found["ApproximateNumberOfMessages"]),
+            int(found["ApproximateNumberOfMessagesNotVisible"]),
+            int(found["ApproximateNumberOfMessagesDelayed"]),
+        )
+
+    sqs.send_message(QueueUrl=url, MessageBody="now")
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+    assert counts() == (1, 0, 1)
+    received = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert [m["Body"] for m in received] == ["now"]
+    assert counts() == (0, 1, 1)
+    time.sleep(1.2)  # "later" is due, "now" is visible again
+    assert counts() == (2, 0, 0)
+    bodies = sorted(
+        m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    )
+    assert bodies == ["later", "now"]
 
 
 def test_events_reach_their_queue_target_whole(server: str) -> None:
