@@ -17,7 +17,8 @@ moto spent its time in:
   request: `fast_sqs_clock`, `fast_sqs_queue_scans`;
 - finding an action's method by listing the handler class (inspect) on every request, and
   parsing the same UpdateExpressions again and again: `cache_action_lookup`,
-  `cache_update_expressions`;
+  `cache_update_expressions`; copying the item twice per UpdateItem through one
+  `copy.deepcopy` dispatch per value: `fast_dynamodb_copies`;
 - listing its own package directory on every request to route it: `cache_package_listing`.
 
 Each is checked against moto's own behaviour by tests/unit/devstack/test_moto_tuning.py.
@@ -150,6 +151,39 @@ def fast_sqs_queue_scans() -> None:
     Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
+
+
+def fast_dynamodb_copies() -> None:
+    """UpdateItem deep-copies the item it changes (twice: for the condition and for the
+    returned values), one `copy.deepcopy` dispatch per attribute value; an item holding a
+    list that grows with a conversation (a response clock's message ids) made every update
+    cost more than the one before. The same copy, without the per-value dispatch: scalars
+    share their immutable value, sets get a new list, lists and maps are copied recursively
+    (DynamoDB values are trees: no value is shared or cyclic, so the memo has nothing to do)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if getattr(DynamoType.__deepcopy__, "_parley_fast", False):
+        return
+    new = object.__new__
+
+    def copy_value(value: DynamoType) -> DynamoType:
+        result = new(value.__class__)
+        kind = result.type = value.type
+        if kind == "L":
+            result.value = [copy_value(v) for v in value.value]
+        elif kind == "M":
+            result.value = {k: copy_value(v) for k, v in value.value.items()}
+        elif kind in ("SS", "NS", "BS"):
+            result.value = list(value.value)
+        else:
+            result.value = value.value
+        return result
+
+    def deepcopy(self: DynamoType, memo: dict[int, Any]) -> DynamoType:
+        return copy_value(self)
+
+    deepcopy._parley_fast = True  # type: ignore[attr-defined]
+    DynamoType.__deepcopy__ = deepcopy  # type: ignore[method-assign]
 
 
 def attribute_value_wire(value: dict[str, Any]) -> dict[str, Any]:
@@ -301,3 +335,4 @@ def tune_moto() -> None:
     fast_sqs_clock()
     fast_sqs_queue_scans()
     fast_dynamodb_attribute_values()
+    fast_dynamodb_copies()

@@ -26,6 +26,7 @@ def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import moto.core.responses
     import moto.sqs.models
     from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     monkeypatch.setattr(
@@ -40,6 +41,7 @@ def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         moto.core.responses, "method_names_from_class", moto.core.responses.method_names_from_class
     )
     monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.__dict__["make"])
+    monkeypatch.setattr(DynamoType, "__deepcopy__", DynamoType.__deepcopy__)
     for name in (
         "messages",
         "approximate_number_of_messages_delayed",
@@ -106,6 +108,46 @@ def test_items_serialize_as_moto_serializes_them(
     finally:
         BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
     assert fast == expected
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(item=items)
+def test_item_copies_are_equal_and_independent(restored: None, item: dict[str, Any]) -> None:
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    stored = {name: {k: _stored(v) for k, v in value.items()} for name, value in item.items()}
+    original_copy = DynamoType.__deepcopy__
+    expected = copy.deepcopy(Item(DynamoType({"S": "k"}), None, stored))
+    moto_tuning.fast_dynamodb_copies()
+    try:
+        source = Item(DynamoType({"S": "k"}), None, stored)
+        copied = copy.deepcopy(source)
+    finally:
+        DynamoType.__deepcopy__ = original_copy  # type: ignore[method-assign]
+    assert copied.to_json() == expected.to_json() == source.to_json()
+    for name, value in copied.attrs.items():  # nothing of the copy is the source's
+        assert value is not source.attrs[name]
+        if value.type in ("L", "M", "SS", "NS", "BS"):
+            assert value.value is not source.attrs[name].value
+            value.value.clear()
+    assert source.to_json() == expected.to_json()
+
+
+def _stored(value: Any) -> Any:
+    """What moto keeps for a value from the wire: binary as base64 text."""
+    import base64
+
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, list):
+        return [_stored(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _stored(v) for k, v in value.items()}
+    return value
 
 
 # -- the server: keep-alive ---------------------------------------------------------------------
