@@ -66,18 +66,21 @@ class LocalPipeline:
         self.services = default_services()
         self.order = _order(self.services.store)
 
-    def run(self, messages: int) -> None:
+    def run(self, messages: int, burst: int = 1) -> None:
+        """`burst` messages are ingested (one invocation each, as SES invokes) before the
+        queues are drained: the event source mappings' batches hold up to that many."""
+        import functions.ingest.handler as ingest
         from devstack.lambda_runtime import LocalContext, drain_queues
         from devstack.ses_inbound import store_and_describe
-        from functions.ingest.handler import handler
 
         for i in range(messages):
             raw = _question(self.order.seller_alias, i).as_bytes(policy=SMTP)
             _ses_id, event = store_and_describe(
                 raw, mail_from="bob@example.net", recipients=[self.order.seller_alias]
             )
-            handler(event, LocalContext("ingest"))
-            drain_queues()
+            ingest.handler(event, LocalContext("ingest"))
+            if (i + 1) % burst == 0 or i + 1 == messages:
+                drain_queues()
 
 
 def seed_clocks(client: Any, table: str, stored: int, due: int) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import subprocess
 import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -188,94 +190,225 @@ def package_sizes() -> dict[str, float]:
     return {**sizes, "package_mb_max": max(sizes.values())}
 
 
-def api_costs(messages: int = 40) -> dict[str, Any]:
-    """Count AWS calls per message over the pipeline on moto, price them against SES."""
-    import botocore.client
-    from moto import mock_aws
+# Latency of one call from Lambda in the same region (ms): assumed, not measured (there is no
+# AWS account here). Typical p50s of warm keep-alive connections for items and objects of a
+# few KB: DynamoDB single-digit ms, S3 tens of ms (a PUT a bit more than a GET), SES's send
+# the slowest. A stage waits for these; Lambda bills the wait.
+LATENCY_MS = {
+    "dynamodb": 5.0,
+    ("dynamodb", "BatchWriteItem"): 8.0,
+    ("dynamodb", "TransactWriteItems"): 10.0,
+    ("s3", "GetObject"): 15.0,
+    ("s3", "PutObject"): 25.0,
+    "s3": 15.0,
+    "sqs": 10.0,
+    "sesv2": 40.0,
+    "events": 15.0,
+}
+STAGES = ("ingest", "filter", "relay")
 
-    calls: Counter[tuple[str, str]] = Counter()
-    read_units = [0.0]
-    read_items = [0]
-    write_units = [0.0]
-    events = [0]
-    real = botocore.client.BaseClient._make_api_call
 
-    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        service = self.meta.service_model.service_name
-        if (service, operation) in HARNESS_ONLY:
-            return real(self, operation, params)
-        if (service, operation) == ("sqs", "ReceiveMessage"):
-            # Only receives that return messages: the harness polls each queue until it is
-            # empty; a deployment's empty long polls come per second, not per message.
-            result = real(self, operation, params)
-            if result.get("Messages"):
-                calls[(service, operation)] += 1
-            return result
-        calls[(service, operation)] += 1
+def _latency_ms(service: str, operation: str) -> float:
+    return LATENCY_MS.get((service, operation), LATENCY_MS.get(service, 10.0))
+
+
+class _Meter:
+    """AWS calls counted (per service and operation, and per stage), and each stage's CPU:
+    its own, the SDK's (botocore's signing, serializing and parsing, moto's CPU taken out)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.read_units = 0.0
+        self.read_items = 0
+        self.write_units = 0.0
+        self.events = 0
+        self.stage: str | None = None
+        self.invocations: Counter[str] = Counter()
+        self.cpu: dict[str, float] = dict.fromkeys(STAGES, 0.0)  # the stage's own CPU seconds
+        self.sdk: dict[str, float] = dict.fromkeys(STAGES, 0.0)  # in the SDK, moto's taken out
+        self.waited: dict[str, float] = dict.fromkeys(STAGES, 0.0)  # assumed latency, ms
+        self.moto_inside = 0.0
+
+    def count(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        self.calls[(service, operation)] += 1
+        if self.stage:
+            self.waited[self.stage] += _latency_ms(service, operation)
         if (service, operation) == ("events", "PutEvents"):
-            events[0] += len(params.get("Entries", []))
-        if service == "dynamodb" and operation in {"GetItem", "Query"}:
+            self.events += len(params.get("Entries", []))
+        if service != "dynamodb":
+            return
+        if operation in {"GetItem", "Query"}:
             # a strongly consistent read of up to 4 KB is one unit, an eventual one half
-            read_units[0] += 1.0 if params.get("ConsistentRead") else 0.5
-            read_items[0] += 1
-        elif service == "dynamodb" and operation == "BatchGetItem":
+            self.read_units += 1.0 if params.get("ConsistentRead") else 0.5
+            self.read_items += 1
+        elif operation == "BatchGetItem":
             # billed per item, as if each were read on its own
             for spec in params.get("RequestItems", {}).values():
                 keys = len(spec.get("Keys", []))
-                read_units[0] += keys * (1.0 if spec.get("ConsistentRead") else 0.5)
-                read_items[0] += keys
-        elif service == "dynamodb" and operation == "BatchWriteItem":
-            write_units[0] += sum(len(v) for v in params.get("RequestItems", {}).values())
-        elif service == "dynamodb" and operation == "TransactWriteItems":
-            write_units[0] += 2 * len(params.get("TransactItems", []))  # transactions cost 2x
-        elif service == "dynamodb" and operation in DYNAMODB_WRITES:
-            write_units[0] += 1
-        return real(self, operation, params)
+                self.read_units += keys * (1.0 if spec.get("ConsistentRead") else 0.5)
+                self.read_items += keys
+        elif operation == "BatchWriteItem":
+            self.write_units += sum(len(v) for v in params.get("RequestItems", {}).values())
+        elif operation == "TransactWriteItems":
+            self.write_units += 2 * len(params.get("TransactItems", []))  # transactions: 2x
+        elif operation in DYNAMODB_WRITES:
+            self.write_units += 1
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        import botocore.client
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        import functions.filter.handler
+        import functions.ingest.handler
+        import functions.relay.handler
+
+        real_call = botocore.client.BaseClient._make_api_call
+        real_stub = BotocoreStubber.__call__
+        modules: dict[str, Any] = {
+            "ingest": functions.ingest.handler,
+            "filter": functions.filter.handler,
+            "relay": functions.relay.handler,
+        }
+        handlers = {name: module.handler for name, module in modules.items()}
+        meter = self
+
+        def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            if (service, operation) in HARNESS_ONLY:
+                return real_call(client, operation, params)
+            moto_before, started = meter.moto_inside, time.process_time()
+            try:
+                result = real_call(client, operation, params)
+            finally:
+                if meter.stage:
+                    inside = time.process_time() - started - (meter.moto_inside - moto_before)
+                    meter.sdk[meter.stage] += inside
+            # Only receives that return messages: the harness polls each queue until it is
+            # empty; a deployment's empty long polls come per second, not per message.
+            if (service, operation) != ("sqs", "ReceiveMessage") or result.get("Messages"):
+                meter.count(service, operation, params)
+            return result
+
+        def stub(stubber: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return real_stub(stubber, *args, **kwargs)
+            finally:
+                meter.moto_inside += time.process_time() - started
+
+        def staged(name: str) -> Callable[[Any, Any], Any]:
+            def run(event: Any, context: Any) -> Any:
+                meter.stage, started, sdk = name, time.process_time(), meter.sdk[name]
+                outside = meter.moto_inside
+                try:
+                    return handlers[name](event, context)
+                finally:
+                    spent = time.process_time() - started - (meter.moto_inside - outside)
+                    meter.cpu[name] += spent - (meter.sdk[name] - sdk)
+                    meter.invocations[name] += 1
+                    meter.stage = None
+
+            return run
+
+        botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+        BotocoreStubber.__call__ = stub  # type: ignore[method-assign,assignment]
+        for name, module in modules.items():
+            module.handler = staged(name)
+        try:
+            yield
+        finally:
+            botocore.client.BaseClient._make_api_call = real_call  # type: ignore[method-assign]
+            BotocoreStubber.__call__ = real_stub  # type: ignore[method-assign]
+            for name, module in modules.items():
+                module.handler = handlers[name]
+
+
+def _lambda_costs(meter: _Meter, messages: int) -> dict[str, float]:
+    """Per message and stage: invocations, billed duration at the stack's memory (CPU scaled
+    to the memory's share of a vCPU, plus the calls' assumed latency), GB-seconds."""
+    from infra.sizing import ONE_VCPU_MB, PIPELINE_MEMORY_MB
+
+    figures: dict[str, float] = {}
+    for stage in STAGES:
+        invocations = meter.invocations[stage]
+        memory = PIPELINE_MEMORY_MB[stage]
+        slower = max(1.0, ONE_VCPU_MB / memory)
+        cpu_ms = (meter.cpu[stage] + meter.sdk[stage]) * 1000 / invocations
+        billed_ms = math.ceil(cpu_ms * slower + meter.waited[stage] / invocations)
+        figures[f"lambda_memory_mb_{stage}"] = memory
+        figures[f"lambda_cpu_ms_{stage}"] = round(cpu_ms, 2)
+        figures[f"lambda_sdk_cpu_ms_{stage}"] = round(meter.sdk[stage] * 1000 / invocations, 2)
+        figures[f"lambda_wait_ms_{stage}"] = round(meter.waited[stage] / invocations, 1)
+        figures[f"lambda_billed_ms_{stage}"] = billed_ms
+        figures[f"lambda_invocations_per_message_{stage}"] = round(invocations / messages, 3)
+        figures[f"lambda_gb_s_per_message_{stage}"] = round(
+            invocations * billed_ms / 1000 * memory / 1024 / messages, 5
+        )
+    return figures
+
+
+def _priced(meter: _Meter, messages: int) -> dict[str, Any]:
+    calls = meter.calls
+    lambda_figures = _lambda_costs(meter, messages)
+    invocations = sum(meter.invocations.values()) / messages
+    gb_s = sum(lambda_figures[f"lambda_gb_s_per_message_{s}"] for s in STAGES)
+    by_service = {
+        "dynamodb_writes": meter.write_units / messages * PRICES["dynamodb_write_request"],
+        "dynamodb_reads": meter.read_units / messages * PRICES["dynamodb_read_request"],
+        "s3_puts": calls[("s3", "PutObject")] / messages * PRICES["s3_put"],
+        "s3_gets": calls[("s3", "GetObject")] / messages * PRICES["s3_get"],
+        "sqs": sum(n for (s, _), n in calls.items() if s == "sqs")
+        / messages
+        * PRICES["sqs_request"],
+        "eventbridge": meter.events / messages * PRICES["eventbridge_event"],
+        "lambda": invocations * PRICES["lambda_request"] + gb_s * PRICES["lambda_gb_second_arm64"],
+    }
+    cost = sum(by_service.values())
+    ses = PRICES["ses_outbound_per_message"] + PRICES["ses_inbound_per_message"]
+    read_requests = sum(n for (s, o), n in calls.items() if s == "dynamodb" and o in DYNAMODB_READS)
+    return {
+        "api_calls_per_message": {
+            f"{s}:{o}": round(n / messages, 2) for (s, o), n in sorted(calls.items())
+        },
+        "dynamodb_read_requests_per_message": round(read_requests / messages, 2),
+        "dynamodb_items_read_per_message": round(meter.read_items / messages, 2),
+        "dynamodb_read_units_per_message": round(meter.read_units / messages, 2),
+        "dynamodb_write_units_per_message": round(meter.write_units / messages, 2),
+        **lambda_figures,
+        "aws_cost_per_million_usd": round(cost * 1e6, 2),
+        "aws_cost_per_million_by_service": {k: round(v * 1e6, 2) for k, v in by_service.items()},
+        "ses_cost_per_million_usd": round(ses * 1e6, 2),
+        "cost_overhead_vs_ses": round(cost / ses, 4),
+    }
+
+
+def _metered_run(messages: int, burst: int) -> dict[str, Any]:
+    from moto import mock_aws
 
     _bench_environment()
     from bench.localrun import LocalPipeline
 
     with mock_aws():
         local = LocalPipeline()
-        botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-        try:
-            local.run(messages)
-        finally:
-            botocore.client.BaseClient._make_api_call = real  # type: ignore[method-assign]
-    per_message = {f"{s}:{o}": round(n / messages, 2) for (s, o), n in sorted(calls.items())}
-    sqs = sum(n for (s, _), n in calls.items() if s == "sqs") / messages
-    writes = write_units[0]
-    reads = read_units[0]
-    s3_put = calls[("s3", "PutObject")] / messages
-    s3_get = calls[("s3", "GetObject")] / messages
-    # ingest once per message, filter and relay in batches of up to 10 (1 is the worst case)
-    invocations = 3
-    by_service = {
-        "dynamodb_writes": writes / messages * PRICES["dynamodb_write_request"],
-        "dynamodb_reads": reads / messages * PRICES["dynamodb_read_request"],
-        "s3_puts": s3_put * PRICES["s3_put"],
-        "s3_gets": s3_get * PRICES["s3_get"],
-        "sqs": sqs * PRICES["sqs_request"],
-        "eventbridge": events[0] / messages * PRICES["eventbridge_event"],
-        "lambda": invocations * PRICES["lambda_request"]
-        + invocations * 0.1 * 1.0 * PRICES["lambda_gb_second_arm64"],  # 100 ms at 1 GB
-    }
-    cost = sum(by_service.values())
-    ses = PRICES["ses_outbound_per_message"] + PRICES["ses_inbound_per_message"]
-    read_requests = sum(
-        n for (svc, op), n in calls.items() if svc == "dynamodb" and op in DYNAMODB_READS
-    )
-    return {
-        "api_calls_per_message": per_message,
-        "dynamodb_read_requests_per_message": round(read_requests / messages, 2),
-        "dynamodb_items_read_per_message": round(read_items[0] / messages, 2),
-        "dynamodb_read_units_per_message": round(reads / messages, 2),
-        "dynamodb_write_units_per_message": round(writes / messages, 2),
-        "aws_cost_per_million_usd": round(cost * 1e6, 2),
-        "aws_cost_per_million_by_service": {k: round(v * 1e6, 2) for k, v in by_service.items()},
-        "ses_cost_per_million_usd": round(ses * 1e6, 2),
-        "cost_overhead_vs_ses": round(cost / ses, 4),
-    }
+        local.run(1)  # warm: first-use imports and caches are a cold start's, not per message
+        meter = _Meter()
+        with meter.installed():
+            local.run(messages, burst=burst)
+    return _priced(meter, messages)
+
+
+def api_costs(messages: int = 40) -> dict[str, Any]:
+    """Count AWS calls per message over the pipeline on moto, price them against SES.
+
+    Messages arrive 10 at a time (the event source mappings' batch size, within their 1 s
+    window: 10 messages a second or more); `*_one_at_a_time` is the same for a trickle, each
+    message its own filter and relay invocation, receive and delete."""
+    trickle = _metered_run(messages // 4, burst=1)
+    figures = _metered_run(messages, burst=10)
+    figures["cost_overhead_vs_ses_one_at_a_time"] = trickle["cost_overhead_vs_ses"]
+    figures["aws_cost_per_million_usd_one_at_a_time"] = trickle["aws_cost_per_million_usd"]
+    return figures
 
 
 def reminder_reads() -> dict[str, float]:

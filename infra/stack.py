@@ -26,6 +26,7 @@ from infra.parts.reminders import ReminderSchedule
 from infra.parts.sending import Sending
 from infra.parts.storage import Storage
 from infra.parts.web import WebFrontEnd
+from infra.sizing import PIPELINE_MEMORY_MB
 from parley.adapters import keys
 
 RAW_PREFIX = keys.RAW
@@ -158,9 +159,10 @@ class Marketplace(Construct):
             log_retention=LOG_RETENTION[market.retention.logs],
             key=key,
         )
-        ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
-        filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
-        relay = factory.make("relay", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=1024)
+        memory = PIPELINE_MEMORY_MB
+        ingest = factory.make("ingest", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=memory["ingest"])
+        filter_fn = factory.make("filter", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=memory["filter"])
+        relay = factory.make("relay", timeout_s=FUNCTION_TIMEOUT_S, memory_mb=memory["relay"])
         reminders = factory.make("reminders", timeout_s=300, memory_mb=512)
         self.functions = {
             "ingest": ingest,

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 from infra.app import build_app
 from infra.config import ConfigError, DeploymentConfig
 from infra.parts.storage import model_schema
+from infra.sizing import PIPELINE_MEMORY_MB
 from parley.core.settings import resource_names
 from parley.models.tables import ALL_MODELS
 
@@ -135,6 +136,26 @@ def test_functions_are_arm64_python312_traced_with_json_logs(template: Template)
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert props["Environment"]["Variables"]["PARLEY_DETAILED_TRACING"] == "false"
+
+
+def test_pipeline_functions_have_the_memory_the_cost_model_prices(template: Template) -> None:
+    """The bench prices GB-seconds from infra/sizing.py: the stack must deploy those sizes,
+    and the sizes are the ones the README's capacity model and cost row state."""
+    memory = {
+        str(f["Properties"]["Handler"]).split(".")[1]: f["Properties"]["MemorySize"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if "functions." in str(f["Properties"].get("Handler", ""))
+    }
+    assert {stage: memory[stage] for stage in PIPELINE_MEMORY_MB} == PIPELINE_MEMORY_MB
+    assert PIPELINE_MEMORY_MB == {"ingest": 512, "filter": 512, "relay": 1024}
+
+
+def test_queue_consumers_take_batches_within_a_short_window(template: Template) -> None:
+    """Receives, deletes and invocations are shared by up to 10 messages (the cost model)."""
+    template.all_resources_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 1},
+    )
 
 
 def test_ingest_async_failures_are_recorded_then_parked_not_lost(template: Template) -> None:
