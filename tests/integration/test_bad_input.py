@@ -236,3 +236,32 @@ def test_unknown_recipient_domain_is_recorded(aws: Aws, order: RegisteredOrder) 
     alias = f"nobody@{DOMAIN}"
     ses_id, _ = aws.ingest(wire(mail(SELLER_EMAIL, alias, "x")), [alias])
     assert record(ses_id, alias).reason == "unknown-alias"
+
+
+def test_one_bad_record_in_a_batch_is_retried_alone(aws: Aws, order: RegisteredOrder) -> None:
+    """The queues hand the filter and relay batches of up to 10 (the cost model counts one
+    receive, delete and invocation per batch): a record that fails is reported by its own
+    id, and only it comes back; the others are done once."""
+    from parley.adapters.aws import client
+
+    ids = [
+        aws.ingest(
+            wire(mail(BUYER_EMAIL, order.seller_alias, f"Question {i}")), [order.seller_alias]
+        )[0]
+        for i in range(3)
+    ]
+    settings = aws.services.settings
+    garbage = client("sqs", settings).send_message(
+        QueueUrl=settings.filter_queue_url, MessageBody="not a reference"
+    )["MessageId"]
+    calls = _fail_send("Throttling", aws, times=1)  # the relay's first send of the batch
+    filtered, relayed = aws.drain(rounds=1)
+    assert filtered == {"batchItemFailures": [{"itemIdentifier": garbage}]}
+    assert len(relayed["batchItemFailures"]) == 1  # one of three, not the batch
+    records = [record(i, order.seller_alias) for i in ids]
+    assert len([r for r in records if r.status == "delivered"]) == 2
+    assert [r.stage for r in records if r.status != "delivered"] == ["relay"]  # for the retry
+    aws.drain()
+    assert {record(i, order.seller_alias).status for i in ids} == {"delivered"}
+    to_seller = [m for m in aws.sent() if "seller@example.org" in m.raw_data]
+    assert len(to_seller) == 3 and calls[0] == 4  # three sends and the one throttled
