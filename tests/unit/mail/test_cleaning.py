@@ -245,3 +245,52 @@ def test_text_passes_for_the_address_scrub(content_type: str) -> None:
     data = b"BEGIN:VCARD\r\nFN:Bob\r\nEND:VCARD\r\n"
     result = clean_attachment(data, content_type, "card.vcf")
     assert (result.kind, result.data, result.changed) == ("text", data, False)
+
+
+def _frame_bomb(frames: int, side: int) -> bytes:
+    """A GIF of a few KB: a large canvas and frames that differ in one pixel each."""
+    from PIL import Image
+
+    images = []
+    for index in range(frames):
+        frame = Image.new("L", (side, side), 0)
+        frame.putpixel((index, 0), 255)
+        images.append(frame)
+    out = io.BytesIO()
+    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=100)
+    return out.getvalue()
+
+
+def test_r6_gif_frames_count_against_the_pixel_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team 4, R6: MAX_PIXELS was checked per frame and every frame kept, so 300 frames
+    of a 49 MP canvas (a few KB) decode to ~15 GB. Scaled down: a budget of 2 MP, 10 frames of
+    0.25 MP each must be refused, and without decoding them (no frame is ever loaded)."""
+    from PIL import GifImagePlugin
+
+    bomb = _frame_bomb(10, 500)
+    assert len(bomb) < 20_000
+    monkeypatch.setattr("parley.mail.images.MAX_PIXELS", 2_000_000)
+    loads: list[int] = []
+    real_load = GifImagePlugin.GifImageFile.load
+
+    def counting_load(self: GifImagePlugin.GifImageFile) -> object:
+        loads.append(self.tell())
+        return real_load(self)
+
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "load", counting_load)
+    with pytest.raises(Uncleanable):
+        clean_image(bomb)
+    assert loads == []
+    # the same frames within the budget are kept, all of them
+    monkeypatch.setattr("parley.mail.images.MAX_PIXELS", 2_500_000)
+    assert open_image(clean_image(bomb)).n_frames == 10
+
+
+def test_r6_a_gif_frame_bomb_attachment_is_refused_in_the_relay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The relay cleans attachments with the same function: the bomb is uncleanable there
+    too (the attachment is not relayed), never a crash-looping relay."""
+    monkeypatch.setattr("parley.mail.images.MAX_PIXELS", 2_000_000)
+    with pytest.raises(Uncleanable):
+        clean_attachment(_frame_bomb(10, 500), "image/gif", "wave.gif")
