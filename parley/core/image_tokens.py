@@ -45,12 +45,21 @@ def _unb64(text: str) -> bytes:
     if not text or any(c not in _ALPHABET for c in text):
         raise BadToken("not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError as exc:
         raise BadToken("not base64url") from exc
+    if _b64(decoded) != text:  # e.g. other unused bits in the last character: one token only
+        raise BadToken("not canonical base64url")
+    return decoded
 
 
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _canonical_number(text: str) -> bool:
+    """ASCII digits without leading zeros (`str.isdigit` also takes `²` and Arabic-Indic
+    digits, and `int` reads the latter): each (url, expires) has exactly one token."""
+    return text.isascii() and text.isdigit() and len(text) <= 12 and str(int(text)) == text
 
 
 def _mac(key: bytes, expires: int, url: str) -> bytes:
@@ -73,7 +82,9 @@ def sign(url: str, expires: int, key: bytes) -> str:
 def verify(token: str, key: bytes, now: float) -> ImageToken:
     """The URL a token names; BadToken when it was not signed with this key (or was changed),
     ExpiredToken when its time is over. The signature is compared in constant time and is
-    checked before anything in the payload is believed."""
+    checked before anything in the payload is believed. Only the canonical form is accepted
+    (the exact base64url `sign` writes, ASCII digits without leading zeros), so a token is
+    not malleable into other strings naming the same URL."""
     if not isinstance(token, str) or len(token) > 4 * MAX_URL:
         raise BadToken("token too long")
     payload, dot, signature = token.partition(".")
@@ -84,7 +95,7 @@ def verify(token: str, key: bytes, now: float) -> ImageToken:
     try:
         text = decoded.decode("utf-8")
         stamp, colon, url = text.partition(":")
-        expires = int(stamp) if stamp.isdigit() and len(stamp) <= 12 else -1
+        expires = int(stamp) if _canonical_number(stamp) else -1
     except UnicodeDecodeError as exc:
         raise BadToken("not a token") from exc
     if not colon or expires < 0 or not url:

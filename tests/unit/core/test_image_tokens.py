@@ -105,3 +105,43 @@ def test_the_proxied_url_is_the_base_and_a_url_safe_token() -> None:
 def test_cache_names_are_hashes_of_the_url() -> None:
     assert cache_name(URL_A) != cache_name(URL_B)
     assert len(cache_name(URL_A)) == 64 and "cdn" not in cache_name(URL_A)
+
+
+def _payload(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        f"0{NOW + 60}",  # a leading zero
+        str(NOW + 60).translate(ARABIC_INDIC),  # int() reads these as the same number
+        f"{NOW + 60}".replace("1", "\uff11"),  # fullwidth digits
+    ],
+)
+def test_o3_only_canonical_ascii_expiry_digits_verify(stamp: str) -> None:
+    """Red team 4, O3: these named the same (url, expires) as the signed token."""
+    signature = sign(URL_A, NOW + 60, KEY).split(".")[1]
+    with pytest.raises(BadToken):
+        verify(f"{_payload(f'{stamp}:{URL_A}')}.{signature}", KEY, NOW)
+
+
+def test_o3_a_non_canonical_last_base64_character_is_refused() -> None:
+    """A 32-byte signature is 43 base64url characters; the last one carries 2 unused bits,
+    so 4 different characters decoded to the same signature."""
+    token = sign(URL_A, NOW + 60, KEY)
+    payload, signature = token.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    others = [alphabet[(last & ~3) | bits] for bits in range(4) if (last & ~3) | bits != last]
+    assert len(others) == 3
+    for other in others:
+        assert base64.urlsafe_b64decode(signature[:-1] + other + "=") == base64.urlsafe_b64decode(
+            signature + "="
+        )
+        with pytest.raises(BadToken):
+            verify(f"{payload}.{signature[:-1]}{other}", KEY, NOW)
+    assert verify(token, KEY, NOW).url == URL_A
