@@ -178,6 +178,7 @@ class LocalStack:
             if not cfg.api_port:
                 raise OSError("remote images can be proxied only with the API port on")
             env["PARLEY_IMAGE_PROXY_URL"] = f"http://{cfg.api_host}:{cfg.api_port}/images"
+            env["PARLEY_IMAGE_PROXY_WARM"] = "http"  # the stack invokes the proxy function
         return env
 
     def stop(self) -> None:

@@ -55,7 +55,7 @@ SOURCE_ONLY = frozenset({"dkimpy"})
 NOT_SHIPPED = ("parley/cli",)
 # The AWS services the code builds clients for (tests/infra checks this against the code);
 # every other service model is dropped from botocore.
-SERVICES = frozenset({"dynamodb", "events", "s3", "secretsmanager", "sesv2", "sqs"})
+SERVICES = frozenset({"dynamodb", "events", "lambda", "s3", "secretsmanager", "sesv2", "sqs"})
 # botocore's own data files that are not service models.
 _BOTOCORE_KEEP_FILES = frozenset(
     {"endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json"}

@@ -15,6 +15,7 @@ from parley.adapters.queues import StageQueue, WakeUpQueue
 from parley.adapters.resolver import system_txt, txt_lookup
 from parley.adapters.secrets import SecretKey
 from parley.adapters.store import Store
+from parley.adapters.warming import Warmer, image_warmer
 from parley.core.lookups import TxtLookup
 from parley.core.settings import Settings, get_settings
 
@@ -44,6 +45,8 @@ class Services:
     dns: TxtLookup = system_txt  # DKIM keys, when ingest must check a signature itself
     # Signs the image proxy's tokens (`remoteImages: proxy`); read on the relay's first use.
     image_proxy_key: SecretKey | None = None
+    # Has the proxy fetch a sent copy's images at once (None: on first view only).
+    image_warmer: Warmer | None = None
 
     @cached_property
     def policy(self) -> PolicyConfig:
@@ -75,6 +78,9 @@ class Services:
             dns=txt_lookup(settings.dns_zone_file),
             image_proxy_key=SecretKey(
                 lambda: client("secretsmanager", settings), settings.image_proxy_secret
+            ),
+            image_warmer=image_warmer(
+                settings.image_proxy_warm, lambda: client("lambda", settings)
             ),
         )
 

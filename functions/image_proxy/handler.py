@@ -1,5 +1,5 @@
 """Lambda function URL (no IAM auth: the relay's signed token is the authorization) -> the
-remote image proxy. GET /images/<token>."""
+remote image proxy: GET /images/<token>; and the relay's warm-up, invoked directly."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import base64
 from functools import lru_cache
 from typing import Any
 
-from parley.core.image_tokens import ROUTE
+from parley.core.image_tokens import ROUTE as PREFIX
 from parley.core.observability import lambda_entry
 from parley.core.settings import get_settings
 from parley.imageproxy.service import ImageProxy, image_proxy_from_settings
 
-PREFIX = ROUTE
 # An image answer is never a document: nothing in it runs, nothing is sniffed, no referrer.
 SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -28,7 +27,10 @@ def default_proxy() -> ImageProxy:
 
 
 def respond(event: dict[str, Any], proxy: ImageProxy) -> dict[str, Any]:
-    """A function URL event (payload 2.0) -> its response; `parley dev` calls this too."""
+    """A function URL event (payload 2.0) -> its response; `parley dev` calls this too. The
+    relay's warm-up ({"warm": [tokens]}) comes by direct invocation, never through the URL."""
+    if "warm" in event and "rawPath" not in event:
+        return {"warmed": proxy.warm(event["warm"])}
     method = str(event.get("requestContext", {}).get("http", {}).get("method", "GET"))
     path = str(event.get("rawPath") or "")
     if method not in {"GET", "HEAD"}:

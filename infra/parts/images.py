@@ -3,7 +3,8 @@
 - The signing key is a Secrets Manager secret the stack generates (64 random characters);
   the relay reads it to sign, the proxy to check, both on first use. Nothing else may read it.
 - The function answers on a Lambda function URL without IAM auth: the signed, expiring token
-  in the path is the authorization (a recipient's mail program has no AWS credentials).
+  in the path is the authorization (a recipient's mail program has no AWS credentials). The
+  relay may invoke it directly (only it) to have a sent copy's images fetched at once.
 - It may read and write only the cache prefix `images/` of the mail bucket; the lifecycle
   rule for that prefix comes from the retention table (`image_cache` days) like every other.
 """
@@ -57,6 +58,16 @@ class ImageProxy(Construct):
         relay.add_environment("PARLEY_IMAGE_PROXY_SECRET", self.secret.secret_arn)
         relay.add_environment("PARLEY_IMAGE_PROXY_URL", base)
         relay.add_environment("PARLEY_IMAGE_PROXY_DAYS", str(days))
+        # Right after sending, the relay has the proxy fetch the copy's images (asynchronous
+        # invocation): the sender's server then never sees a request at opening time.
+        relay.add_environment(
+            "PARLEY_IMAGE_PROXY_WARM", Fn.join("", ["lambda:", self.function.function_name])
+        )
+        relay.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]
+            )
+        )
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:PutObject"],

@@ -112,6 +112,20 @@ def proxied_url(base: str, url: str, expires: int, key: bytes) -> str:
     return f"{base.rstrip('/')}/{sign(url, expires, key)}"
 
 
+class ProxyLinks:
+    """`proxied_url` for one relayed copy, remembering what it handed out (the relay then has
+    the proxy fetch them at once, so no fetch ever happens when the mail is opened)."""
+
+    def __init__(self, base: str, expires: int, key: bytes) -> None:
+        self.base, self.expires, self.key = base, expires, key
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> str:
+        proxied = proxied_url(self.base, url, self.expires, self.key)
+        self.urls.append(proxied)
+        return proxied
+
+
 def cache_name(url: str) -> str:
     """The cache object's name for a URL: a hash, so the bucket never lists the URLs."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()

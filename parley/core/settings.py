@@ -63,6 +63,9 @@ class Settings:
     # read on first use by the relay (signing) and the proxy (checking).
     image_proxy_secret: str = ""
     image_proxy_days: int = 30  # how long a proxied image URL in a relayed mail works
+    # How the relay has the proxy fetch a sent copy's images at once: "lambda:<function>",
+    # "http" (parley dev) or "" (on first view only)
+    image_proxy_warm: str = ""
     display_name: str = "full"  # how buyers' names are shown: full, first-name or none
     raw_prefix: str = "raw/"
     alias_length: int = 35
@@ -201,6 +204,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         image_proxy_url=env.get("PARLEY_IMAGE_PROXY_URL", "").strip(),
         image_proxy_secret=env.get("PARLEY_IMAGE_PROXY_SECRET", "").strip(),
         image_proxy_days=_int(env, "PARLEY_IMAGE_PROXY_DAYS", 30),
+        image_proxy_warm=env.get("PARLEY_IMAGE_PROXY_WARM", "").strip(),
         display_name=(env.get("PARLEY_DISPLAY_NAME") or "full").strip().lower(),
         raw_prefix=env.get("PARLEY_RAW_PREFIX", "raw/"),
         alias_length=_int(env, "PARLEY_ALIAS_LENGTH", 35),

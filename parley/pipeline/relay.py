@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from parley.adapters.keys import delivered_attachment_key, delivered_key
@@ -21,7 +20,7 @@ from parley.adapters.store import (
     PairView,
     PartyModel,
 )
-from parley.core.image_tokens import proxied_url
+from parley.core.image_tokens import ProxyLinks
 from parley.core.observability import count
 from parley.core.time import iso, now_iso, utcnow
 from parley.directory.aliases import replacements_for
@@ -205,7 +204,18 @@ def _image_proxy(svc: Services) -> Callable[[str], str] | None:
         return None
     key = svc.image_proxy_key.value()
     expires = int(utcnow().timestamp()) + settings.image_proxy_days * 86400
-    return partial(proxied_url, settings.image_proxy_url, expires=expires, key=key)
+    return ProxyLinks(settings.image_proxy_url, expires, key)
+
+
+def _warm_images(svc: Services, envelope: Envelope) -> None:
+    """Right after sending: the proxy fetches the copy's images now, not when it is opened."""
+    links = envelope.image_proxy
+    if not isinstance(links, ProxyLinks) or not links.urls or svc.image_warmer is None:
+        return
+    try:
+        svc.image_warmer(links.urls)
+    except Exception as exc:  # best effort: the images are then fetched on first view
+        log.warning("image warm-up failed", extra={"error": type(exc).__name__})
 
 
 def _compose(
@@ -268,6 +278,7 @@ def _send_once(
         raise
     # Recorded at once: whatever fails after this point is retried without sending again.
     _record_sent(svc, record, sent.ses_message_id)
+    _warm_images(svc, envelope)
     return message  # compose_delivery made it the recipient's copy
 
 

@@ -52,6 +52,8 @@ def test_the_relay_knows_the_proxy_url_the_secret_and_the_days(template: Templat
     assert relay["PARLEY_IMAGE_PROXY_DAYS"] == "14"
     url = json.dumps(relay["PARLEY_IMAGE_PROXY_URL"])
     assert "FunctionUrl" in url and '"images"' in url
+    warm = json.dumps(relay["PARLEY_IMAGE_PROXY_WARM"])
+    assert '"lambda:"' in warm and "ImageProxyFunction" in warm
     secret = relay["PARLEY_IMAGE_PROXY_SECRET"]
     assert secret == env_of(template, "ImageProxyFunction")["PARLEY_IMAGE_PROXY_SECRET"]
     assert "SigningKey" in json.dumps(secret)
@@ -75,6 +77,11 @@ def test_the_proxy_may_touch_only_the_image_cache_and_its_key(template: Template
     for statement in found:
         if any(a.startswith("s3:") for a in actions_of(statement)):
             assert "/images/*" in json.dumps(statement["Resource"])
+    invokes = [
+        s for s in statements(template, "RelayFunction") if "lambda:InvokeFunction" in actions_of(s)
+    ]
+    assert len(invokes) == 1 and "ImageProxyFunction" in json.dumps(invokes[0]["Resource"])
+    assert "*" not in json.dumps(invokes[0]["Resource"])
     relay_reads = [
         s
         for s in statements(template, "RelayFunction")

@@ -252,7 +252,7 @@ def test_an_image_too_large_to_inline_is_a_redirect_to_our_own_cached_copy(
     assert f"127.0.0.1:{origin.port}" not in reply.location
 
 
-def test_the_relay_signs_with_the_key_it_reads_from_secrets_manager_and_the_proxy_serves_it(
+def test_the_relay_signs_with_the_stack_key_and_has_the_proxy_fetch_before_any_opening(
     aws: Aws, origin: Origin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The pipeline on moto with `remoteImages: proxy`: the key is the stack's secret, read on
@@ -267,6 +267,8 @@ def test_the_relay_signs_with_the_key_it_reads_from_secrets_manager_and_the_prox
     monkeypatch.setenv("PARLEY_REMOTE_IMAGES", "proxy")
     monkeypatch.setenv("PARLEY_IMAGE_PROXY_URL", "https://img.marketplace.example/images")
     clear_caches()
+    warmed: list[list[str]] = []
+    aws.services.image_warmer = warmed.append  # the stack's: an async invoke of the proxy
     order = register_order(
         aws.services.store,
         OrderRegistration(
@@ -293,10 +295,14 @@ def test_the_relay_signs_with_the_key_it_reads_from_secrets_manager_and_the_prox
         SecretId=aws.env["PARLEY_IMAGE_PROXY_SECRET"]
     )["SecretString"]
     assert verify(link, secret.encode(), time.time()).url == origin.url("/cat.png")
-    served = image_proxy_from_settings(
-        aws.services.settings, ImageFetcher(allowed=only(origin))
-    ).serve(link)
-    assert served.status == 200 and served.content_type == "image/png"
+    # Right after sending, the relay asked the proxy to fetch the copy's one image
+    assert warmed == [[f"https://img.marketplace.example/images/{link}"]]
+    proxy = image_proxy_from_settings(aws.services.settings, ImageFetcher(allowed=only(origin)))
+    assert respond({"warm": [u.rsplit("/", 1)[1] for u in warmed[0]]}, proxy) == {"warmed": 1}
+    assert origin.hits == {"/cat.png": 1}
+    # When the recipient opens the mail, the origin hears nothing: the cache answers
+    served = proxy.serve(link)
+    assert served.status == 200 and served.content_type == "image/png" and served.cached
     assert origin.hits == {"/cat.png": 1}
 
 
