@@ -2,8 +2,11 @@
 reads them, the stack's lifecycle rules and IAM grants all take their prefixes from here.
 
     raw/<ses message id>                        the mail as SES stored it (or the API composed it)
+    messages/<message id>/message.json          the compact record of the one parse (ingest)
     messages/<message id>/attachments/NNN-name  each attachment as received, decoded once at ingest
     messages/<message id>/sanitized.eml         the copy the policy rewrote (when it did)
+    messages/<message id>/sanitized.json        its compact record (what the relay composes)
+    messages/<message id>/sanitized/NNN-name    files that rewrite made anew (rare)
     messages/<message id>/delivered.eml         what the recipient got, byte for byte (relay)
     messages/<message id>/delivered/NNN-name    each attachment as delivered (cleaned)
     uploads/<kind>/<party id>/<upload id>       message-center uploads, until a message uses them
@@ -94,3 +97,18 @@ def hold_key(kind: str, party_id: str) -> str:
 
 def audit_key(stamp: str, unique: str) -> str:
     return f"{AUDIT}erasure/{stamp}-{unique}.json"
+
+
+def record_key(message_id: str) -> str:
+    """The compact message record ingest writes (parley.mail.stored)."""
+    return f"{message_prefix(message_id)}message.json"
+
+
+def sanitized_record_key(message_id: str) -> str:
+    """The compact record of the copy the policy rewrote (next to sanitized.eml)."""
+    return f"{message_prefix(message_id)}sanitized.json"
+
+
+def sanitized_attachment_key(message_id: str, index: int, safe_name: str) -> str:
+    """A file the policy's rewrite made anew (a rebuilt message's kept attachments)."""
+    return f"{message_prefix(message_id)}sanitized/{index:03d}-{safe_name}"

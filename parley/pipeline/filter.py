@@ -13,7 +13,7 @@ from parley.adapters.store import MessageModel, OrderModel, PairModel, PairView,
 from parley.core.kinds import CRITICAL_KINDS
 from parley.core.observability import count
 from parley.core.time import now_iso, parse_iso, utcnow
-from parley.mail.parsing import UnacceptableMessage, parse_message
+from parley.mail.parsing import UnacceptableMessage
 from parley.mail.plaintext import best_effort_text, rebuild_as_plain_text
 from parley.models.tables import AttachmentMap, ThreadIdModel, ViolationMap, set_or_remove
 from parley.pipeline.common import (
@@ -27,6 +27,7 @@ from parley.pipeline.common import (
     send_notice,
 )
 from parley.pipeline.events import sender_event
+from parley.pipeline.stored import keep_sanitized_record, load_message
 from parley.pipeline.threads import counterparts, side_of_sender
 from parley.policy import Decision, PolicyContext, Verdict, evaluate
 from parley.policy.engine import fallback
@@ -104,9 +105,8 @@ def _filter(svc: Services, record: MessageModel, view: PairView | None) -> Filte
 def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situation | FilterOutcome:
     assert record.pair_id and record.direction
     view = pair_view_of(svc, record, view)  # pair, parties and order: one request
-    raw = svc.blobs.get(record.raw_key)
     try:
-        message = parse_message(raw, svc.settings.max_message_bytes)
+        message, raw_size = load_message(svc, record)  # ingest's one parse
     except UnacceptableMessage as exc:  # ingest parsed it; only a changed object lands here
         finish(svc, record, "rejected", reason=exc.reason)
         return FilterOutcome(record.message_id, "rejected")
@@ -116,7 +116,7 @@ def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situati
     return Situation(
         record=record,
         message=message,
-        raw_size=len(raw),
+        raw_size=raw_size,
         pair=view.pair,
         order=view.order,
         buyer=view.buyer if view.pair else None,
@@ -284,7 +284,8 @@ def _keep_sanitized_copy(svc: Services, situation: Situation, decision: Decision
     except Exception:  # a structure the serializer refuses: the text survives, plainly
         rebuild_as_plain_text(situation.message, best_effort_text(situation.message))
         data = situation.message.as_bytes()
-    svc.blobs.put(body_key, data, "message/rfc822")
+    svc.blobs.put(body_key, data, "message/rfc822")  # for people (history, the sender's view)
+    keep_sanitized_record(svc, situation.record, situation.message, situation.raw_size)
     return [MessageModel.body_key.set(body_key)]
 
 

@@ -17,7 +17,6 @@ from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sen
 from parley.mail.authentication import Authentication, Verdicts, authenticate
 from parley.mail.parsing import (
     UnacceptableMessage,
-    attachments,
     header,
     is_auto_submitted,
     message_ids,
@@ -25,6 +24,7 @@ from parley.mail.parsing import (
     parse_message,
     safe_file_name,
 )
+from parley.mail.stored import FileRef, NewFile, record_of, stored_ref
 from parley.models.tables import TERMINAL_STATUSES, AttachmentMap, set_or_remove
 from parley.pipeline.common import (
     finish,
@@ -348,7 +348,9 @@ def _accept(
             set_or_remove(MessageModel.order_id, order_id),
             MessageModel.direction.set(f"{sender.kind}_to_{sender.recipient_side}"),
             MessageModel.subject.set(subject[:250]),
-            MessageModel.attachments.set(_store_attachments(svc, record, parsed)),
+            MessageModel.attachments.set(
+                _store_record(svc, record, parsed, len(message.raw or b""))
+            ),
             set_or_remove(MessageModel.rfc_message_id, own_ids[0] if own_ids else None),
             set_or_remove(MessageModel.in_reply_to, in_reply_to[-1] if in_reply_to else None),
             set_or_remove(
@@ -418,23 +420,23 @@ def _check_sender(
     return _Sender(pair, sender_kind, str(alias.side))
 
 
-def _store_attachments(
-    svc: Services, record: MessageModel, parsed: EmailMessage
+def _store_record(
+    svc: Services, record: MessageModel, parsed: EmailMessage, raw_size: int
 ) -> list[AttachmentMap]:
-    """Each attachment decoded once and stored as received (evidence); later stages read these."""
-    stored = []
-    for index, attachment in enumerate(attachments(parsed)):
-        key = keys.attachment_key(record.message_id, index, safe_file_name(attachment.name))
-        svc.blobs.put(key, attachment.data, attachment.content_type)
-        stored.append(
-            AttachmentMap(
-                name=attachment.name,
-                key=key,
-                content_type=attachment.content_type,
-                size=len(attachment.data),
-            )
-        )
-    return stored
+    """The one parse kept for the filter and the relay: each attachment decoded once and
+    stored as received (evidence), and the compact record naming them (parley.mail.stored)."""
+
+    def store(new: NewFile) -> FileRef:
+        key = keys.attachment_key(record.message_id, new.index, safe_file_name(new.name))
+        svc.blobs.put(key, new.data, new.content_type)
+        return stored_ref(key, new)
+
+    compact = record_of(parsed, raw_size, store)
+    svc.blobs.put(keys.record_key(record.message_id), compact.to_json(), "application/json")
+    return [
+        AttachmentMap(name=f.name, key=f.key, content_type=f.content_type, size=f.size)
+        for f in compact.files
+    ]
 
 
 def _conversation(

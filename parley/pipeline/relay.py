@@ -26,7 +26,7 @@ from parley.core.time import iso, now_iso, utcnow
 from parley.directory.aliases import replacements_for
 from parley.mail.compose import Composed, ComposeError, Envelope, compose_delivery
 from parley.mail.names import client_name, name_replacements, shown_name
-from parley.mail.parsing import UnacceptableMessage, header, parse_message, safe_file_name
+from parley.mail.parsing import UnacceptableMessage, header, safe_file_name
 from parley.mail.plaintext import best_effort_text, rebuild_as_plain_text
 from parley.mail.scrub import own_domains
 from parley.models.tables import AttachmentMap, ViolationMap
@@ -41,6 +41,7 @@ from parley.pipeline.common import (
     send_notice,
 )
 from parley.pipeline.events import content_of, delivered_events, sender_event
+from parley.pipeline.stored import load_message
 from parley.pipeline.threads import counterparts, remember, side_of_sender
 from parley.responses import clocks
 from parley.responses.intake import buyer_message_delivered
@@ -244,9 +245,7 @@ def _send_once(
 ) -> RelayOutcome | EmailMessage:
     """Compose and send under the claim; the copy SES took (and that is recorded)."""
     try:
-        message = parse_message(
-            svc.blobs.get(record.body_key or record.raw_key), svc.settings.max_message_bytes
-        )
+        message, _size = load_message(svc, record, sanitized=bool(record.body_key))
         composed, message = _compose(
             message, envelope, parties.sender.name, critical=record.category == "critical"
         )

@@ -1,0 +1,128 @@
+"""One parse: ingest reads and parses the raw mail; the filter and the relay work from its
+compact record and the stored files, and never read the raw. A message queued before
+records existed (in flight during a deploy) is still processed, from its raw mail."""
+
+from __future__ import annotations
+
+from collections import Counter
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+
+import pytest
+
+from parley.adapters import keys
+from parley.adapters.blobs import BlobStore
+from parley.adapters.store import MessageModel
+from parley.directory.registration import RegisteredOrder
+from parley.pipeline.common import message_id_for
+from tests.support.aws import BUYER_EMAIL, Aws
+from tests.support.files import small_pdf
+from tests.support.mail import mail, wire
+
+TEXT = f"Hello, about order {'123-1234567-1234567'}: the invoice is attached."
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every object read from the mail bucket, by key."""
+    counted: Counter[str] = Counter()
+    real = BlobStore.get_with_metadata
+
+    def counting(self: BlobStore, key: str) -> tuple[bytes, str, dict[str, str]]:
+        counted[key] += 1
+        return real(self, key)
+
+    monkeypatch.setattr(BlobStore, "get_with_metadata", counting)
+    return counted
+
+
+def _message(order: RegisteredOrder, exe: bool = False) -> bytes:
+    message = mail(BUYER_EMAIL, order.seller_alias, "Invoice", TEXT)
+    message.add_attachment(
+        small_pdf(), maintype="application", subtype="pdf", filename="invoice.pdf"
+    )
+    if exe:
+        message.add_attachment(
+            b"MZ\x90\x00" + b"\x00" * 64, maintype="application", subtype="octet-stream",
+            filename="tool.exe",
+        )  # fmt: skip
+    return wire(message)
+
+
+def _sent() -> EmailMessage:
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends["123456789012"]["eu-west-1"].sent_messages
+    (copy,) = [m for m in sent if "Reply-To" in m.raw_data]  # notices have none
+    parsed = message_from_bytes(copy.raw_data.encode(), policy=default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _files(message: EmailMessage) -> list[str]:
+    return [str(part.get_filename()) for part in message.iter_attachments()]
+
+
+def _record(ses_id: str, order: RegisteredOrder) -> MessageModel:
+    return MessageModel.get(message_id_for(ses_id, order.seller_alias), consistent_read=True)
+
+
+def test_only_ingest_reads_the_raw_mail(
+    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+) -> None:
+    ses_id, _ = aws.ingest(_message(order), [order.seller_alias])
+    aws.drain()
+    record = _record(ses_id, order)
+    assert record.status == "delivered"
+    assert reads[record.raw_key] == 1  # ingest's one read
+    assert reads[keys.record_key(record.message_id)] == 2  # the filter's and the relay's
+    (stored,) = record.attachments or []
+    assert reads[stored.key] == 2  # the policy reads the PDF, the relay cleans it
+    sent = _sent()
+    assert _files(sent) == ["invoice.pdf"]
+    assert TEXT in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_message_queued_before_records_existed_is_parsed_from_its_raw_mail(
+    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+) -> None:
+    ses_id, _ = aws.ingest(_message(order), [order.seller_alias])
+    record = _record(ses_id, order)
+    # what an ingest of the previous release left: the files and the record, no compact record
+    aws.services.blobs.delete([keys.record_key(record.message_id)])
+    aws.drain()
+    assert _record(ses_id, order).status == "delivered"
+    assert reads[record.raw_key] == 3  # ingest, then the filter and the relay, as before
+    sent = _sent()
+    assert _files(sent) == ["invoice.pdf"]
+    assert TEXT in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_the_relay_sends_the_sanitized_record(
+    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+) -> None:
+    ses_id, _ = aws.ingest(_message(order, exe=True), [order.seller_alias])
+    aws.drain()
+    record = _record(ses_id, order)
+    assert record.status == "delivered_sanitized"
+    assert reads[record.raw_key] == 1
+    assert reads[keys.sanitized_record_key(record.message_id)] == 1
+    assert _files(_sent()) == ["invoice.pdf"]  # the executable stayed out
+
+
+def test_a_message_sanitized_before_records_existed_is_sent_from_its_sanitized_copy(
+    aws: Aws, order: RegisteredOrder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import parley.pipeline.filter as filter_stage
+
+    # the previous release's filter wrote the sanitized copy only
+    monkeypatch.setattr(filter_stage, "keep_sanitized_record", lambda *args: None)
+    ses_id, _ = aws.ingest(_message(order, exe=True), [order.seller_alias])
+    aws.drain()
+    record = _record(ses_id, order)
+    assert record.status == "delivered_sanitized"
+    assert not aws.services.blobs.exists(keys.sanitized_record_key(record.message_id))
+    sent = _sent()
+    assert _files(sent) == ["invoice.pdf"]
+    assert TEXT in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]
