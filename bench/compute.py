@@ -5,10 +5,20 @@ measured on the real stages (bench/stages.py)."""
 from __future__ import annotations
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 from parley.mail.compose import Envelope, compose_relay
-from parley.mail.parsing import attachments, header, message_ids, parse_headers, parse_message
+from parley.mail.onepass import parse_once
+from parley.mail.parsing import header, message_ids, parse_headers
+from parley.mail.stored import (
+    FileRef,
+    MessageRecord,
+    NewFile,
+    message_of,
+    record_of,
+    stored_ref,
+)
 from parley.policy import PolicyContext, evaluate
 from parley.policy.config import load_policy
 
@@ -33,32 +43,44 @@ def floor(raw: bytes) -> bytes:
 
 
 def ingest_stage(raw: bytes, store: dict[str, bytes]) -> None:
-    """Headers, full parse with limits, attachments stored, ids recorded."""
+    """Headers, the one parse, attachments stored, the compact record written."""
     store["raw"] = raw
     header(parse_headers(raw), "From")
-    parsed = parse_message(store["raw"], LIMIT)
-    for index, attachment in enumerate(attachments(parsed)):
-        store[f"att-{index}"] = attachment.data
+    parsed = parse_once(store["raw"], LIMIT)
+
+    def keep(new: NewFile) -> FileRef:
+        store[f"att-{new.index}"] = new.data
+        return stored_ref(f"att-{new.index}", new)
+
+    store["record"] = record_of(parsed, len(raw), keep).to_json()
     message_ids(header(parsed, "Message-ID"))
 
 
+def _message(store: dict[str, bytes], key: str) -> tuple[EmailMessage, int]:
+    record = MessageRecord.from_json(store[key])
+    return message_of(record, store.__getitem__), record.raw_size
+
+
 def filter_stage(store: dict[str, bytes]) -> None:
-    """Parse again (another function), classify, evaluate, keep a sanitized copy."""
-    raw = store["raw"]
-    message = parse_message(raw, LIMIT)
+    """The message from the record (another function), classified, evaluated, and the
+    record of a sanitized copy kept."""
+    message, raw_size = _message(store, "record")
     decision = evaluate(
         message,
         PolicyContext(
-            "buyer_to_seller", config=POLICY, relay_domain="marketplace.example", raw_size=len(raw)
+            "buyer_to_seller", config=POLICY, relay_domain="marketplace.example", raw_size=raw_size
         ),
     )
     if decision.modified:
-        store["sanitized"] = message.as_bytes()
+        store["sanitized"] = record_of(
+            message, raw_size, lambda new: stored_ref("x", new)
+        ).to_json()
 
 
 def relay_stage(store: dict[str, bytes]) -> bytes:
-    """Parse the body to send and compose the anonymized copy."""
-    return compose_relay(parse_message(store.get("sanitized", store["raw"]), LIMIT), ENVELOPE)
+    """The message to send, from its record, composed into the anonymized copy."""
+    message, _size = _message(store, "sanitized" if "sanitized" in store else "record")
+    return compose_relay(message, ENVELOPE)
 
 
 def pipeline(raw: bytes, store: dict[str, bytes]) -> bytes:

@@ -53,10 +53,35 @@ def html_30k() -> bytes:
 
 
 def large_pdf() -> bytes:
-    """About 10 MB: a short text and a PDF invoice (base64 on the wire)."""
-    rng = random.Random(11)
-    pdf = b"%PDF-1.4\n" + rng.randbytes(7_300_000) + b"\n%%EOF\n"
+    """About 10 MB: a short text and a scanned invoice, a real PDF holding one 7.3 MB JPEG
+    page image (base64 on the wire). Real, so that the relay cleans and delivers it, as it
+    would a customer's scan (made-up PDF bytes are uncleanable and left out of the copy)."""
     message = _base(f"Invoice {ORDER}")
     message.set_content(f"Hello, the invoice for order {ORDER} is attached.")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="invoice.pdf")
+    message.add_attachment(
+        _scanned_pdf(7_300_000), maintype="application", subtype="pdf", filename="invoice.pdf"
+    )
     return message.as_bytes(policy=SMTP)
+
+
+def _scanned_pdf(image_bytes: int) -> bytes:
+    import io
+
+    import pikepdf
+
+    rng = random.Random(11)
+    # A JPEG's segment list around entropy-coded bytes (no 0xFF inside, as after stuffing).
+    scan = rng.randbytes(image_bytes).replace(b"\xff", b"\xfe")
+    jpeg = b"\xff\xd8\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + scan + b"\xff\xd9"
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image = pikepdf.Stream(pdf, jpeg)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 2480, 3508, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceRGB, pikepdf.Name.DCTDecode
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    page.Contents = pikepdf.Stream(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()

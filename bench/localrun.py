@@ -47,7 +47,7 @@ def _question(alias: str, i: int) -> EmailMessage:
 class LocalPipeline:
     """Provisioned like the stack, on whatever endpoint is current (moto in process here)."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint_url: str | None = None) -> None:
         import os
 
         from devstack.provision import provision
@@ -57,7 +57,7 @@ class LocalPipeline:
             prefix="bench",
             relay_domain="marketplace.example",
             region="eu-west-1",
-            endpoint_url=None,
+            endpoint_url=endpoint_url,
         )
         os.environ.update(env)
         LocalStack._reset_caches()

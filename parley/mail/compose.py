@@ -12,8 +12,11 @@ address scrub (`parley.mail.scrub`), and remote content is stripped from HTML
 
 from __future__ import annotations
 
+import binascii
 import hashlib
+import io
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -140,6 +143,28 @@ class _Rewriter:
         self.uncleanable: list[str] = []
         self.remote_removed = 0
         self._counter = 0
+        self._nonce = secrets.token_hex(12)
+        self._held: list[bytes] = []
+
+    def hold(self, data: bytes) -> str:
+        """A marker line standing for a file's base64 body until the copy is written: the
+        bytes are encoded straight into the copy then (`splice`), never held as text."""
+        self._held.append(data)
+        return f"PARLEYFILE{self._nonce}{len(self._held) - 1}\n"
+
+    def splice(self, written: bytes) -> bytes:
+        """The written message with every held file's base64 in place of its marker."""
+        marker = re.compile(rb"PARLEYFILE%s(\d+)\r?\n" % self._nonce.encode())
+        out = io.BytesIO()
+        start = 0
+        for found in marker.finditer(written):
+            out.write(memoryview(written)[start : found.start()])
+            _write_base64(out, self._held[int(found.group(1))])
+            start = found.end()
+        if not start:
+            return written
+        out.write(memoryview(written)[start:])
+        return out.getvalue()
 
     def text(self, value: str) -> str:
         scrubbed = self.scrubber.text(value)
@@ -281,7 +306,8 @@ def _leaf(part: EmailMessage, rewriter: _Rewriter, extra: Mapping[str, str]) -> 
         if "/" not in content_type:
             content_type = "application/octet-stream"
         maintype, subtype = content_type.split("/", 1)
-        _replace_content(part, data, maintype, subtype, cte="base64")
+        _replace_content(part, b"", maintype, subtype, cte="base64")
+        part.set_payload(rewriter.hold(data))  # encoded into the copy when it is written
         cte = "base64"
         if name:
             params["name"] = name
@@ -397,7 +423,7 @@ def _compose(message: EmailMessage, envelope: Envelope) -> Composed:
         inner = children(node)
         if inner:
             name = filename_of(node) or "forwarded.eml"
-            data = inner[0].as_bytes(policy=WIRE_POLICY)
+            data = rewriter.splice(inner[0].as_bytes(policy=WIRE_POLICY))
             rewriter.attachments.append(DeliveredFile(name, "message/rfc822", data))
 
     # Rebuild the top header section: identity first, content headers last.
@@ -424,8 +450,9 @@ def _compose(message: EmailMessage, envelope: Envelope) -> Composed:
         data = message.as_bytes(policy=WIRE_POLICY)
     except Exception as exc:
         raise ComposeError(f"outbound message could not be serialized: {exc!r}") from exc
+    # The scrub reads the text; the files' base64 (no "@", no "=XX") cannot hold an address.
     return Composed(
-        data=_final_scrub(data, envelope.scrub),
+        data=rewriter.splice(_final_scrub(data, envelope.scrub)),
         subject=subject,
         attachments=tuple(rewriter.attachments),
         uncleanable=tuple(rewriter.uncleanable),
@@ -448,6 +475,28 @@ def _drop(node: Message, parent: Message | None, message: Message) -> None:
         note.set_content(_REMOVED_NOTE)
         del note["MIME-Version"]
         siblings.append(note)
+
+
+# A file's base64 as the stdlib writes it: 76 characters (57 bytes) a line, CRLF after each.
+_LINE_BYTES, _LINE_CHARS = 57, 76
+_CHUNK_LINES = 8192
+
+
+def _write_base64(out: io.BytesIO, data: bytes) -> None:
+    """Encode in chunks of whole lines, wrapped without a Python step per line."""
+    view = memoryview(data)
+    step = _LINE_BYTES * _CHUNK_LINES
+    for offset in range(0, len(data), step):
+        encoded = binascii.b2a_base64(view[offset : offset + step], newline=False)
+        lines, rest = divmod(len(encoded), _LINE_CHARS)
+        wrapped = bytearray(lines * (_LINE_CHARS + 2))
+        for column in range(_LINE_CHARS):
+            wrapped[column :: _LINE_CHARS + 2] = encoded[column : lines * _LINE_CHARS : _LINE_CHARS]
+        wrapped[_LINE_CHARS :: _LINE_CHARS + 2] = b"\r" * lines
+        wrapped[_LINE_CHARS + 1 :: _LINE_CHARS + 2] = b"\n" * lines
+        out.write(wrapped)
+        if rest:
+            out.write(encoded[lines * _LINE_CHARS :] + b"\r\n")
 
 
 def compose_relay(message: EmailMessage, envelope: Envelope) -> bytes:

@@ -13,7 +13,7 @@ object (`messages/<id>/message.json`, see `parley.adapters.keys`):
 
 `message_of` turns a record back into an `EmailMessage` that the policy and the composer
 read exactly as they read the parsed raw mail: the same structure, the same headers, the
-same text; an attachment leaf is a `StoredFile`, whose bytes are read from the store on
+same text; an attachment leaf is a `FilePart`, whose bytes are read from the store on
 first use (never for a message whose attachments nobody opens). Nothing here does I/O: the
 reader is given.
 """
@@ -89,30 +89,33 @@ class MessageRecord:
 
 
 class _Stored(str):
-    """The payload of a leaf whose content is the stored file (an empty str to the stdlib)."""
+    """The payload of a leaf whose content is its file (an empty str to the stdlib)."""
 
 
 _STORED = _Stored()
 
 
-class StoredFile(EmailMessage):
-    """An attachment leaf whose decoded bytes live in the store (read once, on first use)."""
+class FilePart(EmailMessage):
+    """An attachment leaf holding its decoded bytes, or able to read them once on first use
+    (from the store: `ref` names the stored file). Its headers declare base64: written out,
+    the bytes are encoded so. Content set by an edit replaces the file (and lets it go)."""
 
-    def __init__(self, ref: FileRef, read: Callable[[str], bytes]) -> None:
+    def __init__(self, load: Callable[[], bytes], ref: FileRef | None = None) -> None:
         super().__init__(policy=PARSE_POLICY)
         self.ref = ref
-        self._read = read
+        self._load: Callable[[], bytes] | None = load
         self._data: bytes | None = None
-        self._payload = _STORED  # a leaf, not a list; an edit that sets content replaces it
+        self._payload = _STORED  # a leaf, not a list
 
     def data(self) -> bytes:
         if self._data is None:
-            self._data = self._read(self.ref.key)
+            assert self._load is not None, "the file was replaced"
+            self._data = self._load()
         return self._data
 
     @property
     def untouched(self) -> bool:
-        """Still the stored file (no edit gave the part other content)."""
+        """Still the file (no edit gave the part other content)."""
         return self._payload is _STORED
 
     def get_payload(self, i: Any = None, decode: bool = False) -> Any:
@@ -121,8 +124,16 @@ class StoredFile(EmailMessage):
             return stdlib(self, i, decode)
         if decode:
             return self.data()
-        # As written on the wire: base64 (the part declares it, see message_of).
+        # As written on the wire: base64 (the part declares it).
         return base64.encodebytes(self.data()).decode("ascii")
+
+    def set_payload(self, payload: Any, charset: Any = None) -> None:
+        super().set_payload(payload, charset)
+        self._load = self._data = None  # replaced: the file's bytes are not needed any more
+
+
+def stored_file(ref: FileRef, read: Callable[[str], bytes]) -> FilePart:
+    return FilePart(lambda: read(ref.key), ref)
 
 
 # -- parsed message -> record ---------------------------------------------------------------
@@ -133,8 +144,8 @@ def record_of(
 ) -> MessageRecord:
     """The compact record of a parsed message (or of a record's message the policy edited).
 
-    Attachment leaves are handed to `store` in document order (an untouched `StoredFile` is
-    already stored and keeps its descriptor); their bytes are not kept here.
+    Attachment leaves are handed to `store` in document order (an untouched stored
+    `FilePart` keeps its descriptor); their bytes are not kept here.
     """
     files: list[FileRef] = []
     leaves = 0
@@ -148,8 +159,8 @@ def record_of(
             kids = [node(child, forwarded) for child in children(part)]
             return _typed(part, {"headers": headers, "parts": kids})
         index, leaves = leaves, leaves + 1
-        if isinstance(part, StoredFile) and part.untouched:
-            files.append(part.ref)
+        if isinstance(part, FilePart) and part.untouched and part.ref is not None:
+            files.append(part.ref)  # stored already
         elif is_attachment(part):
             files.append(store(_new_file(part, index, len(files))))
         else:
@@ -203,7 +214,7 @@ def message_of(record: MessageRecord, read: Callable[[str], bytes]) -> EmailMess
 
     def build(spec: dict[str, Any]) -> EmailMessage:
         if "file" in spec:
-            part: EmailMessage = StoredFile(record.files[int(spec["file"])], read)
+            part: EmailMessage = stored_file(record.files[int(spec["file"])], read)
             headers = [*spec["headers"], ["Content-Transfer-Encoding", "base64"]]
         else:
             part = EmailMessage(policy=PARSE_POLICY)

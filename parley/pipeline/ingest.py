@@ -15,13 +15,13 @@ from parley.core.time import now_iso, utcnow
 from parley.directory.upkeep import keep_directory_until
 from parley.mail.addresses import MalformedSender, Sender, normalize, strict_sender
 from parley.mail.authentication import Authentication, Verdicts, authenticate
+from parley.mail.onepass import parse_once
 from parley.mail.parsing import (
     UnacceptableMessage,
     header,
     is_auto_submitted,
     message_ids,
     parse_headers,
-    parse_message,
     safe_file_name,
 )
 from parley.mail.stored import FileRef, NewFile, record_of, stored_ref
@@ -159,7 +159,7 @@ class _Message:
         try:
             raw = svc.blobs.get(keys.raw_key(mail.ses_message_id, svc.settings.raw_prefix))
             headers = parse_headers(raw)
-            parsed = parse_message(raw, svc.settings.max_message_bytes)
+            parsed = parse_once(raw, svc.settings.max_message_bytes)
         except (UnacceptableMessage, BlobNotFound) as exc:
             return cls(raw, headers, None, exc)
         return cls(raw, headers, parsed, None)

@@ -17,9 +17,9 @@ from parley.mail.compose import ComposeError, Envelope, compose_delivery
 from parley.mail.parsing import UnacceptableMessage, parse_message
 from parley.mail.stored import (
     MAX_TEXT_BYTES,
+    FilePart,
     MessageRecord,
     NewFile,
-    StoredFile,
     message_of,
     record_of,
     stored_ref,
@@ -168,7 +168,7 @@ def test_files_are_read_once_and_only_when_opened() -> None:
     files = Files()
     message = _round_trip(_with_attachment(b"%PDF-1.4\n" + b"x" * 1000), files)
     assert files.reads == []
-    (part,) = [p for p in message.walk() if isinstance(p, StoredFile)]
+    (part,) = [p for p in message.walk() if isinstance(p, FilePart)]
     assert part.get_payload(decode=True) == b"%PDF-1.4\n" + b"x" * 1000
     part.get_payload(decode=True)
     assert files.reads == ["messages/m/attachments/000"]
