@@ -154,15 +154,19 @@ class _Rewriter:
 
     def splice(self, written: bytes) -> bytes:
         """The written message with every held file's base64 in place of its marker."""
-        marker = re.compile(rb"PARLEYFILE%s(\d+)\r?\n" % self._nonce.encode())
+        if not self._held:
+            return written
+        tag = f"PARLEYFILE{self._nonce}".encode()
         out = io.BytesIO()
         start = 0
-        for found in marker.finditer(written):
-            out.write(memoryview(written)[start : found.start()])
-            _write_base64(out, self._held[int(found.group(1))])
-            start = found.end()
-        if not start:
-            return written
+        found = written.find(tag)
+        while found >= 0:
+            end = written.find(b"\n", found)  # the marker line: tag, index, line end
+            index = int(written[found + len(tag) : end].rstrip(b"\r"))
+            out.write(memoryview(written)[start:found])
+            _write_base64(out, self._held[index])
+            start = end + 1
+            found = written.find(tag, start)
         out.write(memoryview(written)[start:])
         return out.getvalue()
 
