@@ -120,7 +120,7 @@ def peak_memory() -> dict[str, float]:
         port = probe.getsockname()[1]
     raw = large_pdf()
     with tempfile.TemporaryDirectory() as outbox:
-        server = AwsProcess(port, Path(outbox), "eu-west-1", poll_seconds=3600)
+        server = AwsProcess(port, Path(outbox) / "outbox", "eu-west-1", poll_seconds=3600)
         server.start()
         try:
             stages = StageBench(f"http://127.0.0.1:{port}")

@@ -106,7 +106,7 @@ def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situati
     assert record.pair_id and record.direction
     view = pair_view_of(svc, record, view)  # pair, parties and order: one request
     try:
-        message, raw_size = load_message(svc, record)  # ingest's one parse
+        message, raw_size = load_message(svc, record, files=True)  # ingest's one parse
     except UnacceptableMessage as exc:  # ingest parsed it; only a changed object lands here
         finish(svc, record, "rejected", reason=exc.reason)
         return FilterOutcome(record.message_id, "rejected")

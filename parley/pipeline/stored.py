@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from parley.adapters import keys
 from parley.adapters.blobs import BlobNotFound
 from parley.mail.parsing import parse_message, safe_file_name
-from parley.mail.stored import FileRef, MessageRecord, NewFile, message_of, record_of, stored_ref
+from parley.mail.stored import (
+    FilePart,
+    FileRef,
+    MessageRecord,
+    NewFile,
+    message_of,
+    record_of,
+    stored_ref,
+)
 from parley.models.tables import MessageModel
 
 if TYPE_CHECKING:
@@ -23,9 +31,13 @@ if TYPE_CHECKING:
 
 
 def load_message(
-    svc: Services, record: MessageModel, *, sanitized: bool = False
+    svc: Services, record: MessageModel, *, sanitized: bool = False, files: bool = False
 ) -> tuple[EmailMessage, int]:
-    """(message, size of the raw mail); UnacceptableMessage when a raw fallback is refused."""
+    """(message, size of the raw mail); UnacceptableMessage when a raw fallback is refused.
+
+    `files`: every attachment's bytes are read now (the filter: the policy reads them all,
+    and must not meet an AWS error inside its rules, where it would count as the message's
+    fault and not be retried); else each is read when opened (the relay: one at a time)."""
     message_id = record.message_id
     key = keys.sanitized_record_key(message_id) if sanitized else keys.record_key(message_id)
     try:
@@ -33,7 +45,11 @@ def load_message(
     except BlobNotFound:  # recorded before compact records: the mail itself, parsed again
         raw = svc.blobs.get(str(record.body_key) if sanitized else record.raw_key)
         return parse_message(raw, svc.settings.max_message_bytes), len(raw)
-    return message_of(compact, svc.blobs.get), compact.raw_size
+    message = message_of(compact, svc.blobs.get)
+    for part in message.walk() if files else ():
+        if isinstance(part, FilePart):
+            part.data()
+    return message, compact.raw_size
 
 
 def keep_sanitized_record(
