@@ -138,6 +138,12 @@ class MarketplaceConfig:
             raise ConfigError("imageProxyDays must be a number of days")
         if not str(image_proxy_days).isdigit() or not 1 <= int(image_proxy_days) <= 3650:
             raise ConfigError(f"imageProxyDays {image_proxy_days!r} must be 1 to 3650 days")
+        if remote_images == "proxy" and int(image_proxy_days) > retention.image_cache:
+            # a link still working after its cached image expired would reach the origin on view
+            raise ConfigError(
+                f"imageProxyDays {image_proxy_days} must not exceed retention image_cache "
+                f"({retention.image_cache} days)"
+            )
         display_name = str(section.get("displayName", "full"))
         if display_name not in {"full", "first-name", "none"}:
             raise ConfigError(f"displayName {display_name!r} must be full, first-name or none")

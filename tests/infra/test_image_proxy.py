@@ -114,6 +114,7 @@ def test_without_proxy_there_is_no_proxy(tmp_path_factory: pytest.TempPathFactor
         ({"remoteImages": "fetch"}, "strip, keep or proxy"),
         ({"remoteImages": "proxy", "imageProxyDays": 0}, "1 to 3650"),
         ({"remoteImages": "proxy", "imageProxyDays": "a month"}, "1 to 3650"),
+        ({"remoteImages": "proxy", "imageProxyDays": 60}, "must not exceed retention image_cache"),
     ],
 )
 def test_bad_settings_are_refused(extra: dict[str, Any], message: str) -> None:
