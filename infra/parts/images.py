@@ -5,6 +5,8 @@
 - The function answers on a Lambda function URL without IAM auth: the signed, expiring token
   in the path is the authorization (a recipient's mail program has no AWS credentials). The
   relay may invoke it directly (only it) to have a sent copy's images fetched at once.
+- Its concurrency is reserved and capped (RESERVED_CONCURRENCY): a flood of requests to
+  the public URL queues against 20 invocations, never against the rest of the account.
 - It may read and write only the cache prefix `images/` of the mail bucket; the lifecycle
   rule for that prefix comes from the retention table (`image_cache` days) like every other.
 """
@@ -23,6 +25,8 @@ from infra.nag import ack
 from infra.parts.functions import FunctionFactory
 from parley.adapters import keys
 from parley.core.image_tokens import ROUTE
+
+RESERVED_CONCURRENCY = 20  # at most this many proxy invocations at once, whatever comes in
 
 
 class ImageProxy(Construct):
@@ -51,6 +55,11 @@ class ImageProxy(Construct):
         self.function = factory.make(
             "image_proxy", memory_mb=1024, timeout_s=30, extra_env=environment
         )
+        # The function URL is public: a flood (valid tokens or not) must not draw on the
+        # account concurrency that ingest, the relay and the API share.
+        cfn = self.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.reserved_concurrent_executions = RESERVED_CONCURRENCY
         self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
         base = Fn.join("", [self.url.url, ROUTE.strip("/")])
         for function in (self.function, relay):

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 _DOMAIN = b"parley-image-proxy/v1\n"
 MAX_URL = 2048
 MIN_KEY_BYTES = 32
+# At most this many distinct image URLs of one message are proxied; the rest are removed as
+# with `strip` (one mail must not turn the proxy into a fetcher of thousands of URLs).
+MAX_PROXIED_PER_MESSAGE = 50
 ROUTE = "/images/"  # the proxy's path: <proxy base URL> = <function URL or dev API>/images
 
 
@@ -114,15 +117,25 @@ def proxied_url(base: str, url: str, expires: int, key: bytes) -> str:
 
 class ProxyLinks:
     """`proxied_url` for one relayed copy, remembering what it handed out (the relay then has
-    the proxy fetch them at once, so no fetch ever happens when the mail is opened)."""
+    the proxy fetch them at once, so no fetch ever happens when the mail is opened). The same
+    URL gets the same link; at most `limit` distinct URLs are proxied, None for the rest (the
+    caller removes them): one mail cannot mint thousands of tokens, and every link it shows
+    is one the warm-up fetches."""
 
-    def __init__(self, base: str, expires: int, key: bytes) -> None:
-        self.base, self.expires, self.key = base, expires, key
-        self.urls: list[str] = []
+    def __init__(
+        self, base: str, expires: int, key: bytes, limit: int = MAX_PROXIED_PER_MESSAGE
+    ) -> None:
+        self.base, self.expires, self.key, self.limit = base, expires, key, limit
+        self.urls: list[str] = []  # distinct, in the order they were handed out
+        self._given: dict[str, str] = {}
 
-    def __call__(self, url: str) -> str:
-        proxied = proxied_url(self.base, url, self.expires, self.key)
-        self.urls.append(proxied)
+    def __call__(self, url: str) -> str | None:
+        proxied = self._given.get(url)
+        if proxied is None:
+            if len(self._given) >= self.limit:
+                return None
+            proxied = self._given[url] = proxied_url(self.base, url, self.expires, self.key)
+            self.urls.append(proxied)
         return proxied
 
 

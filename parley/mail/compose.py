@@ -89,7 +89,7 @@ class Envelope:
     # strip: remote images and CSS beacons are removed from HTML; keep: left as they are;
     # proxy: remote images point at the URL `image_proxy` gives for them (beacons removed).
     remote_images: str = "strip"
-    image_proxy: Callable[[str], str] | None = None
+    image_proxy: Callable[[str], str | None] | None = None  # None for a URL over the cap
 
 
 @dataclass(frozen=True)

@@ -205,9 +205,10 @@ def _srcset(value: str, rewrite: Callable[[str], str | None]) -> tuple[str, int,
     return ", ".join(kept), len(kept), dropped
 
 
-def proxy_remote_content(html: str, rewrite: Callable[[str], str]) -> Proxied:
+def proxy_remote_content(html: str, rewrite: Callable[[str], str | None]) -> Proxied:
     """The HTML with every remote image pointing at the proxy (`rewrite` turns an absolute
-    http(s) URL into its proxied form), beacons and everything else remote removed."""
+    http(s) URL into its proxied form, or None: removed, e.g. over the per-message cap),
+    beacons and everything else remote removed."""
     lowered = html.lower()
     if not any(hint in lowered for hint in _HINTS):
         return Proxied(html, 0, 0)
@@ -218,8 +219,10 @@ def proxy_remote_content(html: str, rewrite: Callable[[str], str]) -> Proxied:
         target = proxiable(url)
         if target is None:
             return None
-        proxied += 1
-        return rewrite(target)
+        rewritten = rewrite(target)
+        if rewritten is not None:
+            proxied += 1
+        return rewritten
 
     tree = LexborHTMLParser(html)
     removed = 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
@@ -198,7 +197,7 @@ def _envelope(svc: Services, record: MessageModel, parties: Parties) -> Envelope
     )
 
 
-def _image_proxy(svc: Services) -> Callable[[str], str] | None:
+def _image_proxy(svc: Services) -> ProxyLinks | None:
     """How a remote image URL is rewritten under `remoteImages: proxy` (None otherwise)."""
     settings = svc.settings
     if settings.remote_images != "proxy" or svc.image_proxy_key is None:

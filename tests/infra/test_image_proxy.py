@@ -138,3 +138,11 @@ def test_with_a_customer_key_the_secret_and_the_cache_use_it(
         if "kms:Decrypt" in actions_of(s) and key in json.dumps(s["Resource"])
     ]
     assert decrypt
+
+
+def test_the_proxy_has_reserved_concurrency(template: Template) -> None:
+    """Red team 4, O2: the public, unauthenticated function URL must not draw on the
+    account concurrency that ingest, the relay and the API share."""
+    functions = template.find_resources("AWS::Lambda::Function")
+    (proxy,) = [f for name, f in functions.items() if name.startswith("ImageProxyFunction")]
+    assert proxy["Properties"]["ReservedConcurrentExecutions"] == 20

@@ -7,8 +7,10 @@ import base64
 import pytest
 
 from parley.core.image_tokens import (
+    MAX_PROXIED_PER_MESSAGE,
     BadToken,
     ExpiredToken,
+    ProxyLinks,
     cache_name,
     proxied_url,
     sign,
@@ -145,3 +147,17 @@ def test_o3_a_non_canonical_last_base64_character_is_refused() -> None:
         with pytest.raises(BadToken):
             verify(f"{payload}.{signature[:-1]}{other}", KEY, NOW)
     assert verify(token, KEY, NOW).url == URL_A
+
+
+def test_o2_a_message_signs_at_most_its_cap_of_distinct_urls() -> None:
+    """Red team 4, O2: one mail must not mint thousands of proxy tokens. The same URL twice is
+    one token; past the cap the signer answers None (the reference is removed)."""
+    signer = ProxyLinks("https://img.example/images", NOW + 60, KEY, limit=3)
+    first = signer(URL_A)
+    assert first is not None and signer(URL_A) == first
+    assert verify(first.rsplit("/", 1)[1], KEY, NOW).url == URL_A
+    assert signer(URL_B) is not None and signer("https://cdn.example/c.png") is not None
+    assert signer("https://cdn.example/d.png") is None
+    assert signer(URL_A) == first  # already signed: still served
+    assert signer.urls == [first, signer(URL_B), signer("https://cdn.example/c.png")]
+    assert MAX_PROXIED_PER_MESSAGE == 50

@@ -160,3 +160,18 @@ def test_a_visible_image_with_such_styles_is_proxied_not_taken_for_a_beacon(styl
     out, count, removed, signed = proxied(f'<img src="https://cdn.example/a.png" style="{style}">')
     assert signed == ["https://cdn.example/a.png"] and count == 1 and removed == 0
     assert "cdn.example" not in out and style in out
+
+
+def test_o2_images_over_the_per_message_cap_are_removed_not_proxied() -> None:
+    from parley.core.image_tokens import ProxyLinks
+
+    signer = ProxyLinks("https://img.example/images", 2_000_000_000, b"k" * 32, limit=50)
+    html = "".join(
+        f'<img src="https://cdn.example/{i}.png" alt="p{i}" width="40" height="40">'
+        for i in range(60)
+    )
+    out = proxy_remote_content(html, signer)
+    assert out.html.count("https://img.example/images/") == 50 and out.proxied == 50
+    assert "cdn.example" not in out.html and out.removed == 10
+    assert "[p59]" in out.html  # the rest shows its alt text, as with strip
+    assert len(signer.urls) == 50  # every link shown is one the warm-up fetches
