@@ -40,6 +40,7 @@ MARKETPLACE_KEYS = frozenset(
         "senderAuthentication",
         "remoteImages",
         "imageProxyDays",
+        "imageProxyConcurrency",
         "displayName",
     }
 )
@@ -88,6 +89,9 @@ class MarketplaceConfig:
     sender_authentication: str = "strict"
     remote_images: str = "strip"  # strip | keep | proxy: remote images in relayed HTML
     image_proxy_days: int = 30  # proxy: how long an image link in a relayed mail works
+    # proxy: reserved concurrency of the public proxy function (0: none, for accounts whose
+    # concurrency limit is still the default 10, where any reservation fails the deploy)
+    image_proxy_concurrency: int = 20
     display_name: str = "full"  # full | first-name | none: how buyers' names are shown
 
     @property
@@ -144,6 +148,11 @@ class MarketplaceConfig:
                 f"imageProxyDays {image_proxy_days} must not exceed retention image_cache "
                 f"({retention.image_cache} days)"
             )
+        concurrency = section.get("imageProxyConcurrency", 20)
+        if isinstance(concurrency, bool) or not str(concurrency).isdigit():
+            raise ConfigError("imageProxyConcurrency must be a whole number (0: not reserved)")
+        if int(concurrency) > 1000:
+            raise ConfigError(f"imageProxyConcurrency {concurrency!r} must be 0 to 1000")
         display_name = str(section.get("displayName", "full"))
         if display_name not in {"full", "first-name", "none"}:
             raise ConfigError(f"displayName {display_name!r} must be full, first-name or none")
@@ -151,6 +160,7 @@ class MarketplaceConfig:
             relay_domain=domain,
             remote_images=remote_images,
             image_proxy_days=int(image_proxy_days),
+            image_proxy_concurrency=int(concurrency),
             display_name=display_name,
             marketplace=key,
             prefix=prefix,

@@ -213,6 +213,7 @@ class Marketplace(Construct):
                 bucket=bucket,
                 relay=relay,
                 days=market.image_proxy_days,
+                concurrency=market.image_proxy_concurrency,
                 key=key,
             )
             self.functions["image_proxy"] = images.function

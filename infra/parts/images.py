@@ -5,8 +5,10 @@
 - The function answers on a Lambda function URL without IAM auth: the signed, expiring token
   in the path is the authorization (a recipient's mail program has no AWS credentials). The
   relay may invoke it directly (only it) to have a sent copy's images fetched at once.
-- Its concurrency is reserved and capped (RESERVED_CONCURRENCY): a flood of requests to
-  the public URL queues against 20 invocations, never against the rest of the account.
+- Its concurrency is reserved and capped (`imageProxyConcurrency`, default 20): a flood of
+  requests to the public URL is throttled at that many invocations, never drawing on the
+  rest of the account's concurrency (0 reserves none: an account still at the default limit
+  of 10 cannot reserve any).
 - It may read and write only the cache prefix `images/` of the mail bucket; the lifecycle
   rule for that prefix comes from the retention table (`image_cache` days) like every other.
 """
@@ -26,8 +28,6 @@ from infra.parts.functions import FunctionFactory
 from parley.adapters import keys
 from parley.core.image_tokens import ROUTE
 
-RESERVED_CONCURRENCY = 20  # at most this many proxy invocations at once, whatever comes in
-
 
 class ImageProxy(Construct):
     def __init__(
@@ -39,6 +39,7 @@ class ImageProxy(Construct):
         bucket: s3.IBucket,
         relay: lambda_.Function,
         days: int,
+        concurrency: int = 20,
         key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -57,9 +58,10 @@ class ImageProxy(Construct):
         )
         # The function URL is public: a flood (valid tokens or not) must not draw on the
         # account concurrency that ingest, the relay and the API share.
-        cfn = self.function.node.default_child
-        assert isinstance(cfn, lambda_.CfnFunction)
-        cfn.reserved_concurrent_executions = RESERVED_CONCURRENCY
+        if concurrency:
+            cfn = self.function.node.default_child
+            assert isinstance(cfn, lambda_.CfnFunction)
+            cfn.reserved_concurrent_executions = concurrency
         self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
         base = Fn.join("", [self.url.url, ROUTE.strip("/")])
         for function in (self.function, relay):

@@ -115,6 +115,8 @@ def test_without_proxy_there_is_no_proxy(tmp_path_factory: pytest.TempPathFactor
         ({"remoteImages": "proxy", "imageProxyDays": 0}, "1 to 3650"),
         ({"remoteImages": "proxy", "imageProxyDays": "a month"}, "1 to 3650"),
         ({"remoteImages": "proxy", "imageProxyDays": 60}, "must not exceed retention image_cache"),
+        ({"remoteImages": "proxy", "imageProxyConcurrency": -1}, "whole number"),
+        ({"remoteImages": "proxy", "imageProxyConcurrency": 5000}, "0 to 1000"),
     ],
 )
 def test_bad_settings_are_refused(extra: dict[str, Any], message: str) -> None:
@@ -146,3 +148,17 @@ def test_the_proxy_has_reserved_concurrency(template: Template) -> None:
     functions = template.find_resources("AWS::Lambda::Function")
     (proxy,) = [f for name, f in functions.items() if name.startswith("ImageProxyFunction")]
     assert proxy["Properties"]["ReservedConcurrentExecutions"] == 20
+
+
+def test_the_reserved_concurrency_is_configurable_and_zero_reserves_none(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """An account still at the default concurrency limit (10) cannot reserve any: 0 is the
+    way to deploy there."""
+    for value, expected in ((5, 5), (0, None)):
+        context = dict(PROXY, imageProxyConcurrency=value)
+        app = build_app(context, outdir=str(tmp_path_factory.mktemp(f"c{value}")))
+        stack = cast(Stack, app.node.find_child("ParleyStack"))
+        functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+        (proxy,) = [f for n, f in functions.items() if n.startswith("ImageProxyFunction")]
+        assert proxy["Properties"].get("ReservedConcurrentExecutions") == expected
