@@ -169,8 +169,8 @@ def list_conversations(
     """The caller's conversations (orders and pre-order questions), newest first; with
     `needs_response=true` (sellers) those whose response clock runs, with the deadline."""
     if needs_response:
-        return center().needing_response(caller(), since)
-    return center().conversations(caller(), limit, next)
+        return center().workday.needing_response(caller(), since)
+    return center().reading.conversations(caller(), limit, next)
 
 
 @app.get(
@@ -180,12 +180,12 @@ def list_conversations(
 )
 def conversation_messages(conversation_id: ConversationId) -> dict[str, Any]:
     """Every message of one conversation the caller may see, with verdicts and downloads."""
-    return center().conversation_messages(caller(), conversation_id)
+    return center().reading.conversation_messages(caller(), conversation_id)
 
 
 @app.get("/messages/<message_id>", tags=["conversations"], responses={200: ok(schemas.MessageView)})
 def one_message(message_id: MessageId) -> dict[str, Any]:
-    return center().message(caller(), message_id)
+    return center().reading.message(caller(), message_id)
 
 
 @app.post(
@@ -197,7 +197,7 @@ def one_message(message_id: MessageId) -> dict[str, Any]:
 def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
     """Answer a received message, with text or from a template."""
     return accepted(
-        center().reply(
+        center().sending.reply(
             caller(),
             message_id,
             text=body.text,
@@ -215,7 +215,7 @@ def reply(message_id: MessageId, body: ReplyRequest) -> Response[Any]:
 )
 def no_response_needed(message_id: MessageId) -> dict[str, Any]:
     """A seller marks a buyer message as needing no answer: its response clock stops."""
-    return center().no_response_needed(caller(), message_id)
+    return center().sending.no_response_needed(caller(), message_id)
 
 
 @app.post(
@@ -225,13 +225,13 @@ def no_response_needed(message_id: MessageId) -> dict[str, Any]:
 )
 def needs_response(message_id: MessageId) -> dict[str, Any]:
     """A seller takes back an automatic "no response needed": the clock runs again."""
-    return center().needs_response(caller(), message_id)
+    return center().workday.needs_response(caller(), message_id)
 
 
 @app.post("/attachments", tags=["messages"], status_code=201, responses={201: ok(schemas.Upload)})
 def new_upload(body: UploadRequest) -> Response[Any]:
     """A presigned upload form; the returned id is then referenced by a message."""
-    result = center().new_upload(caller(), body.name, body.content_type, body.size)
+    result = center().sending.new_upload(caller(), body.name, body.content_type, body.size)
     return Response(status_code=201, content_type="application/json", body=result)
 
 
@@ -242,7 +242,7 @@ def new_upload(body: UploadRequest) -> Response[Any]:
 )
 def messaging_actions(order_id: OrderId) -> dict[str, Any]:
     """Which typed messages the seller may send for this order now, and why not the others."""
-    return {"order_id": order_id, "actions": center().messaging_actions(caller(), order_id)}
+    return {"order_id": order_id, "actions": center().sending.messaging_actions(caller(), order_id)}
 
 
 @app.post(
@@ -258,7 +258,7 @@ def typed_message(
 ) -> Response[Any]:
     """Send one of the typed messages; it passes the same policy and relay as email."""
     return accepted(
-        center().send_typed(
+        center().sending.send_typed(
             caller(),
             order_id,
             message_type,
@@ -280,7 +280,7 @@ def typed_message(
 )
 def review_request(order_id: OrderId) -> Response[Any]:
     """The marketplace's review request: no free text, once, 5 to 30 days after delivery."""
-    return accepted(center().request_review(caller(), order_id))
+    return accepted(center().sending.request_review(caller(), order_id))
 
 
 @app.post(
@@ -291,7 +291,9 @@ def review_request(order_id: OrderId) -> Response[Any]:
 )
 def contact_seller(order_id: OrderId, body: ContactRequest) -> Response[Any]:
     return accepted(
-        center().contact_seller(caller(), order_id, body.topic, body.text, body.attachment_ids)
+        center().sending.contact_seller(
+            caller(), order_id, body.topic, body.text, body.attachment_ids
+        )
     )
 
 
@@ -305,17 +307,17 @@ def ask_seller(
     seller_id: Annotated[str, Path(pattern=PARTY_ID_FORMAT.pattern)], body: QuestionRequest
 ) -> Response[Any]:
     """A question to a seller before any order."""
-    return accepted(center().ask_seller(caller(), seller_id, body.text, body.subject))
+    return accepted(center().sending.ask_seller(caller(), seller_id, body.text, body.subject))
 
 
 @app.get("/templates", tags=["sellers"], responses={200: ok(schemas.TemplateList)})
 def list_templates() -> dict[str, Any]:
-    return {"items": center().templates(caller())}
+    return {"items": center().preferences.templates(caller())}
 
 
 @app.post("/templates", tags=["sellers"], status_code=201, responses={201: ok(schemas.Template)})
 def create_template(body: TemplateRequest) -> Response[Any]:
-    result = center().save_template(caller(), body.model_dump())
+    result = center().preferences.save_template(caller(), body.model_dump())
     return Response(status_code=201, content_type="application/json", body=result)
 
 
@@ -323,14 +325,14 @@ def create_template(body: TemplateRequest) -> Response[Any]:
 def update_template(
     template_id: Annotated[str, Path(pattern=r"^t-[0-9a-f]{12}$")], body: TemplateRequest
 ) -> dict[str, Any]:
-    return center().save_template(caller(), body.model_dump(), template_id)
+    return center().preferences.save_template(caller(), body.model_dump(), template_id)
 
 
 @app.delete("/templates/<template_id>", tags=["sellers"], status_code=204)
 def delete_template(
     template_id: Annotated[str, Path(pattern=r"^t-[0-9a-f]{12}$")],
 ) -> Response[Any]:
-    center().delete_template(caller(), template_id)
+    center().preferences.delete_template(caller(), template_id)
     return Response(status_code=204, content_type="application/json", body="")
 
 
@@ -345,9 +347,9 @@ def patch_settings(body: SettingsPatch) -> dict[str, Any]:
     hosts, away (from, until, message per language; null ends it)."""
     changes = body.model_dump(exclude_unset=True, by_alias=True, mode="json")
     if "away" in changes:
-        center().set_away(caller(), changes.pop("away"))
+        center().workday.set_away(caller(), changes.pop("away"))
     if changes:
-        center().update_settings(caller(), changes)
+        center().preferences.update_settings(caller(), changes)
     return center().settings_with_away(caller())
 
 
@@ -357,19 +359,19 @@ WebhookId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{20}$")]
 @app.get("/webhooks", tags=["webhooks"], responses={200: ok(schemas.WebhookList)})
 def list_webhooks() -> dict[str, Any]:
     """The seller's webhook endpoints (without their secrets)."""
-    return {"items": center().webhooks(caller())}
+    return {"items": center().workday.webhooks(caller())}
 
 
 @app.post("/webhooks", tags=["webhooks"], status_code=201, responses={201: ok(schemas.Webhook)})
 def add_webhook(body: WebhookRequest) -> Response[Any]:
     """Register an HTTPS endpoint for events; the answer shows its signing secret once."""
-    result = center().add_webhook(caller(), body.url, body.events)
+    result = center().workday.add_webhook(caller(), body.url, body.events)
     return Response(status_code=201, content_type="application/json", body=result)
 
 
 @app.delete("/webhooks/<webhook_id>", tags=["webhooks"], status_code=204)
 def remove_webhook(webhook_id: WebhookId) -> Response[Any]:
-    center().remove_webhook(caller(), webhook_id)
+    center().workday.remove_webhook(caller(), webhook_id)
     return Response(status_code=204, content_type="application/json", body="")
 
 
@@ -378,7 +380,7 @@ def remove_webhook(webhook_id: WebhookId) -> Response[Any]:
 )
 def test_webhook(webhook_id: WebhookId) -> dict[str, Any]:
     """Send a signed `webhook.test` event now (once, no retries) and say how it went."""
-    return center().test_webhook(caller(), webhook_id)
+    return center().workday.test_webhook(caller(), webhook_id)
 
 
 @app.get(
@@ -390,7 +392,7 @@ def webhook_deliveries(
     webhook_id: WebhookId, limit: Annotated[int, Query(ge=1, le=100)] = 50
 ) -> dict[str, Any]:
     """The endpoint's deliveries, newest first: attempts, last answer, and the dead ones."""
-    return center().webhook_deliveries(caller(), webhook_id, limit)
+    return center().workday.webhook_deliveries(caller(), webhook_id, limit)
 
 
 @app.post(
@@ -400,7 +402,7 @@ def webhook_deliveries(
 )
 def confirm_notification_email(body: ConfirmRequest) -> dict[str, Any]:
     """Sellers: the code mailed to a new notification address makes it the active one."""
-    return center().confirm_notification_email(caller(), body.code)
+    return center().preferences.confirm_notification_email(caller(), body.code)
 
 
 @app.post("/me/export", tags=["privacy"], status_code=201)

@@ -106,13 +106,6 @@ class Workday(CenterBase):
         found = away_of(self._me(who))
         return found.as_dict() if found else None
 
-    def settings_with_away(self, who: Principal) -> dict[str, Any]:
-        """The party's settings (see Preferences); a seller's include `away`."""
-        shown: dict[str, Any] = self.settings_of(who)  # type: ignore[attr-defined]
-        if who.kind == "seller":
-            shown["away"] = self.away(who)
-        return shown
-
     def set_away(self, who: Principal, value: Any) -> None:
         self._seller_only(who)
         try:

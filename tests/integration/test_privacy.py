@@ -230,7 +230,7 @@ def test_erasure_leaves_no_trace_of_the_buyer_and_the_seller_history_readable(
     assert audit["erased"] == erased
     # The seller still reads their own words, with Bob taken out
     center = MessageCenter(aws.services)
-    seller = center.conversation_messages(Principal("seller", "S1"), ORDER_ID)["messages"]
+    seller = center.reading.conversation_messages(Principal("seller", "S1"), ORDER_ID)["messages"]
     own = {m["message_id"]: m for m in seller if m["sent_by_me"]}
     assert "A refund is on its way" in own[exchanged["reply"]]["text"]
     assert "[erased]" in own[exchanged["reply"]]["text"]

@@ -48,28 +48,28 @@ def test_a_thank_you_stops_its_own_clock_and_the_seller_can_take_it_back(aws: Aw
     assert OrderModel.get(ORDER_ID, consistent_read=True).open_clock_id is None
     stopped = of_type(bus_events(), "response.stopped")
     assert [e["data"]["outcome"] for e in stopped] == ["auto-no-response-needed"]
-    assert center.needing_response(SELLER, None)["items"] == []
+    assert center.workday.needing_response(SELLER, None)["items"] == []
     # visible in the API's view of the message history
-    view = center.message(SELLER, thanks)
+    view = center.reading.message(SELLER, thanks)
     assert view["response_outcome"] == "auto-no-response-needed"
-    assert "response_outcome" not in center.message(Principal("buyer", "B1"), thanks)
+    assert "response_outcome" not in center.reading.message(Principal("buyer", "B1"), thanks)
     from parley.ops.history import conversation
 
     [entry] = conversation(aws.services.store, ORDER_ID)
     assert entry.response_outcome == "auto-no-response-needed"
 
     # the seller disagrees: the clock runs again, with the original deadline
-    taken_back = center.needs_response(SELLER, thanks)
+    taken_back = center.workday.needs_response(SELLER, thanks)
     assert taken_back["clock_running"] is True
     assert taken_back["deadline_at"] == clock.deadline_at
-    listed = center.needing_response(SELLER, iso(utcnow() - timedelta(hours=1)))["items"]
+    listed = center.workday.needing_response(SELLER, iso(utcnow() - timedelta(hours=1)))["items"]
     assert [c["conversation_id"] for c in listed] == [ORDER_ID]
     assert listed[0]["deadline_at"] == clock.deadline_at and listed[0]["seconds_left"] > 0
     assert MessageModel.get(thanks).response_outcome == "needs-response"
     with pytest.raises(NotAllowedNow):
-        center.needs_response(SELLER, thanks)  # only once, only for an automatic stop
+        center.workday.needs_response(SELLER, thanks)  # only once, only for an automatic stop
     with pytest.raises(Forbidden):
-        center.needing_response(Principal("buyer", "B1"), None)
+        center.workday.needing_response(Principal("buyer", "B1"), None)
 
 
 def test_a_thank_you_after_a_question_leaves_the_question_waiting(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ def test_the_marketplace_can_turn_the_automatic_stop_off(aws: Aws, order) -> Non
 def test_away_answers_once_per_conversation_through_the_policy(aws: Aws, order) -> None:  # type: ignore[no-untyped-def]
     center = MessageCenter(aws.services)
     until = utcnow() + timedelta(days=7)
-    center.set_away(
+    center.workday.set_away(
         SELLER,
         {
             "until": iso(until),
@@ -134,7 +134,7 @@ def test_away_can_pause_the_clock_when_the_marketplace_says_so(aws: Aws, order) 
     svc = aws.services
     svc.deadlines = dataclasses.replace(svc.deadlines, away_pauses_clock=True)
     until = utcnow() + timedelta(days=10)
-    MessageCenter(svc).set_away(SELLER, {"until": iso(until), "message": "Back soon."})
+    MessageCenter(svc).workday.set_away(SELLER, {"until": iso(until), "message": "Back soon."})
     write(aws, order.seller_alias, "Frage", "Ist es in Blau da?")
     clock = ClockModel.get(OrderModel.get(ORDER_ID).open_clock_id, consistent_read=True)
     assert parse_iso(clock.deadline_at) > until  # counted from the seller's return
@@ -150,11 +150,13 @@ def test_away_is_validated_and_can_be_ended(aws: Aws, order) -> None:  # type: i
         {"until": "2030-01-01T00:00:00", "message": "no zone"},
     ):
         with pytest.raises(InvalidInput):
-            center.set_away(SELLER, wrong)
+            center.workday.set_away(SELLER, wrong)
     with pytest.raises(Forbidden):
-        center.set_away(Principal("buyer", "B1"), {"until": iso(utcnow()), "message": "x"})
-    center.set_away(SELLER, {"until": iso(utcnow() + timedelta(days=2)), "message": "Away."})
-    center.set_away(SELLER, None)
+        center.workday.set_away(Principal("buyer", "B1"), {"until": iso(utcnow()), "message": "x"})
+    center.workday.set_away(
+        SELLER, {"until": iso(utcnow() + timedelta(days=2)), "message": "Away."}
+    )
+    center.workday.set_away(SELLER, None)
     assert center.settings_with_away(SELLER)["away"] is None
     write(aws, order.seller_alias, "Frage", "Ist es in Blau da?")
     assert not [m for m in copies_to(aws, BUYER_EMAIL) if m["Auto-Submitted"]]
@@ -173,5 +175,5 @@ def test_another_sellers_order_is_not_listed(aws: Aws, order) -> None:  # type: 
     )
     write(aws, order.seller_alias, "Colour", "Is it available in blue?")
     center = MessageCenter(aws.services)
-    assert center.needing_response(Principal("seller", "S2"), None)["items"] == []
-    assert len(center.needing_response(SELLER, None)["items"]) == 1
+    assert center.workday.needing_response(Principal("seller", "S2"), None)["items"] == []
+    assert len(center.workday.needing_response(SELLER, None)["items"]) == 1
