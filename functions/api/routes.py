@@ -35,7 +35,7 @@ app = APIGatewayRestResolver(enable_validation=True)
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class UploadRequest(Strict):
@@ -79,7 +79,7 @@ class TemplateRequest(Strict):
 
 
 class AwayRequest(Strict):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     from_: AwareDatetime | None = Field(default=None, alias="from")
     until: AwareDatetime

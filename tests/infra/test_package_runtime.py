@@ -76,10 +76,19 @@ for path in sorted(Path({folder!r}).glob("*.eml")):
 """
 
 _API = """
+import importlib
 from parley.mail.scrub import anonymize
 from parley.policy.urls import link_host_problem
 from parley.policy.config import default_policy
 
+# What the API loads on first use: the message center's parts, the privacy export,
+# the address validator.
+for module in ("reading", "sending", "preferences", "workday"):
+    importlib.import_module(f"parley.center.{{module}}")
+importlib.import_module("parley.ops.export")
+from parley.directory.registration import normalize_email
+
+normalize_email("Seller@Shop.example", "notification_email")
 anonymize("write to bob@example.net", {{"bob@example.net": "a1@relay.example"}})
 link_host_problem("shop.example.com", default_policy().shortener_hosts)
 """
