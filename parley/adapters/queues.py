@@ -1,4 +1,11 @@
-"""SQS: stages hand each other message references, never bodies."""
+"""SQS: stages hand each other message references, and the compact record when it is small.
+
+SQS bills a message per 64 KB chunk and takes at most 256 KB. A compact record (JSON, ASCII)
+that keeps the whole queue record within INLINE_LIMIT travels in it: the next stage reads
+neither an S3 object nor pays its PUT. A larger one is stored in S3 and the queue record names
+only the ids. A queue record without a record (a large one, one sent by an older version, a
+hand-over an operator or a heal sends) makes the stage read S3, or parse the raw mail again.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,21 @@ class Reference:
     message_id: str
     pair_id: str | None = None
     order_id: str | None = None
+    record: bytes | None = None  # the compact record (parley.mail.stored), when it came along
+    sanitized: bool = False  # ... and it is the filter's rewrite, not ingest's parse
+
+    def carried(self, *, sanitized: bool) -> bytes | None:
+        """The record the stage needs, if this queue record carries that one."""
+        return self.record if self.record is not None and self.sanitized == sanitized else None
+
+
+# Three 64 KB chunks: past that an S3 PUT and GET cost less than the chunks' sends and receives
+# in two queues. Well under SQS's 256 KB, leaving room for the ids.
+INLINE_LIMIT = 192 * 1024
+
+
+def fits_inline(record: bytes) -> bool:
+    return len(record) + 512 <= INLINE_LIMIT
 
 
 class StageQueue:
@@ -24,13 +46,24 @@ class StageQueue:
         self._url = queue_url
 
     def send_reference(
-        self, message_id: str, *, pair_id: str | None = None, order_id: str | None = None
+        self,
+        message_id: str,
+        *,
+        pair_id: str | None = None,
+        order_id: str | None = None,
+        record: bytes | None = None,
+        sanitized: bool = False,
     ) -> None:
-        body: dict[str, str] = {"message_id": message_id}
+        body: dict[str, Any] = {"message_id": message_id}
         if pair_id:
             body["pair_id"] = pair_id
         if order_id:
             body["order_id"] = order_id
+        if record is not None:
+            if not fits_inline(record):  # the caller stores it in S3 instead
+                raise ValueError("record too large for a queue record")
+            body["record"] = record.decode("ascii")
+            body["record_of"] = "sanitized" if sanitized else "message"
         self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
 
 
@@ -50,7 +83,18 @@ def read_reference(body: str) -> Reference:
         value = payload.get(name)
         return value if isinstance(value, str) and value else None
 
-    return Reference(message_id, hint("pair_id"), hint("order_id"))
+    record = hint("record")
+    try:
+        carried = record.encode("ascii") if record else None
+    except UnicodeEncodeError:  # not what we send: read S3 instead
+        carried = None
+    return Reference(
+        message_id,
+        hint("pair_id"),
+        hint("order_id"),
+        carried,
+        sanitized=hint("record_of") == "sanitized",
+    )
 
 
 def parse_reference(body: str) -> str:

@@ -160,10 +160,19 @@ def party(svc: Services, kind: str, party_id: str) -> PartyModel | None:
     return svc.store.get(PartyModel, party_key(kind, party_id), consistent=False)
 
 
-def hand_over(queue: StageQueue, record: MessageModel) -> None:
+def hand_over(
+    queue: StageQueue, record: MessageModel, compact: bytes | None = None, sanitized: bool = False
+) -> None:
     """Queue the record for the next stage, naming its pair and order, so that the next stage
-    reads the record and what it needs about the pair in one request."""
-    queue.send_reference(record.message_id, pair_id=record.pair_id, order_id=record.order_id)
+    reads the record and what it needs about the pair in one request; with the compact record
+    when it fits (parley.pipeline.stored.keep), so that the next stage reads no S3 object."""
+    queue.send_reference(
+        record.message_id,
+        pair_id=record.pair_id,
+        order_id=record.order_id,
+        record=compact,
+        sanitized=sanitized,
+    )
 
 
 def load_record(

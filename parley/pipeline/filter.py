@@ -56,7 +56,7 @@ def filter_message(
             hand_over(svc.relay_queue, record)  # heal a hand-over lost in a crash
         if record is None or not in_stage(record, "filter"):
             return FilterOutcome(message_id, record.status if record else "unknown")
-        return _filter(svc, record, view)
+        return _filter(svc, record, view, hint.carried(sanitized=False) if hint else None)
 
 
 @dataclass
@@ -71,15 +71,20 @@ class Situation:
     buyer: PartyModel | None
     seller: PartyModel | None
     answered: list[ThreadIdModel]
+    # the compact record to carry to the relay: ingest's as it came, or the sanitized one
+    carried: bytes | None = None
+    carried_sanitized: bool = False
 
     @property
     def sender(self) -> PartyModel | None:
         return self.seller if side_of_sender(str(self.record.direction)) == "seller" else self.buyer
 
 
-def _filter(svc: Services, record: MessageModel, view: PairView | None) -> FilterOutcome:
+def _filter(
+    svc: Services, record: MessageModel, view: PairView | None, carried: bytes | None
+) -> FilterOutcome:
     """Load, route, judge, then block or hand over: each step below is one of these."""
-    situation = _load(svc, record, view)
+    situation = _load(svc, record, view, carried)
     if isinstance(situation, FilterOutcome):
         return situation
     if record.direction == "seller_to_buyer" and NO_RESPONSE_TAG in (record.subject or "").lower():
@@ -99,14 +104,16 @@ def _filter(svc: Services, record: MessageModel, view: PairView | None) -> Filte
     _count_for_the_order(svc, situation, decision)
     facts += _keep_sanitized_copy(svc, situation, decision)
     notified = _tell_the_sender(svc, situation, decision, redirect)
-    return _hand_to_relay(svc, record, decision, facts, notified)
+    return _hand_to_relay(svc, situation, decision, facts, notified)
 
 
-def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situation | FilterOutcome:
+def _load(
+    svc: Services, record: MessageModel, view: PairView | None, carried: bytes | None
+) -> Situation | FilterOutcome:
     assert record.pair_id and record.direction
     view = pair_view_of(svc, record, view)  # pair, parties and order: one request
-    try:
-        message, raw_size = load_message(svc, record, files=True)  # ingest's one parse
+    try:  # ingest's one parse
+        message, raw_size = load_message(svc, record, files=True, carried=carried)
     except UnacceptableMessage as exc:  # ingest parsed it; only a changed object lands here
         finish(svc, record, "rejected", reason=exc.reason)
         return FilterOutcome(record.message_id, "rejected")
@@ -121,6 +128,7 @@ def _load(svc: Services, record: MessageModel, view: PairView | None) -> Situati
         order=view.order,
         buyer=view.buyer if view.pair else None,
         seller=view.seller if view.pair else None,
+        carried=carried,
         answered=_recent_buyer_messages(
             svc, [m for m in known.values() if m.direction == "buyer_to_seller"]
         ),
@@ -285,7 +293,10 @@ def _keep_sanitized_copy(svc: Services, situation: Situation, decision: Decision
         rebuild_as_plain_text(situation.message, best_effort_text(situation.message))
         data = situation.message.as_bytes()
     svc.blobs.put(body_key, data, "message/rfc822")  # for people (history, the sender's view)
-    keep_sanitized_record(svc, situation.record, situation.message, situation.raw_size)
+    situation.carried = keep_sanitized_record(
+        svc, situation.record, situation.message, situation.raw_size
+    )
+    situation.carried_sanitized = True
     return [MessageModel.body_key.set(body_key)]
 
 
@@ -311,8 +322,9 @@ def _tell_the_sender(
 
 
 def _hand_to_relay(
-    svc: Services, record: MessageModel, decision: Decision, facts: list[Any], notified: bool
+    svc: Services, situation: Situation, decision: Decision, facts: list[Any], notified: bool
 ) -> FilterOutcome:
+    record = situation.record
     svc.store.update(
         record,
         [
@@ -322,7 +334,7 @@ def _hand_to_relay(
             MessageModel.notice_sent.set(notified),
         ],
     )
-    hand_over(svc.relay_queue, record)
+    hand_over(svc.relay_queue, record, situation.carried, situation.carried_sanitized)
     log.info(
         "message filtered",
         extra={

@@ -36,6 +36,7 @@ from parley.pipeline.common import (
 )
 from parley.pipeline.events import sender_event
 from parley.pipeline.ratelimit import take
+from parley.pipeline.stored import keep
 from parley.pipeline.threads import counterparts
 from parley.policy.model import order_ids_in
 
@@ -339,6 +340,7 @@ def _accept(
     # SES's spam scan says FAIL: kept (with its files) for an operator, not relayed.
     quarantined = mail.verdicts.spam == "FAIL"
     status, stage = ("quarantined", "quarantine") if quarantined else ("accepted", "filter")
+    files, compact = _store_record(svc, record, parsed, len(message.raw or b""), not quarantined)
     svc.store.update(
         record,
         [
@@ -348,9 +350,7 @@ def _accept(
             set_or_remove(MessageModel.order_id, order_id),
             MessageModel.direction.set(f"{sender.kind}_to_{sender.recipient_side}"),
             MessageModel.subject.set(subject[:250]),
-            MessageModel.attachments.set(
-                _store_record(svc, record, parsed, len(message.raw or b""))
-            ),
+            MessageModel.attachments.set(files),
             set_or_remove(MessageModel.rfc_message_id, own_ids[0] if own_ids else None),
             set_or_remove(MessageModel.in_reply_to, in_reply_to[-1] if in_reply_to else None),
             set_or_remove(
@@ -369,7 +369,7 @@ def _accept(
         return IngestOutcome(record.message_id, record.recipient_alias, "quarantined", "spam")
     # Recorded first, then handed over: a crash in between is healed by the retry, which
     # finds the record in the filter stage and sends the reference again.
-    hand_over(svc.filter_queue, record)
+    hand_over(svc.filter_queue, record, compact)
     log.info("message accepted", extra={"message_id": record.message_id})
     return IngestOutcome(record.message_id, record.recipient_alias, "accepted")
 
@@ -421,10 +421,11 @@ def _check_sender(
 
 
 def _store_record(
-    svc: Services, record: MessageModel, parsed: EmailMessage, raw_size: int
-) -> list[AttachmentMap]:
+    svc: Services, record: MessageModel, parsed: EmailMessage, raw_size: int, carry: bool
+) -> tuple[list[AttachmentMap], bytes | None]:
     """The one parse kept for the filter and the relay: each attachment decoded once and
-    stored as received (evidence), and the compact record naming them (parley.mail.stored)."""
+    stored as received (evidence), and the compact record naming them (parley.mail.stored),
+    to carry in the queue record when it fits (else stored in S3: None)."""
 
     def store(new: NewFile) -> FileRef:
         key = keys.attachment_key(record.message_id, new.index, safe_file_name(new.name))
@@ -432,11 +433,11 @@ def _store_record(
         return stored_ref(key, new)
 
     compact = record_of(parsed, raw_size, store)
-    svc.blobs.put(keys.record_key(record.message_id), compact.to_json(), "application/json")
-    return [
+    files = [
         AttachmentMap(name=f.name, key=f.key, content_type=f.content_type, size=f.size)
         for f in compact.files
     ]
+    return files, keep(svc, keys.record_key(record.message_id), compact, carry=carry)
 
 
 def _conversation(

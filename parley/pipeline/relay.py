@@ -66,7 +66,9 @@ def relay_message(
         record, view = load_record(svc, message_id, hint)
         if record is None or not in_stage(record, "relay"):
             return RelayOutcome(message_id, record.status if record else "unknown")
-        return _relay(svc, record, view)
+        return _relay(
+            svc, record, view, hint.carried(sanitized=bool(record.body_key)) if hint else None
+        )
 
 
 def _claim(svc: Services, record: MessageModel, facts: list[Any] | None = None) -> bool:
@@ -132,7 +134,9 @@ class Parties:
         return str(self.pair.seller_alias if self.sender_side == "buyer" else self.pair.buyer_alias)
 
 
-def _relay(svc: Services, record: MessageModel, view: PairView | None) -> RelayOutcome:
+def _relay(
+    svc: Services, record: MessageModel, view: PairView | None, carried: bytes | None
+) -> RelayOutcome:
     """Load the parties, address the copy, send it once, then record and keep time."""
     parties = _load_parties(svc, record, view)
     if isinstance(parties, RelayOutcome):
@@ -140,7 +144,7 @@ def _relay(svc: Services, record: MessageModel, view: PairView | None) -> RelayO
     envelope = _envelope(svc, record, parties)
     copy = None  # the copy as delivered, when this attempt composed it
     if record.ses_outbound_id is None:  # not sent yet (a retry after sending skips this)
-        sent = _send_once(svc, record, parties, envelope)
+        sent = _send_once(svc, record, parties, envelope, carried)
         if isinstance(sent, RelayOutcome):
             return sent
         copy = sent
@@ -240,11 +244,18 @@ def _compose(
 
 
 def _send_once(
-    svc: Services, record: MessageModel, parties: Parties, envelope: Envelope
+    svc: Services,
+    record: MessageModel,
+    parties: Parties,
+    envelope: Envelope,
+    carried: bytes | None = None,
 ) -> RelayOutcome | EmailMessage:
-    """Compose and send under the claim; the copy SES took (and that is recorded)."""
+    """Compose and send under the claim; the copy SES took (and that is recorded).
+    `carried`: the compact record the queue record brought (the sanitized one when the
+    policy rewrote the message: the caller checks which)."""
     try:
-        message, _size = load_message(svc, record, sanitized=bool(record.body_key))
+        sanitized = bool(record.body_key)
+        message, _size = load_message(svc, record, sanitized=sanitized, carried=carried)
         composed, message = _compose(
             message, envelope, parties.sender.name, critical=record.category == "critical"
         )

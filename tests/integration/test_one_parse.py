@@ -1,6 +1,7 @@
 """One parse: ingest reads and parses the raw mail; the filter and the relay work from its
-compact record and the stored files, and never read the raw. A message queued before
-records existed (in flight during a deploy) is still processed, from its raw mail."""
+compact record and the stored files, and never read the raw. The record travels in the queue
+records when it fits, else in S3. A message queued before records existed (in flight during a
+deploy), or handed over again without its record, is still processed, from its raw mail."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ def test_only_ingest_reads_the_raw_mail(
     record = _record(ses_id, order)
     assert record.status == "delivered"
     assert reads[record.raw_key] == 1  # ingest's one read
-    assert reads[keys.record_key(record.message_id)] == 2  # the filter's and the relay's
+    # the record came along in the queue records: no object read, none written
+    assert reads[keys.record_key(record.message_id)] == 0
+    assert not aws.services.blobs.exists(keys.record_key(record.message_id))
     (stored,) = record.attachments or []
     assert reads[stored.key] == 2  # the policy reads the PDF, the relay cleans it
     sent = _sent()
@@ -85,12 +88,15 @@ def test_only_ingest_reads_the_raw_mail(
 
 
 def test_a_message_queued_before_records_existed_is_parsed_from_its_raw_mail(
-    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+    aws: Aws, order: RegisteredOrder, reads: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import parley.pipeline.ingest as ingest_stage
+
+    # what an ingest of the previous release left: the files and the record, no compact record
+    # (neither in S3 nor in the queue record)
+    monkeypatch.setattr(ingest_stage, "keep", lambda *args, **kwargs: None)
     ses_id, _ = aws.ingest(_message(order), [order.seller_alias])
     record = _record(ses_id, order)
-    # what an ingest of the previous release left: the files and the record, no compact record
-    aws.services.blobs.delete([keys.record_key(record.message_id)])
     aws.drain()
     assert _record(ses_id, order).status == "delivered"
     assert reads[record.raw_key] == 3  # ingest, then the filter and the relay, as before
@@ -107,7 +113,8 @@ def test_the_relay_sends_the_sanitized_record(
     record = _record(ses_id, order)
     assert record.status == "delivered_sanitized"
     assert reads[record.raw_key] == 1
-    assert reads[keys.sanitized_record_key(record.message_id)] == 1
+    assert reads[keys.sanitized_record_key(record.message_id)] == 0  # it came along
+    assert not aws.services.blobs.exists(keys.sanitized_record_key(record.message_id))
     assert _files(_sent()) == ["invoice.pdf"]  # the executable stayed out
 
 
@@ -123,6 +130,51 @@ def test_a_message_sanitized_before_records_existed_is_sent_from_its_sanitized_c
     record = _record(ses_id, order)
     assert record.status == "delivered_sanitized"
     assert not aws.services.blobs.exists(keys.sanitized_record_key(record.message_id))
+    sent = _sent()
+    assert _files(sent) == ["invoice.pdf"]
+    assert TEXT in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_record_too_large_for_a_queue_record_is_stored_and_read_from_s3(
+    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+) -> None:
+    long = TEXT + "\n" + "The parcel was left at the neighbour's door, please check.\n" * 4000
+    message = mail(BUYER_EMAIL, order.seller_alias, "Long", long)
+    ses_id, _ = aws.ingest(wire(message), [order.seller_alias])
+    aws.drain()
+    record = _record(ses_id, order)
+    assert record.status == "delivered"
+    assert reads[keys.record_key(record.message_id)] == 2  # the filter's and the relay's
+    assert reads[record.raw_key] == 1
+    body = _sent().get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert TEXT in body and body.count("neighbour") == 4000
+
+
+def test_a_hand_over_without_its_record_is_parsed_again_from_the_raw_mail(
+    aws: Aws, order: RegisteredOrder, reads: Counter[str]
+) -> None:
+    """The record lived only in a queue record that is gone (consumed, or purged); the
+    message is handed over again without it (here: SES's event replayed, as `parley ops
+    replay-ingest` or Lambda's retry do): the filter and the relay re-derive it from the raw
+    mail and deliver the same copy."""
+    from parley.adapters.aws import client
+
+    raw = _message(order)
+    ses_id, event = aws.receive(raw, [order.seller_alias])
+    from devstack.lambda_runtime import LocalContext
+    from functions.ingest.handler import handler
+
+    handler(event, LocalContext("ingest"))
+    sqs = client("sqs", aws.services.settings)
+    url = aws.services.settings.filter_queue_url
+    (lost,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert "record" in lost["Body"]  # it carried the record
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=lost["ReceiptHandle"])
+    handler(event, LocalContext("ingest"))  # the record is in the filter stage: handed over again
+    aws.drain()
+    record = _record(ses_id, order)
+    assert record.status == "delivered"
+    assert reads[record.raw_key] == 3  # ingest once, then the filter and the relay
     sent = _sent()
     assert _files(sent) == ["invoice.pdf"]
     assert TEXT in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]
