@@ -166,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._dev_sign_in(path, raw)
             return
         if path.startswith(IMAGE_ROUTE):  # the image proxy's function URL, no sign-in
-            self._image(path)
+            self._image(path, raw)
             return
         if self.command == "OPTIONS":  # a CORS preflight, answered like API Gateway's mock
             from functions.api.routes import with_cors
@@ -200,12 +200,24 @@ class _Handler(BaseHTTPRequestHandler):
         out = (result.get("body") or "").encode()
         self._send(int(result.get("statusCode", 200)), out, out_headers)
 
-    def _image(self, path: str) -> None:
-        """`remoteImages: proxy`: what the stack's function URL answers, from the same code."""
+    def _image(self, path: str, raw: bytes) -> None:
+        """`remoteImages: proxy`: what the stack's function URL answers, from the same code;
+        and the relay's warm-up (`POST /images/warm`), which the stack delivers by invoking
+        the function directly."""
         import base64
 
         from functions.image_proxy.handler import respond
 
+        if self.command == "POST" and path == IMAGE_ROUTE + "warm":
+            try:
+                tokens = json.loads(raw or b"{}").get("warm")
+                warmed = respond({"warm": tokens}, self.server.image_proxy())
+            except Exception:
+                log.exception("image warm-up failed")
+                self._send(502, b"", {"Content-Type": "text/plain"})
+                return
+            self._send(200, json.dumps(warmed).encode())
+            return
         event = {"rawPath": path, "requestContext": {"http": {"method": self.command}}}
         try:
             result = respond(event, self.server.image_proxy())

@@ -45,7 +45,8 @@ class Services:
     dns: TxtLookup = system_txt  # DKIM keys, when ingest must check a signature itself
     # Signs the image proxy's tokens (`remoteImages: proxy`); read on the relay's first use.
     image_proxy_key: SecretKey | None = None
-    # Has the proxy fetch a sent copy's images at once (None: on first view only).
+    # Has the proxy fetch a sent copy's images at once (None: never; views, served from the
+    # cache only, then find nothing).
     image_warmer: Warmer | None = None
 
     @cached_property

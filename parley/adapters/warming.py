@@ -2,12 +2,14 @@
 
 Without this the sender's image server sees the proxy's request when the recipient first opens
 the mail (the time of reading, if not who or where). With it the request comes when the
-relay sends, which the sender knows anyway. Best effort: a failure here leaves the images to be
-fetched on first view.
+relay sends, which the sender knows anyway. If it fails, the relay logs it and that copy's
+images stay unavailable: views are served from the cache only and never reach the origin
+(README, "Openings are served from the cache only").
 
 - `lambda:<function name>` (the stack): one asynchronous invocation of the proxy function with
   the tokens (`{"warm": [...]}`); the relay waits for Lambda's acceptance only.
-- `http` (`parley dev` only): GET each proxied URL from a background thread.
+- `http` (`parley dev` only): POST the tokens to the dev API's `<proxy URL>/warm` from a
+  background thread (a GET of a proxied URL is a view: served from the cache only).
 """
 
 from __future__ import annotations
@@ -37,16 +39,26 @@ def image_warmer(spec: str, lambda_client: Callable[[], Any]) -> Warmer | None:
         return invoke
     if spec == "http":
 
-        def get_all(urls: list[str]) -> None:
+        def post(urls: list[str]) -> None:
+            if not urls:
+                return
+            base = urls[0].rsplit("/", 1)[0]
+            tokens = [url.rsplit("/", 1)[-1] for url in urls[:MAX_WARM]]
+            request = urllib.request.Request(
+                f"{base}/warm",
+                data=json.dumps({"warm": tokens}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+
             def run() -> None:
-                for url in urls[:MAX_WARM]:
-                    try:
-                        with urllib.request.urlopen(url, timeout=30) as answer:
-                            answer.read()
-                    except OSError:
-                        continue
+                try:
+                    with urllib.request.urlopen(request, timeout=120) as answer:
+                        answer.read()
+                except OSError:
+                    pass
 
             threading.Thread(target=run, name="image-warm", daemon=True).start()
 
-        return get_all
+        return post
     return None

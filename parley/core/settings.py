@@ -64,7 +64,7 @@ class Settings:
     image_proxy_secret: str = ""
     image_proxy_days: int = 30  # how long a proxied image URL in a relayed mail works
     # How the relay has the proxy fetch a sent copy's images at once: "lambda:<function>",
-    # "http" (parley dev) or "" (on first view only)
+    # "http" (parley dev) or "" (no warm-up: views never fetch)
     image_proxy_warm: str = ""
     display_name: str = "full"  # how buyers' names are shown: full, first-name or none
     raw_prefix: str = "raw/"

@@ -1,6 +1,6 @@
-"""Serve a remote image through the marketplace: the recipient's mail program asks us, we ask
-the origin (once, then from the S3 cache), so the origin never sees the recipient's address,
-cookies, mail program or the time of every opening.
+"""Serve a remote image through the marketplace: right after the relay sent a copy, we ask
+the origin (once, `warm`), and the recipient's mail program gets it from our S3 cache (`view`),
+so the origin never sees the recipient's address, cookies, mail program, or any opening at all.
 
 A request carries a token the relay signed (`parley.core.image_tokens`): bad or changed
 tokens are refused (403), expired ones too (410). On a cache miss the image is fetched through
@@ -47,6 +47,11 @@ REFUSED_TYPE = "application/x-parley-refused"
 PENDING_TYPE = "application/x-parley-pending"
 PENDING_SECONDS = 60  # above the function's 30 s timeout
 BEING_FETCHED = "the image is being fetched; try again shortly"
+NOT_FETCHED = "the image is not available"
+# An opening never reaches the origin: it waits this long for the relay's warm-up to have
+# stored the image (a recipient who opens the mail within seconds of its sending).
+VIEW_WAIT_SECONDS = 5.0
+VIEW_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,24 @@ class ImageProxy:
         key: Callable[[], bytes],
         fetcher: ImageFetcher,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.blobs = blobs
         self.key = key
         self.fetcher = fetcher
         self.clock = clock
+        self.sleep = sleep
 
-    def serve(self, token: str) -> ImageReply:
+    def view(self, token: str) -> ImageReply:
+        """What an opening of the mail gets: the cache, never the origin. The relay had the
+        proxy fetch every image right after sending (`warm`); an opening that comes first
+        waits up to VIEW_WAIT_SECONDS for that fetch, then gets a 503 (not cached by the
+        client). So the sender's server never hears of an opening, not even the first."""
+        return self.serve(token, fetch=False)
+
+    def serve(self, token: str, *, fetch: bool = True) -> ImageReply:
+        """The image a token names; with `fetch` (the warm-up) a miss is fetched from the
+        origin, without it (`view`) it is waited for and never fetched."""
         now = self.clock()
         try:
             named = verify(token, self.key(), now)
@@ -92,6 +108,8 @@ class ImageProxy:
         max_age = max(0, min(MAX_AGE, int(named.expires - now)))
         key = image_cache_key(cache_name(named.url))
         known = self._cached(key, max_age, now)
+        if not fetch:
+            return self._wait(key, max_age, now, known)
         if known is not None:
             return known
         # The marker goes in before the origin is contacted, and only one writer can put it
@@ -100,6 +118,18 @@ class ImageProxy:
         if not self.blobs.put_new(key, str(int(now)).encode("ascii"), PENDING_TYPE):
             return self._cached(key, max_age, now) or _refusal(503, BEING_FETCHED)
         return self._fetch_and_cache(key, named.url, max_age)
+
+    def _wait(self, key: str, max_age: int, now: float, known: ImageReply | None) -> ImageReply:
+        """The cached answer, waiting a little while the warm-up has not stored one yet."""
+        waited = 0.0
+        while (known is None or known.status == 503) and waited < VIEW_WAIT_SECONDS:
+            self.sleep(VIEW_POLL_SECONDS)
+            waited += VIEW_POLL_SECONDS
+            known = self._cached(key, max_age, now + waited)
+        if known is None:
+            log.info("image not fetched ahead", extra={"cache_key": key})
+            return _refusal(503, NOT_FETCHED)
+        return known
 
     def _cached(self, key: str, max_age: int, now: float) -> ImageReply | None:
         """What the cache holds for the URL, or None when it holds nothing."""

@@ -218,7 +218,7 @@ def _warm_images(svc: Services, envelope: Envelope) -> None:
         return
     try:
         svc.image_warmer(links.urls)
-    except Exception as exc:  # best effort: the images are then fetched on first view
+    except Exception as exc:  # the copy's images then stay unavailable (views never fetch)
         log.warning("image warm-up failed", extra={"error": type(exc).__name__})
 
 

@@ -42,7 +42,10 @@ def origin() -> Iterator[Origin]:
 
 
 def proxy_for(aws: Aws, fetcher: ImageFetcher, now: float = NOW) -> ImageProxy:
-    return ImageProxy(aws.services.blobs, lambda: KEY, fetcher, clock=lambda: now)
+    # views poll the cache while waiting for a warm-up: no real sleeping in these tests
+    return ImageProxy(
+        aws.services.blobs, lambda: KEY, fetcher, clock=lambda: now, sleep=lambda s: None
+    )
 
 
 @pytest.fixture
@@ -227,6 +230,12 @@ def test_the_function_url_answer(origin: Origin, proxy: ImageProxy) -> None:
     def event(method: str, path: str) -> dict[str, object]:
         return {"rawPath": path, "requestContext": {"http": {"method": method}}}
 
+    # an opening before any warm-up: the cache only, never the origin (a 503 after waiting)
+    unwarmed = respond(event("GET", "/images/" + token(origin.url("/cat.png"))), proxy)
+    assert unwarmed["statusCode"] == 503 and unwarmed["headers"]["Cache-Control"] == "no-store"
+    assert origin.hits == {}
+    paths = ["/cat.png", "/html-as-png"]
+    assert respond({"warm": [token(origin.url(p)) for p in paths]}, proxy) == {"warmed": 1}
     answer = respond(event("GET", "/images/" + token(origin.url("/cat.png"))), proxy)
     assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
     assert base64.b64decode(answer["body"]).startswith(b"\x89PNG")
@@ -432,3 +441,54 @@ def test_r5_the_deadline_spans_redirect_hops() -> None:
             fetcher.get(origin.url("/hop"))
         assert time.monotonic() - started < 1.5
         assert len(origin.hits) <= 2
+
+
+# -- red team 4, R7/O5: an opening never reaches the origin, not even the first ---------------
+
+
+def test_r7_a_view_is_answered_from_the_cache_only_never_the_origin(
+    aws: Aws, origin: Origin, proxy: ImageProxy
+) -> None:
+    """Conditional loads (@media, :hover, lazy images) and the first opening's time told the
+    origin about the reading. Views now never fetch: whatever the recipient's mail program
+    asks for, and when, the origin hears nothing after the relay's warm-up."""
+    url = origin.url("/cat.png")
+    missed = proxy.view(token(url))
+    assert missed.status == 503 and missed.max_age == 0 and not cached(aws, url)
+    assert origin.hits == {}
+    assert proxy.warm([token(url)]) == 1  # the relay's warm-up, right after sending
+    for _opening in range(3):
+        seen = proxy.view(token(url, NOW + 7200))
+        assert seen.status == 200 and seen.cached
+    assert origin.hits == {"/cat.png": 1}
+
+
+def test_a_view_during_the_warm_up_waits_for_it_instead_of_fetching(
+    aws: Aws, origin: Origin
+) -> None:
+    """A recipient opening the mail within seconds of its sending: the warm-up's marker is
+    there, the view polls the cache until the image is stored, and never asks the origin."""
+    url = origin.url("/cat.png")
+    key = image_cache_key(cache_name(url))
+    assert aws.services.blobs.put_new(key, str(int(NOW)).encode(), service.PENDING_TYPE)
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 3:  # the warm-up finishes while the view waits
+            aws.services.blobs.put(key, PNG, "image/png")
+
+    fetcher = ImageFetcher(allowed=only(origin))
+    proxy = ImageProxy(aws.services.blobs, lambda: KEY, fetcher, clock=lambda: NOW, sleep=sleep)
+    seen = proxy.view(token(url))
+    assert seen.status == 200 and seen.body == PNG and len(polls) == 3
+    assert origin.hits == {}
+    # a warm-up that never finishes: the view gives up after VIEW_WAIT_SECONDS, still no fetch
+    other = origin.url("/photo.jpg")
+    aws.services.blobs.put_new(
+        image_cache_key(cache_name(other)), str(int(NOW)).encode(), service.PENDING_TYPE
+    )
+    polls.clear()
+    assert proxy.view(token(other)).status == 503
+    assert sum(polls) == pytest.approx(service.VIEW_WAIT_SECONDS)
+    assert origin.hits == {}

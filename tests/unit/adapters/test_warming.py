@@ -33,3 +33,37 @@ def test_the_stack_invokes_the_proxy_asynchronously_with_the_tokens_only() -> No
 def test_without_a_setting_there_is_no_warm_up() -> None:
     assert image_warmer("", lambda: FakeLambda()) is None
     assert image_warmer("nonsense", lambda: FakeLambda()) is None
+
+
+def test_the_dev_stack_posts_the_tokens_to_the_dev_api(monkeypatch: Any) -> None:
+    """`parley dev`: a GET of a proxied URL is a view (cache only), so the warm-up is a POST
+    of the tokens to `<proxy URL>/warm`, from a background thread."""
+    import threading
+    import urllib.request
+
+    sent: list[urllib.request.Request] = []
+    done = threading.Event()
+
+    class Answer:
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            done.set()
+
+        def read(self) -> bytes:
+            return b"{}"
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Answer:
+        sent.append(request)
+        return Answer()
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    warm = image_warmer("http", lambda: FakeLambda())
+    assert warm is not None
+    warm([f"http://127.0.0.1:8025/images/tok{i}.sig" for i in range(3)])
+    assert done.wait(5)
+    (request,) = sent
+    assert request.full_url == "http://127.0.0.1:8025/images/warm"
+    assert request.get_method() == "POST"
+    assert json.loads(request.data) == {"warm": ["tok0.sig", "tok1.sig", "tok2.sig"]}  # type: ignore[arg-type]
