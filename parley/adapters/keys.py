@@ -2,10 +2,12 @@
 reads them, the stack's lifecycle rules and IAM grants all take their prefixes from here.
 
     raw/<ses message id>                        the mail as SES stored it (or the API composed it)
-    messages/<message id>/message.json          the compact record of the one parse (ingest)
+    messages/<message id>/message.json          the compact record of the one parse (ingest),
+                                                only when too large for the queue record
     messages/<message id>/attachments/NNN-name  each attachment as received, decoded once at ingest
     messages/<message id>/sanitized.eml         the copy the policy rewrote (when it did)
-    messages/<message id>/sanitized.json        its compact record (what the relay composes)
+    messages/<message id>/sanitized.json        its compact record (what the relay composes),
+                                                only when too large for the queue record
     messages/<message id>/sanitized/NNN-name    files that rewrite made anew (rare)
     messages/<message id>/delivered.eml         what the recipient got, byte for byte (relay)
     messages/<message id>/delivered/NNN-name    each attachment as delivered (cleaned)
