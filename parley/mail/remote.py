@@ -4,10 +4,14 @@ Pure (no I/O). A remote image, however large, tells its sender when and from whi
 the recipient opened the mail; tracking pixels are only the smallest of them. With the
 marketplace's `remoteImages: strip` (the default) the relay removes every reference that a
 mail program would fetch on its own: `<img src/srcset>`, `<picture><source srcset>`,
-`background` attributes, CSS `url(...)`, `image-set(...)` and `@import` (CSS escapes decoded
-first, as a browser decodes them), `<link>`, `<base>`, embedded frames and objects, video
-posters, meta refresh. Links (`<a href>`) stay: they are fetched only when a person clicks.
-An image keeps its alternative text in its place.
+`background` attributes, CSS `url(...)`, `image-set(...)` and `@import`, `<link>`, `<base>`,
+embedded frames and objects, video posters, meta refresh, and SVG animation elements (SMIL
+`<set>`/`<animate…>` can give an `<image>` its address after the relay looked). CSS is read by
+a real CSS tokenizer (tinycss2: escapes, comments and values left open at the end of a style
+attribute or `<style>` element are read as a browser reads them), and CSS that had to change
+is written back from its tokens, escaped again: never as decoded text, which the mail program
+would decode a second time. Links (`<a href>`) stay: they are fetched only when a person
+clicks. An image keeps its alternative text in its place.
 
 With `remoteImages: proxy` (`proxy_remote_content`) every remote image reference a mail
 program would fetch by itself (`<img src/srcset>`, `<picture><source srcset>`, `background`
@@ -24,16 +28,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import tinycss2
 from selectolax.lexbor import LexborHTMLParser
+from tinycss2 import ast as css
 
 _LOCAL_SCHEMES = re.compile(r"^[\s\x00-\x20]*(?:cid|data|mailto|about):", re.IGNORECASE)
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\r\n\f]?|\\(.)", re.DOTALL)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_CSS_URL = re.compile(r"url\(\s*(?:\"[^\"]*\"|'[^']*'|[^)]*)\s*\)", re.IGNORECASE)
-_CSS_REMOTE_STRING = re.compile(
-    r"(\"|')[\s]*(?:[a-z][a-z0-9+.-]*:|//)(?<!data:)[^\"']*\1", re.IGNORECASE
-)
-_CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.IGNORECASE)
+_CSS_REMOTE_STRING = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+_CSS_URL_TEXT = re.compile(r"url\(\s*[\"']?([^\"')]*)", re.IGNORECASE)
+_CSS_STRING_TEXT = re.compile(r"(\"|')([^\"']*)(?:\1|$)")
+_CSS_URL_FUNCTIONS = frozenset({"url", "src"})
+_CSS_IMAGE_SETS = frozenset({"image-set", "-webkit-image-set"})
+# SVG animation (SMIL): sets or animates any attribute, `href` and `style` included.
+_SMIL = ("set", "animate", "animateMotion", "animateTransform", "animateColor", "discard")
 
 # (tag, attribute) pairs whose value is fetched without a click.
 _FETCHED = {
@@ -64,17 +72,21 @@ _HINTS = (
     "<embed",
     "refresh",
     "<style",
+    "<set",
+    "<animate",
+    "<discard",
 )
 _REMOVED_TAGS = ("link", "base", "script", "iframe", "frame", "frameset", "object", "embed")
 # What `proxy` points at the proxy; every other fetched attribute is dropped as `strip` drops it.
 _PROXIED = {"img": ("src", "srcset"), "source": ("srcset",)}
-_TINY = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*(?:!\s*important\s*)?", re.IGNORECASE)
-_HIDDEN = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|!|$)"
-    r"|(?:^|[;\s])(?:max-)?(?:width|height)\s*:\s*([0-9]*\.?[0-9]+)\s*(?:px|%)?\s*"
-    r"(?:!\s*important\s*)?(?:;|$)",
-    re.IGNORECASE,
-)
+# HTML's rules for parsing dimension values: digits, an optional fraction, and whatever
+# follows is ignored (`1.0e0`, `1px`, `1abc` are all one pixel). A leading `+` or `.` is
+# accepted here too: reading too small only removes an image.
+_DIMENSION = re.compile(r"[\t\n\f\r ]*\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# CSS lengths in pixels (font-relative units at a 16 px font; viewport units as %).
+_PIXELS = {"px": 1.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "q": 96 / 101.6,
+           "pt": 96 / 72, "pc": 16.0, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0}  # fmt: skip
+_SIZES = frozenset({"width", "height", "max-width", "max-height"})
 MAX_PROXIED_URL = 2048
 
 
@@ -96,36 +108,116 @@ def decode_css(css: str) -> str:
     return _CSS_COMMENT.sub("", _CSS_ESCAPE.sub(unescape, css))
 
 
-def strip_css(css: str, proxy: Callable[[str], str | None] | None = None) -> tuple[str, int]:
+class _CssCleaner:
+    """Walks tinycss2's component values; remote references are replaced by tokens."""
+
+    def __init__(self, proxy: Callable[[str], str | None] | None) -> None:
+        self.proxy = proxy
+        self.removed = 0
+        self.targets: set[str] = set()  # the proxied URLs written
+
+    def _target(self, value: str) -> str | None:
+        """What a remote reference becomes: its proxied URL, or None (removed)."""
+        self.removed += 1
+        target = self.proxy(value.strip()) if self.proxy else None
+        if target:
+            self.targets.add(target)
+        return target
+
+    def _url(self, node: css.Node, value: str) -> css.Node:
+        if not value.strip() or _LOCAL_SCHEMES.match(value):
+            return node
+        target = self._target(value)
+        if target is None:
+            return css.IdentToken(node.source_line, node.source_column, "none")
+        representation = f"url({tinycss2.serializer.serialize_url(target)})"
+        return css.URLToken(node.source_line, node.source_column, target, representation)
+
+    def _string(self, node: css.StringToken, image_set: bool) -> css.Node:
+        value = node.value
+        remote = image_set or _CSS_REMOTE_STRING.match(value)
+        if not value.strip() or _LOCAL_SCHEMES.match(value) or not remote:
+            return node
+        target = self._target(value) or ""
+        quoted = f'"{tinycss2.serializer.serialize_string_value(target)}"'
+        return css.StringToken(node.source_line, node.source_column, target, quoted)
+
+    def clean(self, nodes: list[css.Node], image_set: bool = False) -> list[css.Node]:
+        out: list[css.Node] = []
+        skipping = False  # inside an @import, up to its `;` or block
+        for node in nodes:
+            if skipping:
+                skipping = not (
+                    (isinstance(node, css.LiteralToken) and node.value == ";")
+                    or isinstance(node, css.CurlyBracketsBlock)
+                )
+                continue
+            if isinstance(node, css.ParseError):  # bad url, a value left open: nothing fetched
+                continue
+            if isinstance(node, css.AtKeywordToken) and node.lower_value == "import":
+                self.removed += 1
+                skipping = True
+            elif isinstance(node, css.URLToken):
+                out.append(self._url(node, node.value))
+            elif isinstance(node, css.StringToken):
+                out.append(self._string(node, image_set))
+            elif isinstance(node, css.FunctionBlock):
+                out.append(self._function(node))
+            elif isinstance(node, css.ParenthesesBlock | css.SquareBracketsBlock):
+                node.content = self.clean(node.content, image_set)
+                out.append(node)
+            elif isinstance(node, css.CurlyBracketsBlock):
+                node.content = self.clean(node.content)
+                out.append(node)
+            else:
+                out.append(node)
+        return out
+
+    def _function(self, node: css.FunctionBlock) -> css.Node:
+        if node.lower_name in _CSS_URL_FUNCTIONS:  # url("…") is a function, url(…) a token
+            strings = [a for a in node.arguments if isinstance(a, css.StringToken)]
+            return self._url(node, strings[0].value if strings else "")
+        node.arguments = self.clean(node.arguments, node.lower_name in _CSS_IMAGE_SETS)
+        return node
+
+
+def strip_css(css_text: str, proxy: Callable[[str], str | None] | None = None) -> tuple[str, int]:
     """CSS with every remote url(), image-set string and @import neutralized (with `proxy`:
-    a url() or image-set string it accepts is pointed at the URL it returns instead)."""
-    decoded = decode_css(css)
-    removed = 0
+    a url() or image-set string it accepts is pointed at the URL it returns instead).
 
-    def url(match: re.Match[str]) -> str:
-        nonlocal removed
-        inner = match.group(0)[4:-1].strip().strip("\"'")
-        if _LOCAL_SCHEMES.match(inner) or not inner:
-            return match.group(0)
-        removed += 1
-        proxied = proxy(inner) if proxy else None
-        return f"url({proxied})" if proxied else "none"
+    The text is tokenized as a browser tokenizes it (escapes decoded, comments dropped, a
+    url( or string left open at the end closed there). CSS that changed is serialized from
+    the tokens, which escapes again whatever needs it: `\\5c 75 rl(` stays an identifier."""
+    cleaner = _CssCleaner(proxy)
+    nodes = cleaner.clean(tinycss2.parse_component_value_list(css_text, skip_comments=True))
+    # Untouched CSS keeps its original spelling.
+    out = tinycss2.serialize(nodes) if cleaner.removed else css_text
+    if _suspicious(out, cleaner.targets):
+        return "", cleaner.removed + 1
+    return out, cleaner.removed
 
-    def string(match: re.Match[str]) -> str:
-        nonlocal removed
-        if _LOCAL_SCHEMES.match(match.group(0)[1:]):
-            return match.group(0)
-        removed += 1
-        proxied = proxy(match.group(0)[1:-1].strip()) if proxy else None
-        return f'"{proxied}"' if proxied else "''"
 
-    imports = len(_CSS_IMPORT.findall(decoded))
-    result = _CSS_IMPORT.sub("", decoded)
-    result = _CSS_URL.sub(url, result)
-    result = _CSS_REMOTE_STRING.sub(string, result)
-    if not removed and not imports:
-        return css, 0  # untouched CSS keeps its original spelling
-    return result, removed + imports
+def _suspicious(text: str, allowed: set[str]) -> bool:
+    """Whether the text, decoded once or more (a mail program decodes what it is given; a
+    sloppier reader ignores comments), still names a remote url(), string or @import: CSS
+    whose tokens and whose text tell different stories is dropped whole."""
+    for _round in range(8):
+        decoded = decode_css(text)
+        if "@import" in decoded.lower():
+            return True
+        for match in _CSS_URL_TEXT.finditer(decoded):
+            value = match.group(1).strip()
+            if value and not _LOCAL_SCHEMES.match(value) and value not in allowed:
+                return True
+        for match in _CSS_STRING_TEXT.finditer(decoded):
+            value = match.group(2).strip()
+            remote = _CSS_REMOTE_STRING.match(value) and not _LOCAL_SCHEMES.match(value)
+            if remote and value not in allowed:
+                return True
+        if decoded == text:
+            return False
+        text = decoded
+    return True  # still decoding after eight rounds: nobody writes CSS like that
 
 
 def _is_remote(value: str) -> bool:
@@ -136,14 +228,39 @@ def _is_remote(value: str) -> bool:
 
 
 def _tiny(value: str | None) -> bool:
-    """A width or height of at most one pixel (or 1 % of a pane: a pixel or two)."""
-    match = _TINY.fullmatch(value or "")
+    """A width or height attribute of at most one pixel (or 1 %), read as HTML reads it."""
+    match = _DIMENSION.match(value or "")
     return match is not None and float(match.group(1)) <= 1
 
 
+def _css_tiny(token: css.Node) -> bool:
+    if isinstance(token, css.NumberToken | css.PercentageToken):
+        return bool(token.value <= 1)
+    if isinstance(token, css.DimensionToken):
+        unit = token.lower_unit
+        scale = _PIXELS.get(unit, 1.0 if unit in {"vw", "vh", "vmin", "vmax"} else None)
+        return scale is not None and bool(token.value * scale <= 1)
+    return False
+
+
 def _hidden(style: str) -> bool:
-    for match in _HIDDEN.finditer(decode_css(style)):
-        if match.group(1) is None or float(match.group(1)) <= 1:
+    """display:none, visibility:hidden, opacity:0 or a (max-)width or height of a pixel."""
+    for declaration in tinycss2.parse_blocks_contents(style, skip_comments=True):
+        if not isinstance(declaration, css.Declaration):
+            continue
+        values = [t for t in declaration.value if not isinstance(t, css.WhitespaceToken)]
+        if not values:
+            continue
+        first, name = values[0], declaration.lower_name
+        word = first.lower_value if isinstance(first, css.IdentToken) else ""
+        if (name == "display" and word == "none") or (
+            name == "visibility" and word in {"hidden", "collapse"}
+        ):
+            return True
+        opacity = isinstance(first, css.NumberToken | css.PercentageToken) and first.value <= 0
+        if name == "opacity" and opacity:
+            return True
+        if name in _SIZES and _css_tiny(first):
             return True
     return False
 
@@ -308,6 +425,10 @@ def strip_remote_content(html: str, keep: dict[str, tuple[str, ...]] | None = No
         for node in tree.css(tag):
             node.decompose()
             removed += 1
+    smil = ", ".join(f"svg {tag}" for tag in _SMIL)
+    while (animation := tree.css_first(smil)) is not None:  # nested ones go with the outer
+        animation.decompose()
+        removed += 1
     for meta in tree.css("meta"):
         if (meta.attributes.get("http-equiv") or "").lower() == "refresh":
             meta.decompose()

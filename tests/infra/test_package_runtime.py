@@ -167,7 +167,7 @@ def test_nothing_left_out_of_a_package_is_loaded_on_its_paths(
     if function == "relay":
         _attachments(tmp_path)
         exercise = _RELAY.format(folder=str(tmp_path))
-        expected = {"PIL", "pi_heif", "pikepdf", "lxml", "selectolax"}
+        expected = {"PIL", "pi_heif", "pikepdf", "lxml", "selectolax", "tinycss2"}
     elif function == "filter":
         _messages(tmp_path)
         exercise = _FILTER.format(folder=str(tmp_path))

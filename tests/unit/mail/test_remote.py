@@ -35,6 +35,29 @@ BEACONS = [
     '<meta http-equiv="refresh" content="0;url=https://t.example/r">',
     '<audio src="https://t.example/a.mp3"></audio>',
     '<img src="relative/p.gif">',
+    # Red team 4, R1: an escaped backslash decoded once is still an escape; the mail program
+    # decodes the output again (a url() beside it made the old code write decoded CSS back).
+    '<div style="background:url(https://ok.example/a.png); '
+    'background-image: \\5c 75 rl(https://t.example/r1.png)">x</div>',
+    "<style>a{background:url(https://ok.example/a.png)} "
+    "b{background: \\5c 75 rl(https://t.example/r1.png)}</style>",
+    # R2: a url( or string left open at the end of the CSS is still fetched (at EOF).
+    '<div style="background:url(https://t.example/r2a.png">x</div>',
+    "<div style='background-image:image-set(\"https://t.example/r2b.png'>x</div>",
+    "<style>b{background:url(https://t.example/r2c.png</style>",
+    "<style>b{background:url('https://t.example/r2d.png</style>",
+    "<style>@import 'https://t.example/r2e.css</style>",
+    # R8: SVG animation (SMIL) gives an <image> its address after the relay looked.
+    '<svg width="10" height="10"><image width="10" height="10">'
+    '<set attributeName="href" to="https://t.example/r8a.png"/></image></svg>',
+    '<svg><image width="10" height="10"><animate attributeName="href" '
+    'values="https://t.example/r8b.png" dur="1s"/></image></svg>',
+    '<svg><image width="10" height="10"><animate attributeName="xlink:href" '
+    'values="https://t.example/r8c.png" dur="1s"/></image></svg>',
+    '<svg><rect width="10" height="10"><set attributeName="style" '
+    'to="fill:url(https://t.example/r8d.png)"/></rect></svg>',
+    '<svg><image width="10" height="10"><set attributeName="hr&#101;f" '
+    'to="https://t.example/r8e.png"/></image></svg>',
 ]
 
 
@@ -76,3 +99,45 @@ def test_css_escapes_are_decoded_as_a_browser_does() -> None:
     assert decode_css("u\\72 l(x)") == "url(x)"
     css, removed = strip_css("background: \\75\\72\\6c(https://t.example/p.gif)")
     assert removed == 1 and "t.example" not in css
+
+
+def _decoded_again_is_clean(css: str) -> bool:
+    """The regression property of red team 4's R1: what the relay writes, decoded once more
+    by the mail program, has no remote url(), string or @import left."""
+    decoded = decode_css(css).lower()
+    return "t.example" not in decoded and "@import" not in decoded
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "background:url(https://ok.example/a.png); b: \\5c 75 rl(https://t.example/x.png)",
+        "a:url(https://ok.example/a.png); b: \\5c 5c 5c 75 rl(https://t.example/x.png)",
+        "a:url(https://ok.example/a.png); b: image-set(\\5c 22 https://t.example/x.png 1x)",
+        "a:url(https://ok.example/a.png); \\5c 40 import 'https://t.example/x.css'",
+        "a:url(https://ok.example/a.png); b:u\\5c 72 l(https://t.example/x.png)",
+        "background:url(https://t.example/x.png",
+        "background:image-set('https://t.example/x.png",
+    ],
+)
+def test_cleaned_css_decoded_again_holds_no_remote_reference(css: str) -> None:
+    cleaned, removed = strip_css(css)
+    assert removed >= 1 and _decoded_again_is_clean(cleaned), cleaned
+
+
+def test_changed_css_is_written_from_its_tokens_not_decoded() -> None:
+    css, removed = strip_css("color:\\5c 72 ed; background:url(https://t.example/p.gif)")
+    assert removed == 1 and "t.example" not in css
+    assert "\\\\72" in css  # the escaped backslash is escaped again, never written bare
+
+
+def test_untouched_css_keeps_its_spelling_and_local_urls_stay() -> None:
+    css = "color:\\72 ed; background:url( data:image/png;base64,AAAA ) /* x */"
+    assert strip_css(css) == (css, 0)
+
+
+def test_svg_animation_elsewhere_and_html_look_alikes() -> None:
+    html = "<p>Set <set>one</set> and <animate>two</animate></p>"
+    assert strip_remote_content(html).html.count("one") == 1  # not SVG: left alone
+    svg = '<svg><rect width="9" height="9"><animate attributeName="x" to="5"/></rect></svg>'
+    assert "animate" not in strip_remote_content(svg).html  # all of SMIL goes

@@ -49,6 +49,15 @@ def test_no_remote_reference_survives_unproxied(html: str) -> None:
         '<img src="https://t.example/p.gif" style="disp\\6c ay:none">',
         '<picture><source srcset="https://t.example/p.webp"><img src="https://t.example/p.gif"'
         ' width="1" height="1"></picture>',
+        # red team 4, O4: HTML reads a dimension's digits and ignores what follows
+        '<img src="https://t.example/p.gif" width="1.0e0" height="1.0e0">',
+        '<img src="https://t.example/p.gif" width="1e5">',
+        '<img src="https://t.example/p.gif" width=" 0x20">',
+        '<img src="https://t.example/p.gif" width="1.9" height="1px">',
+        '<img src="https://t.example/p.gif" style="width:1e0px">',
+        '<img src="https://t.example/p.gif" style="height:0.01in">',
+        '<img src="https://t.example/p.gif" style="opacity:0%">',
+        '<img src="https://t.example/p.gif" style="visibility:collapse">',
     ],
 )
 def test_beacons_are_removed_not_proxied(html: str) -> None:
