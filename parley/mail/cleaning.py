@@ -37,7 +37,7 @@ from parley.mail.images import MAX_PIXELS as MAX_PIXELS
 from parley.mail.images import UNCLEANABLE as UNCLEANABLE
 from parley.mail.images import Uncleanable as Uncleanable
 from parley.mail.images import clean_image as clean_image
-from parley.mail.sniffing import sniff
+from parley.mail.sniffing import MARKUP_EXTENSIONS, markup, sniff
 
 # Decoding limits: a hostile file must not exhaust a function.
 MAX_ZIP_ENTRIES = 2000
@@ -86,6 +86,9 @@ def clean_attachment(data: bytes, content_type: str, name: str) -> Cleaned:
     if kind == "zip":
         return Cleaned(clean_office(data), content_type, name, "office", True)
     if kind is None and _is_text(declared, data):
+        extension = name.rpartition(".")[2].lower() if "." in name else ""
+        if extension in MARKUP_EXTENSIONS or markup(data):  # a browser would render it
+            raise Uncleanable(f"{name}: HTML, XHTML and SVG files cannot be cleaned")
         return Cleaned(data, content_type, name, "text", False)
     raise Uncleanable(f"{name}: {kind or declared or 'unknown'} files cannot be cleaned")
 

@@ -37,6 +37,7 @@ from parley.mail.parsing import (
 )
 from parley.mail.remote import proxy_remote_content, strip_remote_content
 from parley.mail.scrub import Scrubber
+from parley.mail.sniffing import MARKUP_EXTENSIONS, MARKUP_WINDOW, markup
 
 # CRLF on the wire, 7-bit transfer encodings, RFC 2047 for non-ASCII headers.
 
@@ -279,7 +280,11 @@ def _leaf(part: EmailMessage, rewriter: _Rewriter, extra: Mapping[str, str]) -> 
         maintype, subtype, content_type = "text", "plain", "text/plain"
     params: dict[str, str] = {}
     if maintype == "text":
-        text = rewriter.text(decode_text(part))
+        raw_text = decode_text(part)
+        if subtype != "html" and (attachment or name) and _markup_file(raw_text, raw_name):
+            rewriter.uncleanable.append(name or f"attachment.{subtype}")
+            return False
+        text = rewriter.text(raw_text)
         if subtype == "html":
             text = rewriter.rewrite_cids(text)
             text = _remote_images(text, rewriter)
@@ -344,6 +349,14 @@ def _remote_images(html: str, rewriter: _Rewriter) -> str:
     stripped = strip_remote_content(html)
     rewriter.remote_removed += stripped.removed
     return stripped.html
+
+
+def _markup_file(text: str, name: str | None) -> bool:
+    """A text file a browser would render as HTML, XHTML or SVG when it is opened (by its
+    name, or by what it holds): its remote references and scripts would run there, so it is
+    left out (the policy refuses these from buyers; this is the relay's own check)."""
+    extension = (name or "").rpartition(".")[2].lower() if "." in (name or "") else ""
+    return extension in MARKUP_EXTENSIONS or markup(text[:MARKUP_WINDOW].encode("utf-8"))
 
 
 def _replace_content(part: EmailMessage, *args: Any, **kw: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+from parley.mail.sniffing import MARKUP_EXTENSIONS, markup
+
 # Magic numbers -> the type family they announce.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "pdf"),
@@ -30,13 +32,17 @@ EXTENSION_FAMILY = {
     "docx": "zip", "xlsx": "zip", "pptx": "zip", "odt": "zip", "ods": "zip", "odp": "zip",
     "doc": "ole", "xls": "ole", "ppt": "ole", "msg": "ole", "rtf": "rtf", "chm": "chm",
     "one": "onenote", "onepkg": "onenote", "html": "html", "htm": "html", "svg": "html",
-    "xhtml": "html", "txt": "text", "csv": "text", "ics": "text", "vcf": "text",
+    "txt": "text", "csv": "text", "ics": "text", "vcf": "text",
+    # Opened by name in a browser: .xht, .xml, .xsl... render as XHTML or SVG.
+    **dict.fromkeys(MARKUP_EXTENSIONS, "html"),
 }  # fmt: skip
 TYPE_FAMILY = {
     "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg",
     "image/gif": "gif", "application/msword": "ole", "application/vnd.ms-excel": "ole",
     "application/vnd.ms-powerpoint": "ole", "application/rtf": "rtf", "text/rtf": "rtf",
     "text/html": "html", "image/svg+xml": "html", "application/xhtml+xml": "html",
+    "text/xml": "html", "application/xml": "html", "text/xsl": "html",
+    "application/xslt+xml": "html",
     "application/onenote": "onenote", "application/vnd.ms-htmlhelp": "chm",
     "text/plain": "text", "text/csv": "text", "text/calendar": "text", "text/vcard": "text",
 }  # fmt: skip
@@ -54,7 +60,7 @@ def sniff(data: bytes) -> str | None:
         if data.startswith(magic):
             return family
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(_HTML_STARTS):
+    if head.startswith(_HTML_STARTS) or markup(data):  # markup past comments and PIs too
         return "html"
     return None
 

@@ -17,6 +17,7 @@ from typing import Any, cast
 from selectolax.lexbor import LexborHTMLParser
 
 from parley.mail.parsing import children, decode_text, filename_of, header, is_attachment
+from parley.mail.sniffing import MARKUP_EXTENSIONS
 from parley.policy.config import DEFAULT_MAX_TEXT_CHARS
 from parley.policy.documents import pdf_findings
 from parley.policy.normalize import visible
@@ -39,8 +40,12 @@ URL_ATTRIBUTES = (
     "longdesc",
     "ping",
 )
+MARKUP_TYPES = frozenset(
+    {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"}
+    | {"text/xsl", "application/xslt+xml"}
+)
 TEXT_EXTENSIONS = frozenset({"txt", "csv", "ics", "vcf", "eml", "text", "md", "log", "tsv"})
-HTML_EXTENSIONS = frozenset({"html", "htm", "xhtml", "svg", "shtml", "mht", "mhtml"})
+HTML_EXTENSIONS = MARKUP_EXTENSIONS  # .xht, .xml, .xsl... open in a browser as well
 
 CSS_URL = Pattern(r"url\(\s*['\"]?([^'\")]+)", group=1)
 CSS_CONTENT = Pattern(r"content\s*:\s*(\"[^\"]*\"|'[^']*')")
@@ -181,10 +186,7 @@ class AttachmentPart:
     @property
     def is_html(self) -> bool:
         kind = self.content_type.lower()
-        return (
-            kind in {"text/html", "application/xhtml+xml", "image/svg+xml"}
-            or self.extension in HTML_EXTENSIONS
-        )
+        return kind in MARKUP_TYPES or self.extension in HTML_EXTENSIONS
 
     def decoded_text(self, limit: int) -> str:
         data = self.payload()[: limit * 4]

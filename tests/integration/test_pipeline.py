@@ -375,3 +375,33 @@ def test_unsafe_attachment_and_tracking_pixel_are_stripped(
     # the sender hears what was removed
     notices = [parsed(s) for s in aws.sent() if parsed(s)["To"] == BUYER_EMAIL]
     assert len(notices) == 1 and "unsafe-attachment" in notices[0].get_content()
+
+
+XHTML_NOTES = (
+    '<!-- notes --><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+    '<img src="https://t.example/r3.png"/></body></html>'
+)
+
+
+def test_markup_attachments_under_a_text_label_never_reach_the_seller(
+    aws: Aws, order: RegisteredOrder
+) -> None:
+    # Red team 4, R3: a browser opening notes.xht or notes.xml renders them as XHTML and
+    # fetches the buyer's image directly (the seller's address and the time)
+    message = mail(BUYER_EMAIL, order.seller_alias, "Notes", "See the notes attached.")
+    message.add_attachment(XHTML_NOTES, subtype="plain", filename="notes.xht")
+    message.add_attachment(XHTML_NOTES, subtype="xml", filename="notes.xml")
+    message.add_attachment("Blue, size M.", subtype="plain", filename="sizes.txt")
+    ses_id, _ = aws.ingest(wire(message), [order.seller_alias])
+    aws.drain()
+    stored = record(ses_id, order.seller_alias)
+    assert stored.status == "delivered_sanitized"
+    names = {a.name: a.removed_by for a in stored.attachments}
+    assert names == {
+        "notes.xht": "unsafe-attachment",
+        "notes.xml": "unsafe-attachment",
+        "sizes.txt": None,
+    }
+    out = next(m for m in map(parsed, aws.sent()) if m["To"] == SELLER_EMAIL)
+    assert [p.get_filename() for p in out.iter_attachments()] == ["sizes.txt"]
+    assert b"t.example" not in out.as_bytes()

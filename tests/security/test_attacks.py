@@ -366,6 +366,27 @@ ATTACKS += [
         context=BUYER,
     ),
 ]
+# Red team 4, R3: markup under a text label, a comment before the document element; a
+# browser opening the file renders it as XHTML or SVG and fetches the sender's image.
+XHTML = (
+    b'<!-- notes --><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+    b'<img src="https://t.example/r3.png"/></body></html>'
+)
+SVG_IN_XML = b'<?xml version="1.0"?><!-- x --><svg xmlns="http://www.w3.org/2000/svg"/>'
+MARKUP_UNDER_TEXT: dict[str, Attachment] = {
+    "buyer-xht-as-text": (XHTML, "text", "plain", "notes.xht"),
+    "buyer-xml-as-xml": (XHTML, "text", "xml", "notes.xml"),
+    "buyer-xhtml-in-txt": (XHTML, "text", "plain", "notes.txt"),
+    "buyer-xsl-as-text": (b"<xsl:stylesheet/>", "text", "plain", "style.xsl"),
+    "buyer-mhtml-as-text": (b"MIME-Version: 1.0\r\n\r\nx", "text", "plain", "page.mhtml"),
+    "buyer-svg-in-json": (SVG_IN_XML, "application", "json", "drawing.json"),
+    "buyer-utf16-xhtml": (XHTML.decode().encode("utf-16"), "text", "plain", "notes.txt"),
+}
+for name, attachment in MARKUP_UNDER_TEXT.items():
+    ATTACKS.append(
+        Attack(name, "see the notes", SANITIZED, "unsafe-attachment",
+               attachments=(attachment,), context=BUYER)
+    )  # fmt: skip
 
 # -- categories the seller cannot claim ---------------------------------------------------
 ATTACKS += [

@@ -340,3 +340,53 @@ def test_proxy_mode_without_a_proxy_strips() -> None:
     message.add_alternative('<img src="https://cdn.example/p.jpg">', subtype="html")
     composed = relay(message, replace(ENVELOPE, remote_images="proxy"))
     assert b"cdn.example" not in composed.data and composed.remote_removed == 1
+
+
+PAGE = '<html><body><img src="https://t.example/r3.png"></body></html>'
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://t.example/r3.png" '
+    'width="10" height="10"/><script>fetch("https://t.example/r3")</script></svg>'
+)
+XHTML = (
+    '<!-- notes --><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+    '<img src="https://t.example/r3.png"/></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("maintype", "subtype", "name", "body"),
+    [
+        ("text", "plain", "invoice.html", PAGE),
+        ("application", "json", "invoice.html", PAGE),
+        ("text", "xml", "logo.svg", SVG),
+        ("text", "plain", "logo.svg", SVG),
+        ("text", "plain", "notes.xht", XHTML),
+        ("text", "xml", "notes.xml", XHTML),
+        ("text", "plain", "notes.txt", XHTML),
+        ("application", "json", "notes.json", XHTML),
+        ("text", "plain", "notes.txt", "\n  <?xml version='1.0'?><!DOCTYPE x><svg><image/></svg>"),
+    ],
+)
+def test_markup_under_a_text_label_is_left_out_as_uncleanable(
+    maintype: str, subtype: str, name: str, body: str
+) -> None:
+    # Red team 4, R3 (the relay's own check, behind the policy's): a browser opening the file
+    # renders it as HTML, XHTML or SVG and fetches the sender's image itself
+    message = base()
+    message.set_content("See the notes.")
+    if maintype == "text":
+        message.add_attachment(body, subtype=subtype, filename=name)
+    else:
+        message.add_attachment(body.encode(), maintype=maintype, subtype=subtype, filename=name)
+    composed = relay(message)
+    assert composed.uncleanable == (name,)
+    assert b"t.example" not in composed.data and composed.attachments == ()
+
+
+def test_text_attachments_that_only_mention_tags_are_delivered() -> None:
+    message = base()
+    message.set_content("See the notes.")
+    message.add_attachment("Use <b> for bold; sizes S, M.", subtype="plain", filename="a.txt")
+    message.add_attachment('{"note": "blue"}', subtype="plain", filename="order.json")
+    composed = relay(message)
+    assert composed.uncleanable == () and len(composed.attachments) == 2
