@@ -139,7 +139,7 @@ def bounded_sweep(stored: int, due: int) -> int:
 
 def smtp_load(messages: int, senders: int = 4) -> dict[str, float]:
     """SMTP in to outbox out on the local stack: throughput and latency."""
-    from devstack.demo import free_port
+    from devstack.aws_process import free_port
     from devstack.runtime import DevConfig, LocalStack
     from parley.adapters.store import Store
     from parley.core.settings import get_settings

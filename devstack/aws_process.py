@@ -4,9 +4,14 @@ One interpreter for moto and for the handlers made them share one core (the GIL)
 AWS call's server side competed with the stages' own work. In its own process moto gets the
 second core. The outbox must live here, because what SES "sent" is moto's memory.
 
-Run by LocalStack (`AwsProcess`); `python -m devstack.aws_process PORT OUTBOX REGION POLL`.
-Ends when told to (SIGTERM) or when its parent goes away (its stdin closes), writing the
-outbox a last time.
+`parley dev` runs two: DynamoDB alone in the second (its own endpoint,
+AWS_ENDPOINT_URL_DYNAMODB), so moto's work spreads over both cores. Each service lives in
+exactly one process; nothing in the stack crosses from DynamoDB into another service inside
+moto (EventBridge -> SQS and SES's sent list stay together in the first).
+
+Run by LocalStack (`AwsProcess`); `python -m devstack.aws_process PORT OUTBOX REGION POLL`
+(OUTBOX `-`: none, the DynamoDB process). Ends when told to (SIGTERM) or when its parent goes
+away (its stdin closes), writing the outbox a last time.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ class Outbox:
             return written
 
 
-def serve(port: int, outbox: Path, region: str, poll_seconds: float) -> None:
+def serve(port: int, outbox: Path | None, region: str, poll_seconds: float) -> None:
     from devstack.atomic_writes import serialize_moto_dynamodb_writes
     from devstack.moto_tuning import MotoServer, tune_moto
 
@@ -66,7 +71,7 @@ def serve(port: int, outbox: Path, region: str, poll_seconds: float) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
     server = MotoServer("127.0.0.1", port)
     server.start()
-    box = Outbox(outbox, region)
+    box = Outbox(outbox, region) if outbox is not None else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -76,15 +81,24 @@ def serve(port: int, outbox: Path, region: str, poll_seconds: float) -> None:
 
     threading.Thread(target=watch_parent, daemon=True).start()
     while not stop.wait(poll_seconds):
+        if box is not None:
+            box.flush()
+    if box is not None:
         box.flush()
-    box.flush()
     server.stop()
 
 
-class AwsProcess:
-    """Starts and stops the child process; `start` returns once the endpoint answers."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
-    def __init__(self, port: int, outbox: Path, region: str, poll_seconds: float) -> None:
+
+class AwsProcess:
+    """Starts and stops the child process; `start` returns once the endpoint answers
+    (`launch` + `wait_ready`: several start at once)."""
+
+    def __init__(self, port: int, outbox: Path | None, region: str, poll_seconds: float) -> None:
         self.port = port
         self.outbox = outbox
         self.region = region
@@ -92,6 +106,10 @@ class AwsProcess:
         self._process: subprocess.Popen[Any] | None = None
 
     def start(self, timeout_s: float = 60) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -101,13 +119,16 @@ class AwsProcess:
                 "-m",
                 "devstack.aws_process",
                 str(self.port),
-                str(self.outbox.resolve()),
+                str(self.outbox.resolve()) if self.outbox is not None else "-",
                 self.region,
                 str(self.poll_seconds),
             ],
             stdin=subprocess.PIPE,
             env=env,
         )
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        assert self._process is not None, "launch first"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -136,4 +157,9 @@ class AwsProcess:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
+    serve(
+        int(sys.argv[1]),
+        None if sys.argv[2] == "-" else Path(sys.argv[2]),
+        sys.argv[3],
+        float(sys.argv[4]),
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from devstack.aws_process import free_port
 from devstack.client import send_smtp, wait_for_outbox, wait_for_terminal
 from devstack.receiver import Received, local_receiver
 from devstack.runtime import DevConfig, LocalStack
@@ -17,12 +17,6 @@ from parley.directory.registration import OrderRegistration, PartyInfo, register
 
 ORDER = "123-1234567-1234567"
 SELLER, BUYER, STRANGER = "seller@example.org", "bob@example.net", "mallory@example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

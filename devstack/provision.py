@@ -23,6 +23,7 @@ def provision(
     relay_domain: str,
     region: str,
     endpoint_url: str | None,
+    dynamodb_endpoint_url: str | None = None,
     max_receive_count: int = 5,
     extra_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
@@ -53,6 +54,8 @@ def provision(
     }
     if endpoint_url:
         env["AWS_ENDPOINT_URL"] = endpoint_url
+    if dynamodb_endpoint_url:
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint_url  # botocore's own name
     for stage, name in queue_names(prefix).items():
         dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[

@@ -29,6 +29,8 @@ SES_INBOUND_LIMIT = 40 * 1024 * 1024
 @dataclass
 class DevConfig:
     aws_port: int = 5055
+    # DynamoDB's moto process (AWS_ENDPOINT_URL_DYNAMODB in dev.env); 0: a free port
+    dynamodb_port: int = 0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     outbox: Path = Path("var/outbox")
@@ -93,6 +95,7 @@ class LocalStack:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: Any = None
+        self._dynamodb_server: Any = None
         self._smtp: Any = None
         self._api: Any = None
         self._ingest_pool = ThreadPoolExecutor(
@@ -102,7 +105,7 @@ class LocalStack:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        from devstack.aws_process import AwsProcess
+        from devstack.aws_process import AwsProcess, free_port
 
         cfg = self.config
         cfg.var_dir.mkdir(parents=True, exist_ok=True)
@@ -114,15 +117,27 @@ class LocalStack:
             "AWS_SESSION_TOKEN": "testing",
         }.items():
             os.environ[key] = value
-        # moto and the outbox in their own process: the second core (devstack/aws_process.py)
+        # moto and the outbox in their own process, DynamoDB alone in a second one: moto's
+        # work spreads over both cores (devstack/aws_process.py)
+        dynamodb_port = cfg.dynamodb_port or free_port()
         self._server = AwsProcess(cfg.aws_port, cfg.outbox, cfg.region, cfg.poll_seconds)
-        self._server.start()
+        self._dynamodb_server = AwsProcess(dynamodb_port, None, cfg.region, cfg.poll_seconds)
+        self._server.launch()
+        self._dynamodb_server.launch()
+        try:
+            self._server.wait_ready()
+            self._dynamodb_server.wait_ready()
+        except RuntimeError:
+            self._server.stop()
+            self._dynamodb_server.stop()
+            raise
         endpoint = f"http://127.0.0.1:{cfg.aws_port}"
         self.env = provision(
             prefix=cfg.prefix,
             relay_domain=cfg.relay_domain,
             region=cfg.region,
             endpoint_url=endpoint,
+            dynamodb_endpoint_url=f"http://127.0.0.1:{dynamodb_port}",
             extra_env={
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
@@ -192,6 +207,8 @@ class LocalStack:
             thread.join(timeout=5)
         if self._server is not None:
             self._server.stop()  # writes the outbox a last time
+        if self._dynamodb_server is not None:
+            self._dynamodb_server.stop()
         env_file = self.config.var_dir / "dev.env"
         if env_file.exists():
             env_file.unlink()

@@ -21,7 +21,8 @@ _CONFIG = Config(
 
 
 def client(service: str, settings: Settings) -> Any:
-    key = (service, settings.region, settings.endpoint_url)
+    endpoint_url = settings.endpoint_for(service)
+    key = (service, settings.region, endpoint_url)
     with _lock:
         global _session
         found = _clients.get(key)
@@ -33,7 +34,7 @@ def client(service: str, settings: Settings) -> Any:
             found = _session.client(
                 service,
                 region_name=settings.region,
-                endpoint_url=settings.endpoint_url,
+                endpoint_url=endpoint_url,
                 config=_CONFIG,
             )
             _clients[key] = found

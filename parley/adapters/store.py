@@ -214,7 +214,9 @@ class Store:
             _apply_returned(item, data.get("Attributes") or {})
 
     def transaction(self) -> TransactWrite:
-        connection = Connection(region=self.settings.region, host=self.settings.endpoint_url)
+        connection = Connection(
+            region=self.settings.region, host=self.settings.endpoint_for("dynamodb")
+        )
         return TransactWrite(connection=connection)
 
     def orders_of(self, kind: str, party_id: str) -> Iterator[OrderModel]:

@@ -76,6 +76,9 @@ class Settings:
     # Real SES replaces the Message-ID of what it sends; the local emulation does not.
     ses_rewrites_message_id: bool = True
     endpoint_url: str | None = None
+    # DynamoDB's own endpoint when it differs (AWS_ENDPOINT_URL_DYNAMODB, botocore's name):
+    # `parley dev` serves it from a second moto process
+    dynamodb_endpoint_url: str | None = None
     retention: Retention = field(default_factory=Retention)  # days per data class
     # Who counts as authenticated (issue #12): "strict" (DMARC pass, or no DMARC record and an
     # aligned SPF or DKIM pass) or "dmarc-policy" (also a DMARC fail under p=none).
@@ -95,6 +98,12 @@ class Settings:
         if self.region == "us-east-1":
             return "email.amazonses.com"
         return f"{self.region}.amazonses.com"
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint a client of this service talks to (None: AWS's own)."""
+        if service == "dynamodb" and self.dynamodb_endpoint_url:
+            return self.dynamodb_endpoint_url
+        return self.endpoint_url
 
     def validate(self) -> Settings:
         if self.alias_local_length < MIN_ALIAS_LOCAL_LENGTH:
@@ -215,6 +224,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ses_rewrites_message_id=env.get("PARLEY_SES_REWRITES_MESSAGE_ID", "true").lower()
         not in {"false", "0", "no"},
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        dynamodb_endpoint_url=env.get("AWS_ENDPOINT_URL_DYNAMODB") or None,
         retention=_retention(env),
         sender_authentication=(env.get("PARLEY_SENDER_AUTHENTICATION") or "strict").lower(),
         dns_zone_file=env.get("PARLEY_DNS_ZONE_FILE", ""),

@@ -469,6 +469,6 @@ def bind_models(settings: Settings) -> None:
         meta: Any = model.Meta
         meta.table_name = getattr(settings, setting_name)
         meta.region = settings.region
-        meta.host = settings.endpoint_url
+        meta.host = settings.endpoint_for("dynamodb")
         meta.billing_mode = "PAY_PER_REQUEST"
         model._connection = None  # rebuilt lazily with the new binding

@@ -70,7 +70,7 @@ def _everything(env: dict[str, str]) -> dict[str, str]:
         region_name=env["AWS_REGION"], aws_access_key_id="local", aws_secret_access_key="local"
     )
     s3 = session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"])
-    dynamodb = session.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"])
+    dynamodb = session.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"])
     found: dict[str, str] = {}
     for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"]):
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -89,7 +89,7 @@ def _outcome(env: dict[str, str], alias: str, text: str) -> tuple[str, str]:
     session = boto3.session.Session(
         region_name=env["AWS_REGION"], aws_access_key_id="local", aws_secret_access_key="local"
     )
-    table = session.resource("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"]).Table(
+    table = session.resource("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"]).Table(
         env["PARLEY_MESSAGES_TABLE"]
     )
     s3 = session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstack import moto_tuning
-from devstack.demo import free_port
+from devstack.aws_process import free_port
 
 REGION = "eu-west-1"
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devstack.demo import free_port
+from devstack.aws_process import free_port
 
 PARLEY = [sys.executable, "-m", "parley.cli"]
 

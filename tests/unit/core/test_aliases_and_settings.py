@@ -81,3 +81,17 @@ def test_remote_images_proxy_needs_its_url_and_secret() -> None:
     assert settings.remote_images == "proxy" and settings.image_proxy_days == 7
     with pytest.raises(SettingsError, match="strip, keep or proxy"):
         settings_from_env(BASE | {"PARLEY_REMOTE_IMAGES": "fetch"})
+
+
+def test_dynamodb_may_have_its_own_endpoint() -> None:
+    both = BASE | {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:1000",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:2000",
+    }
+    settings = settings_from_env(both)
+    assert settings.endpoint_for("dynamodb") == "http://127.0.0.1:2000"
+    assert settings.endpoint_for("s3") == "http://127.0.0.1:1000"
+    assert settings.endpoint_for("sqs") == "http://127.0.0.1:1000"
+    one = settings_from_env(BASE | {"AWS_ENDPOINT_URL": "http://127.0.0.1:1000"})
+    assert one.endpoint_for("dynamodb") == "http://127.0.0.1:1000"
+    assert settings_from_env(BASE).endpoint_for("dynamodb") is None  # AWS's own
