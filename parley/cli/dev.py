@@ -18,6 +18,9 @@ from parley.cli.common import fail
 
 def dev(
     aws_port: Annotated[int, typer.Option(help="Port of the moto server (AWS APIs).")] = 5055,
+    dynamodb_port: Annotated[
+        int, typer.Option(help="Port of DynamoDB's own moto server (0: a free port).")
+    ] = 0,
     smtp_host: Annotated[
         str, typer.Option(help="Address the SMTP server listens on.")
     ] = "127.0.0.1",
@@ -69,6 +72,7 @@ def dev(
         fail(f"--remote-images {remote_images!r} must be strip, keep or proxy")
     config = DevConfig(
         aws_port=aws_port,
+        dynamodb_port=dynamodb_port,
         smtp_host=smtp_host,
         smtp_port=smtp_port,
         outbox=outbox,
@@ -89,7 +93,8 @@ def dev(
     except OSError as exc:
         fail(f"could not start the local stack: {exc}")
     typer.echo(
-        f"parley dev: AWS APIs on http://127.0.0.1:{aws_port}, SMTP on "
+        f"parley dev: AWS APIs on http://127.0.0.1:{aws_port} (DynamoDB on "
+        f"{stack.env['AWS_ENDPOINT_URL_DYNAMODB']}), SMTP on "
         f"{smtp_host}:{smtp_port}, outbox {outbox}/new, settings in {var_dir}/dev.env"
     )
     if api_port:
