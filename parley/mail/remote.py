@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import tinycss2
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 from tinycss2 import ast as css
 
 _LOCAL_SCHEMES = re.compile(r"^[\s\x00-\x20]*(?:cid|data|mailto|about):", re.IGNORECASE)
@@ -322,6 +322,22 @@ def _srcset(value: str, rewrite: Callable[[str], str | None]) -> tuple[str, int,
     return ", ".join(kept), len(kept), dropped
 
 
+def _proxy_srcset(
+    node: LexborNode, to_proxy: Callable[[str], str | None]
+) -> tuple[str | None, int]:
+    """Point a node's srcset candidates at the proxy, dropping the rest (and the attribute
+    when none is left); (the srcset as it was, how many candidates were dropped)."""
+    value = node.attributes.get("srcset")
+    if value is None:
+        return None, 0
+    rewritten, kept, dropped = _srcset(value, to_proxy)
+    if kept:
+        node.attrs["srcset"] = rewritten
+    else:
+        del node.attrs["srcset"]
+    return value, dropped
+
+
 def proxy_remote_content(html: str, rewrite: Callable[[str], str | None]) -> Proxied:
     """The HTML with every remote image pointing at the proxy (`rewrite` turns an absolute
     http(s) URL into its proxied form, or None: removed, e.g. over the per-message cap),
@@ -355,23 +371,10 @@ def proxy_remote_content(html: str, rewrite: Callable[[str], str | None]) -> Pro
             (parent if parent is not None and parent.tag == "picture" else node).decompose()
             removed += 1
     for node in tree.css("source"):
-        value = node.attributes.get("srcset")
-        if value is not None:
-            rewritten, kept, dropped = _srcset(value, to_proxy)
-            removed += dropped
-            if kept:
-                node.attrs["srcset"] = rewritten
-            else:
-                del node.attrs["srcset"]
+        removed += _proxy_srcset(node, to_proxy)[1]
     for node in tree.css("img"):
-        value = node.attributes.get("srcset")
-        if value is not None:
-            rewritten, kept, dropped = _srcset(value, to_proxy)
-            removed += dropped
-            if kept:
-                node.attrs["srcset"] = rewritten
-            else:
-                del node.attrs["srcset"]
+        value, dropped = _proxy_srcset(node, to_proxy)
+        removed += dropped
         src = node.attributes.get("src")
         if src is not None and _is_remote(src):
             target = to_proxy(src)
