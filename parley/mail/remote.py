@@ -181,6 +181,12 @@ class _CssCleaner:
         return node
 
 
+# Every way CSS can name a resource needs one of these: url( and other functions a
+# parenthesis, strings a quote, @import an at-sign, an escape a backslash. CSS without any
+# (most style attributes: colours, sizes, fonts) is left as it is without tokenizing it.
+_CSS_CAN_FETCH = re.compile(r"""[(\"'@\\]""")
+
+
 def strip_css(css_text: str, proxy: Callable[[str], str | None] | None = None) -> tuple[str, int]:
     """CSS with every remote url(), image-set string and @import neutralized (with `proxy`:
     a url() or image-set string it accepts is pointed at the URL it returns instead).
@@ -188,6 +194,8 @@ def strip_css(css_text: str, proxy: Callable[[str], str | None] | None = None) -
     The text is tokenized as a browser tokenizes it (escapes decoded, comments dropped, a
     url( or string left open at the end closed there). CSS that changed is serialized from
     the tokens, which escapes again whatever needs it: `\\5c 75 rl(` stays an identifier."""
+    if not _CSS_CAN_FETCH.search(css_text):
+        return css_text, 0
     cleaner = _CssCleaner(proxy)
     nodes = cleaner.clean(tinycss2.parse_component_value_list(css_text, skip_comments=True))
     # Untouched CSS keeps its original spelling.
