@@ -196,6 +196,10 @@ def strip_css(css_text: str, proxy: Callable[[str], str | None] | None = None) -
     the tokens, which escapes again whatever needs it: `\\5c 75 rl(` stays an identifier."""
     if not _CSS_CAN_FETCH.search(css_text):
         return css_text, 0
+    return _strip_tokenized(css_text, proxy)
+
+
+def _strip_tokenized(css_text: str, proxy: Callable[[str], str | None] | None) -> tuple[str, int]:
     cleaner = _CssCleaner(proxy)
     nodes = cleaner.clean(tinycss2.parse_component_value_list(css_text, skip_comments=True))
     # Untouched CSS keeps its original spelling.

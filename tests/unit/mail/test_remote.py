@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from parley.mail.remote import decode_css, strip_css, strip_remote_content
+from parley.mail.remote import (
+    _CSS_CAN_FETCH,
+    _strip_tokenized,
+    decode_css,
+    strip_css,
+    strip_remote_content,
+)
 
 BEACONS = [
     '<img src="https://t.example/p.gif" width="1%" height="1%">',
@@ -141,3 +149,36 @@ def test_svg_animation_elsewhere_and_html_look_alikes() -> None:
     assert strip_remote_content(html).html.count("one") == 1  # not SVG: left alone
     svg = '<svg><rect width="9" height="9"><animate attributeName="x" to="5"/></rect></svg>'
     assert "animate" not in strip_remote_content(svg).html  # all of SMIL goes
+
+
+# CSS pieces: what style attributes hold, and what a reference is spelled with (functions,
+# quotes, at-rules, escapes, comments) so that the pieces join into references too.
+_CSS_PIECES = [
+    "background:", "color:red", ";", " ", "1px", "{", "}", ".a", "url(", "URL(", "u", "rl(",
+    ")", "image-set(", "-webkit-image-set(", "'", '"', "@import ", "\\75 ", "\\5c ",
+    "/*", "*/", "https://t.example/p.gif", "//t.example/p.gif", "cid:x", "\n", "1x",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_CSS_PIECES), max_size=12).map("".join))
+def test_the_untokenized_shortcut_changes_no_outcome(css_text: str) -> None:
+    # Given any CSS, When it is cleaned, Then the result is the tokenizer's (the shortcut for
+    # CSS without a parenthesis, quote, at-sign or backslash is an optimization only)
+    assert strip_css(css_text) == _strip_tokenized(css_text, None)
+    proxy = lambda url: "https://proxy.example/t"  # noqa: E731
+    assert strip_css(css_text, proxy) == _strip_tokenized(css_text, proxy)
+
+
+def test_every_character_a_css_reference_needs_takes_the_tokenizer() -> None:
+    # Given references spelled with each character the shortcut looks for (parenthesis,
+    # quote, at-sign, backslash), When cleaned, Then the tokenizer ran and removed them
+    for css_text in (
+        "background:url(https://t.example/p.gif)",
+        "background:image-set('https://t.example/p.gif' 1x)",
+        '@import "https://t.example/s.css"',
+        "background:\\75 rl(https://t.example/p.gif)",
+    ):
+        assert _CSS_CAN_FETCH.search(css_text)
+        cleaned, removed = strip_css(css_text)
+        assert removed >= 1 and "t.example" not in cleaned
