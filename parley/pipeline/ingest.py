@@ -261,6 +261,11 @@ def _created_or_existing(
     record = _new_record(svc, mail, recipient, message_id)
     if svc.store.create(record, MessageModel.message_id):
         return record
+    return _existing(svc, message_id)
+
+
+def _existing(svc: Services, message_id: str) -> MessageModel:
+    """The record a concurrent run of the same event wrote first."""
     existing = svc.store.get(MessageModel, message_id)
     assert existing is not None  # it was there a moment ago and records are never deleted
     return existing
@@ -276,9 +281,7 @@ def _ingest_one(
     try:
         return _judge(svc, mail, record, message, alias)
     except ConditionFailed:  # the outcome's write lost to a concurrent run of the same event
-        existing = svc.store.get(MessageModel, record.message_id)
-        assert existing is not None
-        return _done_before(svc, existing)
+        return _done_before(svc, _existing(svc, record.message_id))
 
 
 def _judge(
