@@ -334,6 +334,17 @@ def _srcset(value: str, rewrite: Callable[[str], str | None]) -> tuple[str, int,
     return ", ".join(kept), len(kept), dropped
 
 
+def _alt_if_sourceless(img: LexborNode) -> None:
+    """An image left without any source becomes its alt text in brackets (or nothing)."""
+    if img.attributes.get("src") or img.attributes.get("srcset"):
+        return
+    alt = (img.attributes.get("alt") or "").strip()
+    if alt:
+        img.replace_with(f"[{alt}]")
+    else:
+        img.decompose()
+
+
 def _proxy_srcset(
     node: LexborNode, to_proxy: Callable[[str], str | None]
 ) -> tuple[str | None, int]:
@@ -395,14 +406,8 @@ def proxy_remote_content(html: str, rewrite: Callable[[str], str | None]) -> Pro
             else:
                 del node.attrs["src"]
                 removed += 1
-        if (src is not None or value is not None) and not (
-            node.attributes.get("src") or node.attributes.get("srcset")
-        ):
-            alt = (node.attributes.get("alt") or "").strip()
-            if alt:
-                node.replace_with(f"[{alt}]")
-            else:
-                node.decompose()
+        if src is not None or value is not None:
+            _alt_if_sourceless(node)
     for node in tree.css("[background]"):
         target = to_proxy(node.attributes.get("background") or "")
         if target is not None:
@@ -460,14 +465,8 @@ def strip_remote_content(html: str, keep: dict[str, tuple[str, ...]] | None = No
                     dropped = True
             if dropped:
                 removed += 1
-                if tag == "img" and not (
-                    node.attributes.get("src") or node.attributes.get("srcset")
-                ):
-                    alt = (node.attributes.get("alt") or "").strip()
-                    if alt:
-                        node.replace_with(f"[{alt}]")
-                    else:
-                        node.decompose()
+                if tag == "img":
+                    _alt_if_sourceless(node)
     if keep is not None:  # the caller (proxy) has handled backgrounds and CSS
         return Stripped(tree.html or "", removed) if removed else Stripped(html, 0)
     for node in tree.css("[background]"):
