@@ -44,7 +44,6 @@ RELAY = "marketplace.example"
 REAL = {"seller@example.org", "dana@example.net", "erika@example.net"}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 AA
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-TITLE_FOCUSED = "document.activeElement && document.activeElement.id === 'page-title'"
 
 MISSING = [str(p) for p in (DIST, AXE, Path(CHROMIUM)) if not p.exists()]
 if MISSING:
@@ -506,12 +505,12 @@ def test_keyboard_alone_signs_in_and_asks_a_seller_a_question(
     page.keyboard.press("Enter")
     page.locator("h1", has_text="Your orders").wait_for()
     # focus moves to the new page's title (after it renders: wait for it, or the Tab races it)
-    page.wait_for_function(TITLE_FOCUSED)
+    sync_api.expect(page.locator("#page-title")).to_be_focused()
     tab_to("Ask a seller")
     page.keyboard.press("Enter")
     page.locator("h1", has_text="Ask a seller a question").wait_for()
     # The page moves focus to its title after rendering: Tab from there, not before it
-    page.wait_for_function(TITLE_FOCUSED)
+    sync_api.expect(page.locator("#page-title")).to_be_focused()
     # from the heading, the form's fields come in reading order
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "ask-seller"
